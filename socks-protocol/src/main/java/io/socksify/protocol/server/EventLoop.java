@@ -1,0 +1,221 @@
+package io.socksify.protocol.server;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One selector thread: it owns its channels, sessions, timers and a pool of relay buffers, so none of them needs a
+ * lock. Other threads hand it work with {@link #execute}.
+ */
+final class EventLoop implements Runnable {
+    /** Readiness callback of a registered channel; the key's attachment. */
+    interface Handler {
+        void ready(SelectionKey key) throws IOException;
+
+        /** Called when {@link #ready} threw; must release everything. */
+        void fail(Throwable t);
+    }
+
+    /** A one-shot timer; {@link #cancel()} is loop-confined like everything else. */
+    static final class Timer implements Comparable<Timer> {
+        final long deadline;
+        final Runnable task;
+        boolean cancelled;
+
+        Timer(long deadline, Runnable task) {
+            this.deadline = deadline;
+            this.task = task;
+        }
+
+        void cancel() {
+            cancelled = true;
+        }
+
+        @Override
+        public int compareTo(Timer o) {
+            return Long.compare(deadline, o.deadline);
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(SocksServer.class.getName());
+    /** Buffers kept for reuse per loop: enough to absorb connection churn, small enough to bound idle memory. */
+    private static final int MAX_POOLED_BUFFERS = 512;
+
+    final Selector selector;
+    final Thread thread;
+    final int bufferSize;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final ArrayDeque<ByteBuffer> bufferPool = new ArrayDeque<>();
+    private final Set<Session> sessions = new HashSet<>();
+    private final List<Runnable> shutdownHooks = new ArrayList<>();
+    private volatile boolean closing;
+
+    EventLoop(String name, int bufferSize) throws IOException {
+        this.selector = Selector.open();
+        this.bufferSize = bufferSize;
+        this.thread = new Thread(this, name);
+        this.thread.setDaemon(true);
+    }
+
+    void execute(Runnable task) {
+        tasks.add(task);
+        if (Thread.currentThread() != thread) {
+            selector.wakeup();
+        }
+    }
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    Timer schedule(long delayNanos, Runnable task) {
+        Timer t = new Timer(System.nanoTime() + delayNanos, task);
+        timers.add(t);
+        return t;
+    }
+
+    ByteBuffer allocate() {
+        ByteBuffer b = bufferPool.pollFirst();
+        return b != null ? b.clear() : ByteBuffer.allocateDirect(bufferSize);
+    }
+
+    void release(ByteBuffer buffer) {
+        if (buffer != null && buffer.capacity() == bufferSize && bufferPool.size() < MAX_POOLED_BUFFERS) {
+            bufferPool.addFirst(buffer);
+        }
+    }
+
+    void add(Session s) {
+        sessions.add(s);
+    }
+
+    void remove(Session s) {
+        sessions.remove(s);
+    }
+
+    int sessionCount() {
+        return sessions.size();
+    }
+
+    /** Runs {@code hook} on this loop's thread when the loop stops (before its selector closes). */
+    void onShutdown(Runnable hook) {
+        shutdownHooks.add(hook);
+    }
+
+    void shutdown() {
+        closing = true;
+        selector.wakeup();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!closing) {
+                runTasks();
+                long timeout = nextTimeoutMillis();
+                if (closing) {
+                    break;
+                }
+                if (timeout == 0) {
+                    selector.selectNow(this::dispatch);
+                } else {
+                    selector.select(this::dispatch, timeout < 0 ? 0 : timeout);
+                }
+                runTimers();
+            }
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "socksify server: event loop " + thread.getName() + " failed", t);
+        } finally {
+            stop();
+        }
+    }
+
+    private void stop() {
+        runTasks();
+        for (Runnable hook : shutdownHooks) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "socksify server: shutdown hook failed", e);
+            }
+        }
+        for (Session s : new ArrayList<>(sessions)) {
+            s.close("server closed");
+        }
+        sessions.clear();
+        timers.clear();
+        bufferPool.clear();
+        try {
+            selector.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "socksify server: closing a selector failed", e);
+        }
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "socksify server: task failed", e);
+            }
+        }
+    }
+
+    /** @return 0 to poll, -1 for no timer, else milliseconds to the next timer (at least 1) */
+    private long nextTimeoutMillis() {
+        if (!tasks.isEmpty()) {
+            return 0;
+        }
+        Timer next;
+        while ((next = timers.peek()) != null && next.cancelled) {
+            timers.poll();
+        }
+        if (next == null) {
+            return -1;
+        }
+        long nanos = next.deadline - System.nanoTime();
+        return nanos <= 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999));
+    }
+
+    private void runTimers() {
+        long now = System.nanoTime();
+        Timer t;
+        while ((t = timers.peek()) != null && (t.cancelled || t.deadline - now <= 0)) {
+            timers.poll();
+            if (!t.cancelled) {
+                t.cancelled = true;
+                try {
+                    t.task.run();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "socksify server: timer failed", e);
+                }
+            }
+        }
+    }
+
+    private void dispatch(SelectionKey key) {
+        Handler h = (Handler) key.attachment();
+        if (!key.isValid()) {
+            return;
+        }
+        try {
+            h.ready(key);
+        } catch (Throwable t) {
+            h.fail(t);
+        }
+    }
+}

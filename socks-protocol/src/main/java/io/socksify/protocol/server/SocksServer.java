@@ -1,0 +1,617 @@
+package io.socksify.protocol.server;
+
+import io.socksify.protocol.wire.SocksAddress;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * An embeddable SOCKS server: SOCKS4, SOCKS4a and SOCKS5 (RFC 1928) with the commands CONNECT, BIND and UDP
+ * ASSOCIATE, IPv4, IPv6 and domain destinations, and the methods "no authentication" and username/password
+ * (RFC 1929).
+ *
+ * <pre>{@code
+ * try (SocksServer server = SocksServer.builder().port(0).user("alice", "secret").start()) {
+ *     InetSocketAddress proxy = server.address();
+ *     ... connect through proxy ...
+ *     SessionRecord r = server.awaitRecords(1, Duration.ofSeconds(5)).get(0);
+ * }
+ * }</pre>
+ *
+ * <h2>Safe by default</h2>
+ * It binds 127.0.0.1 unless told otherwise. {@link #start()} refuses to listen on any other address (the wildcard
+ * included) unless clients must authenticate ({@link Builder#user}), or client rules
+ * ({@link Builder#allowClients}) restrict who may connect, or {@link Builder#allowOpenRelay()} says an open relay
+ * is wanted. With users configured, SOCKS4 and 4a requests (which carry no password) are rejected.
+ *
+ * <h2>Replies</h2>
+ * Connection refused: {@code REP} 5; network unreachable: 3; host unreachable or no route: 4; a name that does not
+ * resolve: 4; a destination outside {@link Builder#allowDestinations}: 2; an outgoing connect or a BIND that times
+ * out: 6 (TTL expired; clients map it to a timeout); an unknown command: 7; an unknown {@code ATYP}: 8; anything
+ * else: 1. SOCKS4 replies 91 for every failure. After a failure reply the server shuts its side down at once and
+ * closes the connection when the client closes, or at the latest 5 seconds later (RFC 1928 asks for 10).
+ *
+ * <h2>Threads and memory</h2>
+ * A few selector threads (one per core by default) do all network work without blocking; names are resolved on a
+ * small bounded pool (at most 8 threads, 1024 waiting lookups). Each relayed TCP session holds two fixed direct
+ * buffers of {@link Builder#bufferSize} bytes, taken from a per-thread pool; a UDP association one 64 KiB buffer.
+ * A side whose peer cannot take more is not read (backpressure), and a half-close is passed on.
+ * {@link #close()} ends every session and thread and returns when they are gone.
+ */
+public final class SocksServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(SocksServer.class.getName());
+    /** How long a BIND waits for its peer; then it answers 6 (TTL expired) and closes. */
+    static final Duration BIND_TIMEOUT = Duration.ofSeconds(60);
+    /** The longest a connection stays open after a failure reply. */
+    static final Duration LINGER_AFTER_FAILURE = Duration.ofSeconds(5);
+
+    final InetAddress bindAddress;
+    final int port;
+    final Map<String, byte[]> users;
+    final List<AccessRule> clientRules;
+    final List<AccessRule> destinationRules;
+    final InetAddress outgoingAddress;
+    final long handshakeTimeoutNanos;
+    final long connectTimeoutNanos;
+    final long replyDelayNanos;
+    final int maxConnections;
+    final int bufferSize;
+    final int selectorThreads;
+    final boolean openRelay;
+    final int recordLimit;
+    final Consumer<SessionRecord> listener;
+
+    private final Object lock = new Object();
+    private final ArrayDeque<SessionRecord> records = new ArrayDeque<>();
+    private long recordCount;
+    final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger nextLoop = new AtomicInteger();
+
+    private ServerSocketChannel acceptor;
+    private InetSocketAddress address;
+    private EventLoop[] loops;
+    private ThreadPoolExecutor resolver;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    private SocksServer(Builder b) {
+        this.bindAddress = b.bindAddress;
+        this.port = b.port;
+        this.users = Collections.unmodifiableMap(new LinkedHashMap<>(b.users));
+        this.clientRules = List.copyOf(b.clientRules);
+        this.destinationRules = List.copyOf(b.destinationRules);
+        this.outgoingAddress = b.outgoingAddress;
+        this.handshakeTimeoutNanos = b.handshakeTimeout.toNanos();
+        this.connectTimeoutNanos = b.connectTimeout.toNanos();
+        this.replyDelayNanos = b.replyDelay.toNanos();
+        this.maxConnections = b.maxConnections;
+        this.bufferSize = b.bufferSize;
+        this.selectorThreads = b.selectorThreads;
+        this.openRelay = b.openRelay;
+        this.recordLimit = b.recordLimit;
+        this.listener = b.listener;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds and starts the selector threads.
+     *
+     * @throws IllegalStateException if already started, or if it would be an open relay (see the class comment)
+     * @throws IOException           if the address cannot be bound
+     */
+    public SocksServer start() throws IOException {
+        synchronized (lock) {
+            if (started) {
+                throw new IllegalStateException("SocksServer: already started");
+            }
+            if (!bindAddress.isLoopbackAddress() && users.isEmpty() && clientRules.isEmpty() && !openRelay) {
+                throw new IllegalStateException("SocksServer: refusing to be an open relay on "
+                        + bindAddress.getHostAddress() + " (not a loopback address): configure users or client"
+                        + " rules (allowClients), or call allowOpenRelay() to accept every client");
+            }
+            started = true;
+        }
+        List<EventLoop> created = new ArrayList<>();
+        try {
+            acceptor = ServerSocketChannel.open();
+            acceptor.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            acceptor.bind(new InetSocketAddress(bindAddress, port), 4096);
+            acceptor.configureBlocking(false);
+            address = (InetSocketAddress) acceptor.getLocalAddress();
+            String base = "socksify-server-" + address.getPort();
+            for (int i = 0; i < selectorThreads; i++) {
+                created.add(new EventLoop(base + "-loop-" + i, bufferSize));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (EventLoop l : created) {
+                l.selector.close();
+            }
+            if (acceptor != null) {
+                acceptor.close();
+            }
+            closed = true;
+            throw e;
+        }
+        loops = created.toArray(new EventLoop[0]);
+        AtomicInteger resolverThreads = new AtomicInteger();
+        resolver = new ThreadPoolExecutor(8, 8, 5, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
+            Thread t = new Thread(r, "socksify-server-" + address.getPort() + "-resolver-"
+                    + resolverThreads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        resolver.allowCoreThreadTimeOut(true);
+        EventLoop first = loops[0];
+        Acceptor a = new Acceptor(first);
+        first.execute(() -> {
+            try {
+                acceptor.register(first.selector, SelectionKey.OP_ACCEPT, a);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "socksify server: cannot register the listening socket", e);
+            }
+        });
+        first.onShutdown(() -> closeQuietly(acceptor));
+        for (EventLoop l : loops) {
+            l.thread.start();
+        }
+        return this;
+    }
+
+    /** @return the address and actual port the server listens on */
+    public InetSocketAddress address() {
+        if (address == null) {
+            throw new IllegalStateException("SocksServer: not started");
+        }
+        return address;
+    }
+
+    /** @return the sessions that have ended, oldest first (at most {@link Builder#recordLimit} of the latest) */
+    public List<SessionRecord> records() {
+        synchronized (lock) {
+            return List.copyOf(records);
+        }
+    }
+
+    /**
+     * Waits until at least {@code count} sessions have ended since the server started.
+     *
+     * @return {@link #records()}
+     * @throws TimeoutException naming how many ended, and what is still open, if the timeout passes first
+     */
+    public List<SessionRecord> awaitRecords(int count, Duration timeout) throws InterruptedException,
+            TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (recordCount < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TimeoutException("SocksServer: " + recordCount + " of " + count
+                            + " sessions ended within " + timeout + " (" + active.get() + " still open); ended: "
+                            + records);
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+            return List.copyOf(records);
+        }
+    }
+
+    /** @return the number of sessions open right now */
+    public int activeSessions() {
+        return active.get();
+    }
+
+    /** Ends every session, closes every socket and stops every thread the server started; waits for them. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (!started) {
+                return;
+            }
+        }
+        // The first loop accepts: stopping it first means no connection is handed to a loop that already stopped.
+        boolean interrupted = false;
+        for (EventLoop l : loops) {
+            l.shutdown();
+            try {
+                l.thread.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        resolver.shutdownNow();
+        try {
+            if (!resolver.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "socksify server: name lookups still running after close");
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SocksServer[" + (address != null ? address : bindAddress.getHostAddress() + ":" + port) + "]";
+    }
+
+    // ---- used by sessions -------------------------------------------------------------------------------------
+
+    /** @return whether user {@code name} exists with {@code password}, in time independent of the password */
+    boolean authenticate(String name, String password) {
+        byte[] expected = users.get(name);
+        byte[] given = password.getBytes(StandardCharsets.UTF_8);
+        if (expected == null) {
+            MessageDigest.isEqual(given, given);
+            return false;
+        }
+        return MessageDigest.isEqual(expected, given);
+    }
+
+    boolean clientAllowed(InetAddress client) {
+        if (clientRules.isEmpty()) {
+            return true;
+        }
+        for (AccessRule r : clientRules) {
+            if (r.matches(client)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return whether a host name is allowed by a host rule (no lookup) */
+    boolean hostAllowed(String name) {
+        if (destinationRules.isEmpty()) {
+            return true;
+        }
+        for (AccessRule r : destinationRules) {
+            if (r.matchesHost(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    boolean addressAllowed(InetAddress ip) {
+        if (destinationRules.isEmpty()) {
+            return true;
+        }
+        for (AccessRule r : destinationRules) {
+            if (r.matches(ip)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return whether a name might still be allowed once resolved (some CIDR rule exists) */
+    boolean hasNetworkDestinationRules() {
+        for (AccessRule r : destinationRules) {
+            if (r.isNetwork()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    ExecutorService resolver() {
+        return resolver;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    void ended(SessionRecord record) {
+        active.decrementAndGet();
+        synchronized (lock) {
+            recordCount++;
+            if (recordLimit > 0) {
+                records.addLast(record);
+                while (records.size() > recordLimit) {
+                    records.removeFirst();
+                }
+            }
+            lock.notifyAll();
+        }
+        if (listener != null) {
+            try {
+                listener.accept(record);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "socksify server: session listener failed", e);
+            }
+        }
+    }
+
+    static void closeQuietly(java.io.Closeable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // Nothing useful can be done about a failing close.
+            }
+        }
+    }
+
+    /** Accepts on the first loop and deals connections out to all loops, round robin. */
+    private final class Acceptor implements EventLoop.Handler {
+        private final EventLoop loop;
+
+        Acceptor(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        @Override
+        public void ready(SelectionKey key) {
+            for (int i = 0; i < 256; i++) {
+                SocketChannel ch;
+                try {
+                    ch = acceptor.accept();
+                } catch (IOException e) {
+                    // Typically EMFILE: stop accepting for a moment instead of spinning on a ready socket.
+                    LOG.log(System.Logger.Level.WARNING, "socksify server: accept failed: " + e.getMessage()
+                            + "; pausing accept for 100 ms");
+                    key.interestOps(0);
+                    loop.schedule(TimeUnit.MILLISECONDS.toNanos(100), () -> {
+                        if (key.isValid()) {
+                            key.interestOps(SelectionKey.OP_ACCEPT);
+                        }
+                    });
+                    return;
+                }
+                if (ch == null) {
+                    return;
+                }
+                accepted(ch);
+            }
+        }
+
+        private void accepted(SocketChannel ch) {
+            Instant start = Instant.now();
+            active.incrementAndGet();
+            InetSocketAddress remote;
+            try {
+                remote = (InetSocketAddress) ch.getRemoteAddress();
+                ch.configureBlocking(false);
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            } catch (IOException e) {
+                closeQuietly(ch);
+                active.decrementAndGet();
+                return;
+            }
+            String refusal = null;
+            if (active.get() > maxConnections) {
+                refusal = "connection limit " + maxConnections + " reached";
+            } else if (!clientAllowed(remote.getAddress())) {
+                refusal = "client not allowed";
+            }
+            if (refusal != null) {
+                closeQuietly(ch);
+                ended(new SessionRecord(remote, null, null, null, null, -1, refusal, 0, 0, 0, 0, start,
+                        Instant.now()));
+                return;
+            }
+            EventLoop target = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
+            Session s = new Session(SocksServer.this, target, ch, remote, start);
+            if (target == loop) {
+                s.begin();
+            } else {
+                target.execute(s::begin);
+            }
+        }
+
+        @Override
+        public void fail(Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "socksify server: accepting failed", t);
+        }
+    }
+
+    /** Configures a {@link SocksServer}; every setting has a safe default. */
+    public static final class Builder {
+        private InetAddress bindAddress = SocksAddress.parseLiteral("127.0.0.1");
+        private int port = 1080;
+        private final Map<String, byte[]> users = new LinkedHashMap<>();
+        private final List<AccessRule> clientRules = new ArrayList<>();
+        private final List<AccessRule> destinationRules = new ArrayList<>();
+        private InetAddress outgoingAddress;
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration replyDelay = Duration.ZERO;
+        private int maxConnections = 10_000;
+        private int bufferSize = 16 * 1024;
+        private int selectorThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private boolean openRelay;
+        private int recordLimit = 10_000;
+        private Consumer<SessionRecord> listener;
+
+        private Builder() {
+        }
+
+        /** The address to listen on; default 127.0.0.1. */
+        public Builder bind(InetAddress address) {
+            this.bindAddress = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /** The port to listen on; 0 picks a free one ({@link SocksServer#address()} tells which); default 1080. */
+        public Builder port(int port) {
+            if (port < 0 || port > 0xFFFF) {
+                throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Adds a user for RFC 1929 username/password authentication. With at least one user, every SOCKS5 client
+         * must authenticate and SOCKS4/4a requests are rejected.
+         */
+        public Builder user(String name, String password) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(password, "password");
+            int n = name.getBytes(StandardCharsets.UTF_8).length;
+            int p = password.getBytes(StandardCharsets.UTF_8).length;
+            if (n < 1 || n > 255) {
+                throw new IllegalArgumentException("user name: " + n + " octets (expected: 1..255)");
+            }
+            if (p > 255) {
+                throw new IllegalArgumentException("password of user " + name + ": " + p
+                        + " octets (expected: 0..255)");
+            }
+            users.put(name, password.getBytes(StandardCharsets.UTF_8));
+            return this;
+        }
+
+        /** Allows clients from these networks (CIDR or address; see {@link AccessRule}); default: every client. */
+        public Builder allowClients(String... cidrs) {
+            for (String c : cidrs) {
+                AccessRule r = AccessRule.parse(c);
+                if (!r.isNetwork()) {
+                    throw new IllegalArgumentException("client rule: " + c
+                            + " (expected: CIDR such as 192.168.0.0/16 or an IP address)");
+                }
+                clientRules.add(r);
+            }
+            return this;
+        }
+
+        /**
+         * Allows destinations matching these rules (CIDR, address, host name, {@code *.domain}, {@code *}; see
+         * {@link AccessRule}); default: every destination. A host name is allowed if a host rule matches it or a
+         * network rule matches an address it resolves to; others get {@code REP} 2.
+         */
+        public Builder allowDestinations(String... rules) {
+            for (String r : rules) {
+                destinationRules.add(AccessRule.parse(r));
+            }
+            return this;
+        }
+
+        /** The local address outgoing connections and datagrams are sent from (like Dante's {@code external}). */
+        public Builder outgoingBindAddress(InetAddress address) {
+            this.outgoingAddress = address;
+            return this;
+        }
+
+        /** How long a client has from connecting to a complete request; default 10 s. */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = positive("handshakeTimeout", timeout);
+            return this;
+        }
+
+        /** How long an outgoing connection may take; then {@code REP} 6 (TTL expired); default 10 s. */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive("connectTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * A test hook: holds back every CONNECT reply this long after the outcome is known; default zero.
+         */
+        public Builder replyDelay(Duration delay) {
+            Objects.requireNonNull(delay, "replyDelay");
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("replyDelay: " + delay + " (expected: zero or more)");
+            }
+            this.replyDelay = delay;
+            return this;
+        }
+
+        /** The most client connections open at once; more are closed on accept; default 10,000. */
+        public Builder maxConnections(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConnections: " + max + " (expected: 1 or more)");
+            }
+            this.maxConnections = max;
+            return this;
+        }
+
+        /** Size of each of the two relay buffers of a TCP session, in bytes; default 16 KiB. */
+        public Builder bufferSize(int bytes) {
+            if (bytes < 1024 || bytes > 16 * 1024 * 1024) {
+                throw new IllegalArgumentException("bufferSize: " + bytes + " (expected: 1024..16777216)");
+            }
+            this.bufferSize = bytes;
+            return this;
+        }
+
+        /** The number of selector threads; default one per available processor. */
+        public Builder selectorThreads(int threads) {
+            if (threads < 1 || threads > 256) {
+                throw new IllegalArgumentException("selectorThreads: " + threads + " (expected: 1..256)");
+            }
+            this.selectorThreads = threads;
+            return this;
+        }
+
+        /** Allows listening on a non-loopback address with neither users nor client rules. */
+        public Builder allowOpenRelay() {
+            this.openRelay = true;
+            return this;
+        }
+
+        /** How many ended sessions {@link SocksServer#records()} keeps (the latest); 0 keeps none; default 10,000. */
+        public Builder recordLimit(int limit) {
+            if (limit < 0) {
+                throw new IllegalArgumentException("recordLimit: " + limit + " (expected: 0 or more)");
+            }
+            this.recordLimit = limit;
+            return this;
+        }
+
+        /** Called with each session's record when it ends, on a selector thread: must not block. */
+        public Builder onSessionEnd(Consumer<SessionRecord> listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        public SocksServer build() {
+            return new SocksServer(this);
+        }
+
+        /** {@code build().start()}. */
+        public SocksServer start() throws IOException {
+            return build().start();
+        }
+
+        private static Duration positive(String name, Duration d) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: more than zero)");
+            }
+            return d;
+        }
+    }
+}
