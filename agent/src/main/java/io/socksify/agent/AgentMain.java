@@ -1,0 +1,70 @@
+package io.socksify.agent;
+
+import java.io.File;
+import java.lang.instrument.Instrumentation;
+import java.net.JarURLConnection;
+import java.net.URL;
+import java.util.jar.JarFile;
+
+/**
+ * The agent's entry points and the command line. {@code premain}/{@code agentmain} stay tiny and never log: they
+ * make sure the agent jar is on the bootstrap class path and call the installer through the boot loader, so that
+ * every agent class (the dispatcher advice calls from {@code java.base}, and the relocated Byte Buddy, slf4j and
+ * socks-protocol) is loaded once, by the boot loader. This class refers to no other agent class.
+ */
+public final class AgentMain {
+    private static final String INSTALLER = "io.socksify.agent.install.Installer";
+    private static final String SELF = "io/socksify/agent/AgentMain.class";
+
+    private AgentMain() {
+    }
+
+    public static void premain(String agentArgs, Instrumentation instrumentation) {
+        start(agentArgs, instrumentation, true);
+    }
+
+    public static void agentmain(String agentArgs, Instrumentation instrumentation) {
+        start(agentArgs, instrumentation, false);
+    }
+
+    private static void start(String agentArgs, Instrumentation instrumentation, boolean premain) {
+        try {
+            String jarPath = jarPath();
+            Class<?> installer;
+            try {
+                // Normally the manifest's Boot-Class-Path has put the jar on the boot class path already.
+                installer = Class.forName(INSTALLER, true, null);
+            } catch (ClassNotFoundException renamedJar) {
+                // Boot-Class-Path names the jar's file name; a renamed jar is appended here instead (HotSpot then
+                // prints a one-line class data sharing warning: keep the jar's name).
+                instrumentation.appendToBootstrapClassLoaderSearch(new JarFile(jarPath));
+                installer = Class.forName(INSTALLER, true, null);
+            }
+            installer.getMethod("install", String.class, Instrumentation.class, String.class, boolean.class)
+                    .invoke(null, agentArgs, instrumentation, jarPath, premain);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            // The installer has printed its one line already (and halted a starting JVM).
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (Exception | LinkageError e) {
+            System.err.println("socksify: cannot load the agent from its jar, so nothing may run unrouted: " + e);
+            if (premain) {
+                Runtime.getRuntime().halt(1);
+            }
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The agent jar's path: the JVM put it on the system class path, whichever loader defined this class. */
+    private static String jarPath() throws Exception {
+        URL self = ClassLoader.getSystemResource(SELF);
+        if (self == null || !"jar".equals(self.getProtocol())) {
+            throw new IllegalStateException("socksify must run from its jar, not from " + self);
+        }
+        URL jar = ((JarURLConnection) self.openConnection()).getJarFileURL();
+        return new File(jar.toURI()).getPath();
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(io.socksify.agent.cli.Cli.run(args, System.out, System.err));
+    }
+}

@@ -1,0 +1,45 @@
+package io.socksify.agent;
+
+import org.slf4j.Logger;
+import org.slf4j.simple.SimpleLoggerFactory;
+
+import java.util.Locale;
+
+/**
+ * socksify's loggers: slf4j-simple, relocated inside the agent jar, writing to stderr.
+ *
+ * <p>The factory is built directly instead of through {@code LoggerFactory}: its discovery reads the unrelocated
+ * {@code slf4j.provider} property and the system class loader's service files, so an application's own slf4j
+ * set-up could make it print warnings or pick another provider. Direct construction is deterministic and cheap.
+ */
+public final class Log {
+    /** The relocated slf4j-simple keys (the shade plugin rewrites these literals together with slf4j-simple). */
+    private static final String LEVEL_KEY = "org.slf4j.simpleLogger.defaultLogLevel";
+    private static final String SHOW_THREAD_KEY = "org.slf4j.simpleLogger.showThreadName";
+    private static final String LOG_FILE_KEY = "org.slf4j.simpleLogger.logFile";
+
+    private static volatile SimpleLoggerFactory factory;
+
+    private Log() {
+    }
+
+    /** Sets the level; must run before the first logger is created to take effect. */
+    public static void configure(String level) {
+        System.setProperty(LEVEL_KEY, level.toLowerCase(Locale.ROOT));
+        System.setProperty(SHOW_THREAD_KEY, "false");
+        System.setProperty(LOG_FILE_KEY, "System.err");
+    }
+
+    public static Logger get(String name) {
+        SimpleLoggerFactory f = factory;
+        if (f == null) {
+            synchronized (Log.class) {
+                f = factory;
+                if (f == null) {
+                    factory = f = new SimpleLoggerFactory();
+                }
+            }
+        }
+        return f.getLogger(name);
+    }
+}

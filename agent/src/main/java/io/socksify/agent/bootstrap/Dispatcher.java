@@ -1,0 +1,52 @@
+package io.socksify.agent.bootstrap;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.SocketImpl;
+
+/**
+ * The one entry point advice inlined into {@code java.base} calls. It lives in the boot loader (advice in
+ * {@code java.base} can only link against boot-loaded classes) and holds no logic of its own: it hands each
+ * connection to the connector the installer set, and turns any internal failure into the connection's own
+ * {@link IOException}, so that an error in socksify can never let a connection go out directly (the connector
+ * closes the socket on every failure of its own).
+ */
+public final class Dispatcher {
+    private static volatile SocketConnector socketConnector;
+
+    private Dispatcher() {
+    }
+
+    public static void install(SocketConnector connector) {
+        socketConnector = connector;
+    }
+
+    /** @return whether a connector is installed (the installer's start-up check) */
+    public static boolean installed() {
+        return socketConnector != null;
+    }
+
+    /**
+     * Called from {@code SocksSocketImpl.connect(SocketAddress, int)} when the socket has no proxy of its own.
+     *
+     * @return null to let the JDK connect (bypass), else the destination to report: the connection is established
+     */
+    public static InetSocketAddress connectSocket(SocketImpl delegate, SocketAddress endpoint, int timeoutMillis)
+            throws IOException {
+        SocketConnector connector = socketConnector;
+        if (connector == null || !(endpoint instanceof InetSocketAddress destination)) {
+            // Not installed yet, or an address type the JDK rejects itself with its own exception.
+            return null;
+        }
+        try {
+            return connector.connect(delegate, destination, timeoutMillis);
+        } catch (RuntimeException | LinkageError e) {
+            SocketException failure = new SocketException("socksify: internal error while connecting to "
+                    + destination.getHostString() + ":" + destination.getPort() + " (nothing was sent directly): " + e);
+            failure.initCause(e);
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.socksify.agent.route;
+
+import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.SocketConnector;
+import io.socksify.protocol.client.SocksHandshake;
+import io.socksify.protocol.client.SocksProxy;
+import org.slf4j.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.SocketImpl;
+import java.net.SocketOptions;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Connects {@code java.net.Socket}s: the platform impl inside each socket's {@code SocksSocketImpl} is connected to
+ * the proxy, and the SOCKS handshake runs over its streams with one deadline (the application's connect timeout, or
+ * {@code connectTimeout}). Every failure closes the impl and surfaces as the connection's own exception; nothing
+ * falls back to a direct connection.
+ */
+public final class SocketRouting implements SocketConnector {
+    private static final Logger LOG = Log.get("socksify");
+
+    private final Router router;
+    private final int defaultTimeoutMillis;
+    // SocketImpl's connect, getInputStream, getOutputStream and close are protected: reachable only through a
+    // private lookup, which the installer obtains after opening java.net to the agent's module.
+    private final MethodHandle connect;
+    private final MethodHandle inputStream;
+    private final MethodHandle outputStream;
+    private final MethodHandle close;
+
+    /** @param socketImplLookup a lookup with private access to {@link SocketImpl} */
+    public SocketRouting(Router router, MethodHandles.Lookup socketImplLookup) throws ReflectiveOperationException {
+        this.router = router;
+        this.defaultTimeoutMillis = router.config().connectTimeoutMillis();
+        this.connect = socketImplLookup.findVirtual(SocketImpl.class, "connect",
+                MethodType.methodType(void.class, SocketAddress.class, int.class));
+        this.inputStream = socketImplLookup.findVirtual(SocketImpl.class, "getInputStream",
+                MethodType.methodType(InputStream.class));
+        this.outputStream = socketImplLookup.findVirtual(SocketImpl.class, "getOutputStream",
+                MethodType.methodType(OutputStream.class));
+        this.close = socketImplLookup.findVirtual(SocketImpl.class, "close", MethodType.methodType(void.class));
+    }
+
+    @Override
+    public InetSocketAddress connect(SocketImpl delegate, InetSocketAddress endpoint, int timeoutMillis)
+            throws IOException {
+        Route route;
+        try {
+            route = router.route(endpoint);
+        } catch (IOException | RuntimeException e) {
+            close(delegate);
+            LOG.debug("socket {} -> refused: {}", endpoint, e.getMessage());
+            throw e;
+        }
+        if (route.direct()) {
+            LOG.debug("socket {} -> direct ({})", endpoint, route.reason());
+            if (route.target() == endpoint) {
+                return null;
+            }
+            invokeConnect(delegate, route.target(), timeoutMillis);
+            return route.target();
+        }
+
+        SocksProxy proxy = router.proxy();
+        int budget = timeoutMillis > 0 ? timeoutMillis : defaultTimeoutMillis;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budget);
+        try {
+            invokeConnect(delegate, router.resolvedProxyAddress(), budget);
+        } catch (IOException e) {
+            close(delegate);
+            IOException failure = proxyUnreachable(e, proxy, endpoint);
+            LOG.debug("socket {} -> failed: {}", endpoint, failure.getMessage());
+            throw failure;
+        }
+        try {
+            Object previousTimeout = delegate.getOption(SocketOptions.SO_TIMEOUT);
+            InputStream in = (InputStream) inputStream.invokeExact(delegate);
+            OutputStream out = (OutputStream) outputStream.invokeExact(delegate);
+            SocksHandshake.connect(proxy, in, out, millis -> delegate.setOption(SocketOptions.SO_TIMEOUT, millis),
+                    route.target(), deadline);
+            delegate.setOption(SocketOptions.SO_TIMEOUT, previousTimeout);
+        } catch (IOException | RuntimeException | Error e) {
+            close(delegate);
+            LOG.debug("socket {} -> failed through {}: {}", endpoint, proxy, e.toString());
+            throw e;
+        } catch (Throwable t) {
+            close(delegate);
+            throw new IllegalStateException(t);
+        }
+        LOG.debug("socket {} -> via {} {}", endpoint, proxy, route.reason());
+        return route.reported();
+    }
+
+    private void invokeConnect(SocketImpl delegate, SocketAddress address, int timeoutMillis) throws IOException {
+        try {
+            connect.invokeExact(delegate, address, timeoutMillis);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private void close(SocketImpl delegate) {
+        try {
+            close.invokeExact(delegate);
+        } catch (Throwable ignored) {
+            // Closing a socket that failed to connect; the connection's own failure is what matters.
+        }
+    }
+
+    /** The same exception type the application would get from a direct connection, naming proxy and destination. */
+    static IOException proxyUnreachable(IOException e, SocksProxy proxy, InetSocketAddress destination) {
+        String message = "socksify: cannot connect to proxy " + proxy + " for " + destination.getHostString() + ":"
+                + destination.getPort() + ": " + e.getMessage();
+        IOException failure;
+        if (e instanceof SocketTimeoutException) {
+            failure = new SocketTimeoutException(message);
+        } else if (e instanceof NoRouteToHostException) {
+            failure = new NoRouteToHostException(message);
+        } else if (e instanceof ConnectException) {
+            failure = new ConnectException(message);
+        } else if (e instanceof UnknownHostException) {
+            failure = new UnknownHostException(e.getMessage());
+        } else {
+            failure = new SocketException(message);
+        }
+        failure.initCause(e);
+        return failure;
+    }
+}
