@@ -1,0 +1,97 @@
+package io.socksify.protocol.client;
+
+import io.socksify.protocol.client.SocksConnectException.Reason;
+import io.socksify.protocol.wire.Socks4CommandStatus;
+import io.socksify.protocol.wire.Socks5CommandStatus;
+import io.socksify.protocol.wire.SocksProtocolException;
+import io.socksify.protocol.wire.SocksVersion;
+
+import java.io.IOException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+
+/**
+ * The one place where proxy answers become exceptions; {@link SocksConnectException}'s Javadoc has the table.
+ * {@code context} is always {@code "<proxy, password masked> => <destination>"}.
+ */
+final class SocksFailures {
+    private SocksFailures() {
+    }
+
+    static IOException socks5Reply(String context, Socks5CommandStatus status, boolean hostNameDestination) {
+        String words = "SOCKS5 REP " + status;
+        return switch (status.code()) {
+            case 0x01 -> new SocksConnectException(context + ": " + Reason.GENERAL_FAILURE.description()
+                    + (hostNameDestination ? " (some proxies answer so when they cannot resolve the host name)" : "")
+                    + " (" + words + ")", SocksVersion.SOCKS5, status.code(), Reason.GENERAL_FAILURE);
+            case 0x02 -> connect(context, SocksVersion.SOCKS5, status.code(), Reason.NOT_ALLOWED, words);
+            case 0x03 -> new NoRouteToHostException(context + ": network unreachable from the proxy (" + words + ")");
+            case 0x04 -> hostNameDestination
+                    ? new UnknownHostException(context + ": the proxy cannot resolve or reach the host (" + words + ")")
+                    : new NoRouteToHostException(context + ": host unreachable from the proxy (" + words + ")");
+            case 0x05 -> connect(context, SocksVersion.SOCKS5, status.code(), Reason.CONNECTION_REFUSED, words);
+            case 0x06 -> connect(context, SocksVersion.SOCKS5, status.code(), Reason.TTL_EXPIRED, words);
+            case 0x07 -> connect(context, SocksVersion.SOCKS5, status.code(), Reason.COMMAND_NOT_SUPPORTED, words);
+            case 0x08 -> connect(context, SocksVersion.SOCKS5, status.code(), Reason.ADDRESS_TYPE_NOT_SUPPORTED, words);
+            default -> connect(context, SocksVersion.SOCKS5, status.code(), Reason.UNASSIGNED,
+                    "SOCKS5 REP " + SocksProtocolException.hex(status.code()) + ", unassigned");
+        };
+    }
+
+    static SocksConnectException socks4Reply(String context, SocksVersion version, Socks4CommandStatus status) {
+        String words = "SOCKS4 CD " + status.code() + " " + status;
+        return switch (status.code()) {
+            case 0x5B -> new SocksConnectException(context + ": " + Reason.CONNECTION_REFUSED.description()
+                    + " or not allowed (SOCKS4 cannot tell which) (" + words + ")", version, status.code(),
+                    Reason.CONNECTION_REFUSED);
+            case 0x5C, 0x5D -> new SocksConnectException(context + ": " + Reason.AUTHENTICATION_FAILED.description()
+                    + ": " + status.describe() + " (" + words + ")", version, status.code(),
+                    Reason.AUTHENTICATION_FAILED);
+            default -> connect(context, version, status.code(), Reason.UNASSIGNED,
+                    "SOCKS4 CD " + status.code() + ", unassigned");
+        };
+    }
+
+    static SocksConnectException noAcceptableMethod(String context, boolean offeredPassword) {
+        return new SocksConnectException(context + ": " + Reason.NO_ACCEPTABLE_METHOD.description()
+                + (offeredPassword ? " (offered NO_AUTH and PASSWORD)"
+                        : " (offered NO_AUTH only; does the proxy require a username and password?)")
+                + " (SOCKS5 METHOD 0xFF)", SocksVersion.SOCKS5, 0xFF, Reason.NO_ACCEPTABLE_METHOD);
+    }
+
+    static SocksConnectException authenticationFailed(String context, int status) {
+        return new SocksConnectException(context + ": " + Reason.AUTHENTICATION_FAILED.description()
+                + ": wrong username or password (RFC 1929 STATUS " + SocksProtocolException.hex(status) + ")",
+                SocksVersion.SOCKS5, status, Reason.AUTHENTICATION_FAILED);
+    }
+
+    /** A failure found before anything was sent: the request cannot be expressed. */
+    static SocksConnectException unsendable(String context, SocksVersion version, Reason reason, String detail) {
+        return new SocksConnectException(context + ": " + reason.description() + ": " + detail, version, -1, reason);
+    }
+
+    static SocksProtocolException malformed(String context, SocksProtocolException e) {
+        return new SocksProtocolException(context + ": " + e.getMessage(), e);
+    }
+
+    static SocksProtocolException endOfStream(String context, String message, int received, int needed) {
+        if (received == 0) {
+            return new SocksProtocolException(context + ": the proxy closed the connection instead of sending "
+                    + message);
+        }
+        return new SocksProtocolException(context + ": the proxy closed the connection after " + received
+                + " bytes of " + message + " (expected at least " + (received + needed) + ")");
+    }
+
+    static SocketTimeoutException timeout(String context, String message, long timeoutMillis) {
+        return new SocketTimeoutException(context + ": SOCKS handshake timed out after " + timeoutMillis
+                + " ms waiting for " + message);
+    }
+
+    private static SocksConnectException connect(String context, SocksVersion version, int code, Reason reason,
+            String words) {
+        return new SocksConnectException(context + ": " + reason.description() + " (" + words + ")", version, code,
+                reason);
+    }
+}
