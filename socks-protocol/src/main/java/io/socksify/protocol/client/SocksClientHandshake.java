@@ -310,11 +310,18 @@ public final class SocksClientHandshake {
     /**
      * Tells the machine the proxy closed the connection (a read returned -1).
      *
-     * @throws SocksProtocolException unless the handshake is done: how many bytes of which message arrived
+     * @throws SocksProtocolException unless the handshake is done: how many bytes of which message arrived; or, if
+     *                                the reply's failure code had arrived, the exception that code maps to (some
+     *                                proxies close without sending {@code BND})
      */
-    public void endOfStream() throws SocksProtocolException {
+    public void endOfStream() throws IOException {
         if (phase == Phase.DONE || phase == Phase.FAILED) {
             return;
+        }
+        IOException failure = failureReplyCutShort();
+        if (failure != null) {
+            phase = Phase.FAILED;
+            throw failure;
         }
         String message = waitingFor();
         if (phase == Phase.AUTHENTICATION && received == 0) {
@@ -420,25 +427,41 @@ public final class SocksClientHandshake {
         phase = Phase.REPLY;
     }
 
-    private void parseSocks5Reply(ByteBuffer view) throws IOException {
-        // A failure is reported as soon as REP is known: some proxies close without sending BND.
-        if (received >= 2 && incoming[0] == 0x05 && incoming[1] != 0x00) {
-            throw SocksFailures.socks5Reply(context, Socks5CommandStatus.valueOf(incoming[1]), destination.isDomain());
+    /**
+     * @return the failure a partly received reply already tells (its version byte valid, its code a failure), or null.
+     *         The whole reply is read before failing otherwise: closing a socket with unread bytes resets it.
+     */
+    private IOException failureReplyCutShort() {
+        if ((phase != Phase.REPLY && phase != Phase.SECOND_REPLY) || received < 2) {
+            return null;
         }
+        if (socks5 && incoming[0] == 0x05 && incoming[1] != 0x00) {
+            return SocksFailures.socks5Reply(context, Socks5CommandStatus.valueOf(incoming[1]), destination.isDomain());
+        }
+        if (!socks5 && (incoming[0] == 0x00 || incoming[0] == 0x04) && (incoming[1] & 0xFF) != 0x5A) {
+            return SocksFailures.socks4Reply(context, proxy.version(), Socks4CommandStatus.valueOf(incoming[1]));
+        }
+        return null;
+    }
+
+    private void parseSocks5Reply(ByteBuffer view) throws IOException {
         Socks5CommandResponse reply = Socks5CommandResponse.decode(view);
         if (reply != null) {
             received = 0;
+            if (!reply.status().isSuccess()) {
+                throw SocksFailures.socks5Reply(context, reply.status(), destination.isDomain());
+            }
             replied(reply.bound().toInetSocketAddress());
         }
     }
 
     private void parseSocks4Reply(ByteBuffer view) throws IOException {
-        if (received >= 2 && (incoming[0] == 0x00 || incoming[0] == 0x04) && (incoming[1] & 0xFF) != 0x5A) {
-            throw SocksFailures.socks4Reply(context, proxy.version(), Socks4CommandStatus.valueOf(incoming[1]));
-        }
         Socks4CommandResponse reply = Socks4CommandResponse.decode(view);
         if (reply != null) {
             received = 0;
+            if (!reply.status().isSuccess()) {
+                throw SocksFailures.socks4Reply(context, proxy.version(), reply.status());
+            }
             replied(new InetSocketAddress(reply.address(), reply.port()));
         }
     }

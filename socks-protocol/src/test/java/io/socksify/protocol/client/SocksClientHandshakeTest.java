@@ -336,14 +336,18 @@ class SocksClientHandshakeTest {
     }
 
     @Test
-    void reportsAFailureReplyAsSoonAsRepIsKnown() throws IOException {
+    void reportsAFailureReplyThatTheProxyCutsShort() throws IOException {
         SocksClientHandshake handshake = SocksClientHandshake.connect(SOCKS5, IPV4_DESTINATION);
-        drive(handshake, new Socks5InitialResponse(Socks5AuthMethod.NO_AUTH).toBytes());
-        handshake.readFrom(ByteBuffer.wrap(hex("05")));
-        SocksConnectException e = assertThrows(SocksConnectException.class,
-                () -> handshake.readFrom(ByteBuffer.wrap(hex("05"))));
+        drive(handshake, new Socks5InitialResponse(Socks5AuthMethod.NO_AUTH).toBytes(), hex("05 05"));
+        assertEquals(Status.READ, handshake.status(), "reads the whole reply before failing");
+        SocksConnectException e = assertThrows(SocksConnectException.class, handshake::endOfStream);
         assertEquals(Reason.CONNECTION_REFUSED, e.reason());
         assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+
+        SocksClientHandshake socks4 = SocksClientHandshake.connect(SOCKS4, IPV4_DESTINATION);
+        drive(socks4, hex("00 5b 00"));
+        assertEquals(Reason.CONNECTION_REFUSED,
+                assertThrows(SocksConnectException.class, socks4::endOfStream).reason());
     }
 
     static Stream<Arguments> socks4ReplyCodes() {
