@@ -1,8 +1,10 @@
 package io.socksify.agent.cli;
 
 import io.socksify.agent.config.AgentConfig;
+import io.socksify.protocol.server.SocksServerCommand;
 
 import java.io.PrintStream;
+import java.util.Arrays;
 
 /** {@code java -jar socksify-agent.jar <command>}. */
 public final class Cli {
@@ -13,7 +15,7 @@ public final class Cli {
             usage: java -jar socksify-agent.jar <command>
 
             commands:
-              server [options]   run the embedded SOCKS server (not in this build yet)
+              server [options]   run socksify's SOCKS4/4a/5 server (server --help for its options)
               attach <pid> ...   attach socksify to a running JVM (not yet: comes in a later release)
               --help             this text
 
@@ -30,8 +32,7 @@ public final class Cli {
         }
         switch (args[0]) {
             case "server" -> {
-                err.println("socksify: 'server' is not in this build yet (the embedded server is still being built)");
-                return 2;
+                return SocksServerCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err, null);
             }
             case "attach" -> {
                 err.println("socksify: 'attach' is not yet implemented (it comes in a later release);"

@@ -7,6 +7,9 @@ import io.socksify.agent.config.ConfigException;
 import io.socksify.agent.instrument.SocksSocketImplTransformer;
 import io.socksify.agent.route.Router;
 import io.socksify.agent.route.SocketRouting;
+import io.socksify.protocol.client.SocksProxy;
+import io.socksify.protocol.server.SocksServer;
+import io.socksify.protocol.wire.SocksVersion;
 import org.slf4j.Logger;
 
 import java.io.IOException;
@@ -26,6 +29,7 @@ import java.util.jar.JarFile;
  */
 public final class Installer {
     private static boolean installed;
+    private static SocksServer embeddedServer;
 
     private Installer() {
     }
@@ -52,8 +56,7 @@ public final class Installer {
             takeOverJdkSocksProperties();
             openJavaBase(instrumentation);
             if (config.embedded()) {
-                stop("socksify: proxy=embedded needs the embedded server, which this build does not have yet", premain);
-                return;
+                config = config.withProxy(startEmbeddedServer());
             }
             Router router = new Router(config);
             Dispatcher.install(new SocketRouting(router,
@@ -61,7 +64,8 @@ public final class Installer {
             instrument(instrumentation);
             installed = true;
             Logger log = Log.get("socksify");
-            log.info("socksify {} routing through {} (dns={}, udp={}, bypass={})", version(jar), config.proxy(),
+            log.info("socksify {} routing through {}{} (dns={}, udp={}, bypass={})", version(jar),
+                    config.embedded() ? "the embedded server " : "", config.proxy(),
                     lower(config.dns()), lower(config.udp()), config.bypass());
             log.debug("installed in {} ms", (System.nanoTime() - start) / 1_000_000);
         } catch (IOException | ReflectiveOperationException | UnmodifiableClassException | RuntimeException
@@ -69,6 +73,16 @@ public final class Installer {
             Dispatcher.install(null);
             stop("socksify: cannot install the agent, so nothing may run unrouted: " + e, premain);
         }
+    }
+
+    /**
+     * {@code proxy=embedded}: socksify's own SOCKS5 server on a loopback port of this JVM (127.0.0.1 only, so it is
+     * no relay for anyone else), stopped with the JVM. Its outgoing connections are NIO channels, which this agent
+     * does not route (the NIO path must exempt them, or it would route the server through itself).
+     */
+    private static SocksProxy startEmbeddedServer() throws IOException {
+        embeddedServer = SocksServer.builder().port(0).start();
+        return SocksProxy.of(SocksVersion.SOCKS5, embeddedServer.address());
     }
 
     /**
