@@ -318,6 +318,9 @@ final class Session implements EventLoop.Handler {
             }
         } catch (SocksProtocolException e) {
             protocolError(e);
+        } catch (IllegalArgumentException e) {
+            // The codec's records validate what they hold: a decoded field out of their range is malformed input.
+            protocolError(new SocksProtocolException(e.getMessage(), e));
         } finally {
             parsing = false;
             if (up != null) {
@@ -527,6 +530,11 @@ final class Session implements EventLoop.Handler {
 
     private void resolved(InetAddress[] addresses, String error, boolean allowedByName, Runnable then) {
         if (state != State.RESOLVING) {
+            return;
+        }
+        if ((addresses == null || addresses.length == 0) && !allowedByName) {
+            // Only an address could have allowed it, and there is none.
+            failRequest(Socks5CommandStatus.NOT_ALLOWED, "destination not allowed by the rules");
             return;
         }
         if (addresses == null || addresses.length == 0) {

@@ -1,0 +1,118 @@
+package io.socksify.protocol.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class SocksServerCommandTest {
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+    private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
+
+    private int run(String... args) {
+        return SocksServerCommand.run(args, out, err, new CountDownLatch(0));
+    }
+
+    private String err() {
+        return errBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void printsHelp() {
+        assertEquals(0, run("--help"));
+        assertTrue(outBytes.toString(StandardCharsets.UTF_8).contains("--user NAME:PASSWORD"));
+    }
+
+    @Test
+    void namesTheBadArgumentAndWhatIsExpected() {
+        assertEquals(2, run("--port", "eighty"));
+        assertTrue(err().contains("--port: 'eighty' (expected: a port number 0..65535)"), err());
+        errBytes.reset();
+        assertEquals(2, run("--port", "70000"));
+        assertTrue(err().contains("--port: port: 70000 (expected: 0..65535)"), err());
+        errBytes.reset();
+        assertEquals(2, run("--bind", "localhost"));
+        assertTrue(err().contains("--bind: 'localhost' (expected: an IP address"), err());
+        errBytes.reset();
+        assertEquals(2, run("--allow", "10.0.0.0/40"));
+        assertTrue(err().contains("--allow: rule: 10.0.0.0/40 has prefix length '40'"), err());
+        errBytes.reset();
+        assertEquals(2, run("--user"));
+        assertTrue(err().contains("--user: missing value (expected: NAME:PASSWORD)"), err());
+        errBytes.reset();
+        assertEquals(2, run("--frobnicate"));
+        assertTrue(err().contains("unknown argument '--frobnicate'"), err());
+    }
+
+    @Test
+    void neverPrintsAPasswordInAnError() {
+        assertEquals(2, run("--user", "s3cretpassword"));
+        assertFalse(err().contains("s3cretpassword"), err());
+        assertTrue(err().contains("--user: no ':' in the value (expected: NAME:PASSWORD)"), err());
+    }
+
+    @Test
+    void refusesAnOpenRelayOnAPublicAddress() {
+        assertEquals(1, run("--bind", "0.0.0.0", "--port", "0"));
+        assertTrue(err().contains("refusing to be an open relay"), err());
+    }
+
+    @Test
+    void servesAndLogsOneLinePerSessionWithoutPasswords() throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread t = new Thread(() -> SocksServerCommand.run(new String[] {"--port", "0", "--user", "alice:pw0rd",
+                "--user", "bob:builder"}, out, err, stop));
+        t.start();
+        try (Peers.EchoTarget target = new Peers.EchoTarget()) {
+            InetSocketAddress address = null;
+            for (int i = 0; i < 100 && address == null; i++) {
+                Matcher m = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)")
+                        .matcher(outBytes.toString(StandardCharsets.UTF_8));
+                if (m.find()) {
+                    address = new InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1)));
+                } else {
+                    Thread.sleep(50);
+                }
+            }
+            assertTrue(address != null, "no 'listening on' line: " + outBytes);
+            java.net.Authenticator.setDefault(new java.net.Authenticator() {
+                @Override
+                protected java.net.PasswordAuthentication getPasswordAuthentication() {
+                    return new java.net.PasswordAuthentication("alice", "pw0rd".toCharArray());
+                }
+            });
+            try (Socket s = new Socket(new Proxy(Proxy.Type.SOCKS, address))) {
+                s.connect(target.address(), 5000);
+                s.getOutputStream().write(1);
+                assertEquals(1, s.getInputStream().read());
+            } finally {
+                java.net.Authenticator.setDefault(null);
+            }
+            for (int i = 0; i < 100 && !outBytes.toString(StandardCharsets.UTF_8).contains("user=alice"); i++) {
+                Thread.sleep(50);
+            }
+        } finally {
+            stop.countDown();
+            t.join(10_000);
+        }
+        String log = outBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("SOCKS5 CONNECT 127.0.0.1:") && log.contains("user=alice"), log);
+        assertFalse(log.contains("pw0rd") || log.contains("builder"), log);
+        assertFalse(t.isAlive());
+    }
+}
