@@ -77,6 +77,18 @@ if command -v ss >/dev/null 2>&1 && ss -Hltnp 'sport = :1080' 2>/dev/null | grep
     log "WARNING: a danted still listens on port 1080 (not ours); the tests use free ports and do not need it"
 fi
 
+# A name only a proxy resolves: the system resolver (so Dante and microsocks) maps it to 127.0.0.1 through
+# /etc/hosts, while a child JVM run with -Djdk.net.hosts.file=<a file without it> cannot resolve it.
+PROXY_ONLY_NAME=socksify-target.test
+if grep -qE "^127\.0\.0\.1[[:space:]]+([^#]*[[:space:]])?${PROXY_ONLY_NAME//./\\.}([[:space:]]|\$)" /etc/hosts; then
+    log "/etc/hosts already maps $PROXY_ONLY_NAME to 127.0.0.1"
+elif printf '127.0.0.1 %s\n' "$PROXY_ONLY_NAME" >> /etc/hosts 2>/dev/null; then
+    log "added '127.0.0.1 $PROXY_ONLY_NAME' to /etc/hosts"
+else
+    log "WARNING: cannot write /etc/hosts; tests that need $PROXY_ONLY_NAME will fail"
+fi
+[[ $(getent hosts "$PROXY_ONLY_NAME" || true) == 127.0.0.1* ]] || die "$PROXY_ONLY_NAME does not resolve to 127.0.0.1"
+
 # Executables and modules the tests call.
 for exe in danted microsocks curl ncat perl; do
     path=$(PATH="$PATH:/usr/sbin:/sbin" command -v "$exe" || true)

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.socksify.it.support.Dante;
 import io.socksify.it.support.ExternalProcess;
+import io.socksify.it.support.Hostnames;
 import io.socksify.it.support.HttpTarget;
 import io.socksify.it.support.Loopback;
 import io.socksify.it.support.SocksClients;
@@ -40,15 +41,30 @@ class CurlThroughDanteIT {
 
     @Test
     void socks5HostnameIsResolvedByDante() {
+        Hostnames.assertProxyOnlyNameConfigured();
         try (Dante dante = Dante.builder().start();
                 HttpTarget target = HttpTarget.acceptingOnly(dante.externalAddress())) {
             ExternalProcess curl = SocksClients.curl(CurlProxy.SOCKS5_HOSTNAME, dante.address(), null,
-                    target.uri("localhost", "/by-name"), CURL_TIMEOUT);
+                    target.uri(Hostnames.PROXY_ONLY, "/by-name"), CURL_TIMEOUT);
 
             curl.assertExitCode(0);
             assertEquals(HttpTarget.BODY, curl.stdout());
-            assertEquals("localhost:" + target.port(), target.requests().get(0).hostHeader());
+            assertEquals(Hostnames.PROXY_ONLY + ":" + target.port(), target.requests().get(0).hostHeader());
             target.assertNoRejected();
+        }
+    }
+
+    /** Pins what the notes say: Dante has no SOCKS4a and takes the 0.0.0.x placeholder literally. */
+    @Test
+    void socks4aIsNotSupportedByDante() {
+        Hostnames.assertProxyOnlyNameConfigured();
+        try (Dante dante = Dante.builder().start();
+                HttpTarget target = HttpTarget.acceptingAny()) {
+            ExternalProcess curl = SocksClients.curl(CurlProxy.SOCKS4A, dante.address(), null,
+                    target.uri(Hostnames.PROXY_ONLY, "/"), CURL_TIMEOUT);
+
+            assertNotEquals(0, curl.exitCode(), curl.describe());
+            assertEquals(List.of(), target.requests());
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.socksify.it.support.ExternalProcess;
+import io.socksify.it.support.Hostnames;
 import io.socksify.it.support.HttpTarget;
 import io.socksify.it.support.Loopback;
 import io.socksify.it.support.Microsocks;
@@ -37,10 +38,11 @@ class CurlThroughMicrosocksIT {
 
     @Test
     void socks5HostnameIsResolvedByMicrosocks() {
+        Hostnames.assertProxyOnlyNameConfigured();
         try (Microsocks proxy = Microsocks.builder().start();
                 HttpTarget target = HttpTarget.acceptingOnly(proxy.externalAddress())) {
             ExternalProcess curl = SocksClients.curl(CurlProxy.SOCKS5_HOSTNAME, proxy.address(), null,
-                    target.uri("localhost", "/"), CURL_TIMEOUT);
+                    target.uri(Hostnames.PROXY_ONLY, "/"), CURL_TIMEOUT);
 
             curl.assertExitCode(0);
             assertEquals(HttpTarget.BODY, curl.stdout(), proxy.describe());

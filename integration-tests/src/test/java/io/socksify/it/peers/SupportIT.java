@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.socksify.it.support.AgentJar;
 import io.socksify.it.support.ChildJvm;
+import io.socksify.it.support.Hostnames;
 import io.socksify.it.support.HttpTarget;
 import io.socksify.it.support.Jdks;
 import io.socksify.it.support.Loopback;
@@ -20,6 +21,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +64,22 @@ class SupportIT {
             assertEquals("stderr is captured too\n", child.stderr());
             assertEquals(Loopback.LOCALHOST, target.acceptedSources().get(0).getAddress());
         }
+    }
+
+    @Test
+    void childJvmWithNoLookupCannotResolveTheProxyOnlyName() throws Exception {
+        Hostnames.assertProxyOnlyNameConfigured();
+        assertEquals(Loopback.LOCALHOST, InetAddress.getByName(Hostnames.PROXY_ONLY), "the system resolves it");
+
+        ChildJvm child = ChildJvm.builder(ResolveMain.class)
+                .jvmArgs(Hostnames.noLookupJvmArg())
+                .args(Hostnames.PROXY_ONLY, "localhost")
+                .run(TIMEOUT)
+                .assertExitCode(0);
+
+        assertTrue(child.stdout().contains(Hostnames.PROXY_ONLY + " -> java.net.UnknownHostException"),
+                child.describe());
+        assertTrue(child.stdout().contains("localhost -> 127.0.0.1"), child.describe());
     }
 
     @Test
