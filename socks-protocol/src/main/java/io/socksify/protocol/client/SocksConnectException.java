@@ -25,11 +25,11 @@ import java.util.Objects;
  *     <td>{@link java.net.NoRouteToHostException}</td><td>-</td></tr>
  * <tr><td>host unreachable, destination is an IP address</td><td>{@code REP} 0x04</td><td>-</td>
  *     <td>{@link java.net.NoRouteToHostException}</td><td>-</td></tr>
- * <tr><td>host unreachable, destination is a host name (servers use it for "cannot resolve"; Dante does)</td>
- *     <td>{@code REP} 0x04</td><td>-</td><td>{@link java.net.UnknownHostException}</td><td>-</td></tr>
- * <tr><td>general failure (also used by some servers for "cannot resolve"; the message says so for a host
- *     name)</td><td>{@code REP} 0x01</td><td>-</td><td>{@code SocksConnectException}</td>
- *     <td>{@code GENERAL_FAILURE}</td></tr>
+ * <tr><td>host unreachable or general failure, destination is a host name: no code means "cannot resolve", and
+ *     servers use these two for it (Tor, go-socks5 and socksify's server 0x04; microsocks 0x01)</td>
+ *     <td>{@code REP} 0x04, 0x01</td><td>-</td><td>{@link java.net.UnknownHostException}</td><td>-</td></tr>
+ * <tr><td>general failure, destination is an IP address</td><td>{@code REP} 0x01</td><td>-</td>
+ *     <td>{@code SocksConnectException}</td><td>{@code GENERAL_FAILURE}</td></tr>
  * <tr><td>not allowed by the proxy's ruleset</td><td>{@code REP} 0x02</td><td>-</td>
  *     <td>{@code SocksConnectException}</td><td>{@code NOT_ALLOWED}</td></tr>
  * <tr><td>TTL expired</td><td>{@code REP} 0x06</td><td>-</td><td>{@code SocksConnectException}</td>

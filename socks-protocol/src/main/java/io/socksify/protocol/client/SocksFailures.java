@@ -22,9 +22,11 @@ final class SocksFailures {
     static IOException socks5Reply(String context, Socks5CommandStatus status, boolean hostNameDestination) {
         String words = "SOCKS5 REP " + status;
         return switch (status.code()) {
-            case 0x01 -> new SocksConnectException(context + ": " + Reason.GENERAL_FAILURE.description()
-                    + (hostNameDestination ? " (some proxies answer so when they cannot resolve the host name)" : "")
-                    + " (" + words + ")", SocksVersion.SOCKS5, status.code(), Reason.GENERAL_FAILURE);
+            // No REP means "cannot resolve": microsocks answers 1, Tor and most others 4.
+            case 0x01 -> hostNameDestination
+                    ? new UnknownHostException(context + ": the proxy cannot resolve the host name, or failed "
+                            + "otherwise (" + words + ")")
+                    : connect(context, SocksVersion.SOCKS5, status.code(), Reason.GENERAL_FAILURE, words);
             case 0x02 -> connect(context, SocksVersion.SOCKS5, status.code(), Reason.NOT_ALLOWED, words);
             case 0x03 -> new NoRouteToHostException(context + ": network unreachable from the proxy (" + words + ")");
             case 0x04 -> hostNameDestination

@@ -299,7 +299,7 @@ class SocksClientHandshakeTest {
     static Stream<Arguments> socks5ReplyCodes() {
         return Stream.of(
                 Arguments.of(0x01, false, SocksConnectException.class, Reason.GENERAL_FAILURE),
-                Arguments.of(0x01, true, SocksConnectException.class, Reason.GENERAL_FAILURE),
+                Arguments.of(0x01, true, UnknownHostException.class, null),
                 Arguments.of(0x02, false, SocksConnectException.class, Reason.NOT_ALLOWED),
                 Arguments.of(0x03, false, NoRouteToHostException.class, null),
                 Arguments.of(0x03, true, NoRouteToHostException.class, null),
