@@ -83,6 +83,21 @@ class SupportIT {
     }
 
     @Test
+    void childJvmEnvironmentIsScrubbedOfSocksifyAndJvmOptionVariables() {
+        ChildJvm.Builder builder = ChildJvm.builder(EnvMain.class)
+                .env("SOCKSIFY_EXPLICIT", "set-by-test")
+                .args("SOCKSIFY_EXPLICIT", "SOCKSIFY_JDK25", "JAVA_TOOL_OPTIONS", "PATH");
+        assertTrue(builder.environment().containsKey("SOCKSIFY_JDK25") == (System.getenv("SOCKSIFY_JDK25") != null));
+
+        ChildJvm child = builder.run(TIMEOUT).assertExitCode(0);
+
+        assertTrue(child.stdout().contains("SOCKSIFY_EXPLICIT=set-by-test"), child.describe());
+        assertTrue(child.stdout().contains("SOCKSIFY_JDK25=null"), child.describe());
+        assertTrue(child.stdout().contains("JAVA_TOOL_OPTIONS=null"), child.describe());
+        assertTrue(child.stdout().contains("PATH=/"), "the rest is inherited: " + child.describe());
+    }
+
+    @Test
     void hungChildIsKilledAndTheFailureShowsItsThreadsAndOutput() {
         try (ChildJvm child = ChildJvm.builder(HangingMain.class).start()) {
             child.awaitStderr("hanging-main started", TIMEOUT);

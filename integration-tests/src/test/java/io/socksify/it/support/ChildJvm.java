@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -17,6 +18,11 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  * Both outputs are captured completely. {@link #awaitExit} is bounded: a child that hangs is asked for a thread
  * dump ({@code SIGQUIT}, printed to its stdout), then killed, and the failure shows its stdout and stderr.
+ *
+ * <p>The child inherits the test JVM's environment except what would change it behind the test's back: the
+ * JVM option variables ({@code JAVA_TOOL_OPTIONS}, {@code _JAVA_OPTIONS}, {@code JDK_JAVA_OPTIONS}), every
+ * {@code SOCKSIFY_*} variable and the proxy variables ({@code ALL_PROXY}, {@code http_proxy}, ...). Set what a
+ * scenario needs with {@link Builder#env}.
  *
  * <pre>{@code
  * try (ChildJvm child = ChildJvm.builder(ConnectApp.class)
@@ -214,6 +220,25 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
+        /** The environment changes {@link #start()} applies: {@code null} values remove a variable. */
+        public Map<String, String> environment() {
+            Map<String, String> changes = new LinkedHashMap<>();
+            for (String name : System.getenv().keySet()) {
+                if (isScrubbed(name)) {
+                    changes.put(name, null);
+                }
+            }
+            changes.putAll(environment);
+            return changes;
+        }
+
+        private static boolean isScrubbed(String name) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            return name.equals("JAVA_TOOL_OPTIONS") || name.equals("_JAVA_OPTIONS") || name.equals("JDK_JAVA_OPTIONS")
+                    || name.startsWith("SOCKSIFY_") || lower.equals("all_proxy") || lower.equals("http_proxy")
+                    || lower.equals("https_proxy") || lower.equals("no_proxy") || lower.equals("socks_proxy");
+        }
+
         /** The command line {@link #start()} runs. */
         public List<String> command() {
             List<String> command = new ArrayList<>();
@@ -231,7 +256,7 @@ public final class ChildJvm implements AutoCloseable {
         }
 
         public ChildJvm start() {
-            return new ChildJvm(ExternalProcess.start(command(), environment, directory));
+            return new ChildJvm(ExternalProcess.start(command(), environment(), directory));
         }
 
         /** {@link #start()}, then {@link ChildJvm#awaitExit(Duration)}. */
