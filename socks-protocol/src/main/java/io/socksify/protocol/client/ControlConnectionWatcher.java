@@ -46,6 +46,11 @@ final class ControlConnectionWatcher implements Runnable {
         selector.wakeup();
     }
 
+    /** Makes the selector flush keys cancelled by a close, so the channel's socket is released at once. */
+    void wakeup() {
+        selector.wakeup();
+    }
+
     @Override
     public void run() {
         while (true) {

@@ -202,6 +202,11 @@ public final class SocksClientHandshake {
                     "SOCKS4 cannot send a host name for the proxy to resolve; use SOCKS4a or SOCKS5, "
                             + "or resolve the name first");
         }
+        byte[] ip = destination.isDomain() ? null : destination.ip().getAddress();
+        if (ip != null && ip[0] == 0 && ip[1] == 0 && ip[2] == 0 && ip[3] != 0) {
+            throw SocksFailures.unsendable(context, version, Reason.ADDRESS_TYPE_NOT_SUPPORTED,
+                    "a SOCKS4 proxy reads DSTIP 0.0.0.x (x != 0) as the SOCKS4a marker, not as an address");
+        }
         String userId = proxy.username() == null ? "" : proxy.username();
         int octets = userId.getBytes(StandardCharsets.UTF_8).length;
         if (octets > Socks4CommandRequest.MAX_USER_ID_LENGTH || userId.indexOf('\0') >= 0) {
@@ -283,9 +288,9 @@ public final class SocksClientHandshake {
      * behind the proxy's final reply stay in {@code in}. Stops early when the handshake has something to send.
      *
      * @return the number of bytes consumed
-     * @throws SocksConnectException, NoRouteToHostException, UnknownHostException if the proxy answered with a
-     *                                failure; SocksProtocolException for malformed bytes (see the table in
-     *                                {@link SocksConnectException})
+     * @throws IOException as the table in {@link SocksConnectException} says: a {@code SocksConnectException},
+     *                     {@code NoRouteToHostException} or {@code UnknownHostException} for a failure the proxy
+     *                     answered with, a {@code SocksProtocolException} for malformed bytes
      */
     public int readFrom(ByteBuffer in) throws IOException {
         int consumed = 0;
@@ -332,7 +337,8 @@ public final class SocksClientHandshake {
     }
 
     /**
-     * The exception to throw when the handshake's deadline passes; it says what the handshake was waiting for.
+     * The exception to throw when the handshake's deadline passes; it says what the handshake was waiting for. The
+     * handshake is {@link Status#FAILED} afterwards.
      *
      * @param timeoutMillis the time the whole handshake was given
      */

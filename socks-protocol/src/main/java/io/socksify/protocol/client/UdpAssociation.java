@@ -304,11 +304,13 @@ public final class UdpAssociation implements Closeable {
 
     private void end() {
         List<Runnable> toRun;
+        boolean wasWatched;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
+            wasWatched = watched;
             toRun = new ArrayList<>(listeners);
             listeners.clear();
         }
@@ -316,6 +318,10 @@ public final class UdpAssociation implements Closeable {
             control.close();
         } catch (IOException e) {
             // Nothing to do: the association is over either way.
+        }
+        if (wasWatched) {
+            // A channel registered with a selector keeps its socket until the selector flushes the cancelled key.
+            ControlConnectionWatcher.get().wakeup();
         }
         for (Runnable r : toRun) {
             r.run();

@@ -477,6 +477,10 @@ class SocksClientHandshakeTest {
         assertTrue(name.getMessage().contains("use SOCKS4a or SOCKS5"), name.getMessage());
         assertNamesProxyAndDestination(name, "example.com:443");
 
+        SocksConnectException marker = assertThrows(SocksConnectException.class,
+                () -> SocksClientHandshake.connect(SOCKS4A, new InetSocketAddress(ip("0.0.0.7"), 80)));
+        assertTrue(marker.getMessage().contains("SOCKS4a marker"), marker.getMessage());
+
         SocksConnectException udp = assertThrows(SocksConnectException.class,
                 () -> SocksClientHandshake.udpAssociate(SOCKS4A, null));
         assertEquals(Reason.COMMAND_NOT_SUPPORTED, udp.reason());
