@@ -4,9 +4,11 @@ import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.config.AgentConfig;
 import io.socksify.agent.config.ConfigException;
+import io.socksify.agent.instrument.SocketChannelTransformer;
 import io.socksify.agent.instrument.SocksSocketImplTransformer;
 import io.socksify.agent.route.Router;
 import io.socksify.agent.route.SocketRouting;
+import io.socksify.agent.route.nio.ChannelRouting;
 import io.socksify.protocol.client.SocksProxy;
 import io.socksify.protocol.server.SocksServer;
 import io.socksify.protocol.wire.SocksVersion;
@@ -62,6 +64,9 @@ public final class Installer {
             Dispatcher.install(new SocketRouting(router,
                     MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup())));
             instrument(instrumentation);
+            ChannelRouting.install(router, embeddedServer == null ? null
+                    : "socksify-server-" + embeddedServer.address().getPort() + "-");
+            SocketChannelTransformer.install(instrumentation);
             installed = true;
             Logger log = Log.get("socksify");
             log.info("socksify {} routing through {}{} (dns={}, udp={}, bypass={})", version(jar),

@@ -123,7 +123,7 @@ public final class SocketRouting implements SocketConnector {
     }
 
     /** The same exception type the application would get from a direct connection, naming proxy and destination. */
-    static IOException proxyUnreachable(IOException e, SocksProxy proxy, InetSocketAddress destination) {
+    public static IOException proxyUnreachable(IOException e, SocksProxy proxy, InetSocketAddress destination) {
         String message = "socksify: cannot connect to proxy " + proxy + " for " + destination.getHostString() + ":"
                 + destination.getPort() + ": " + e.getMessage();
         IOException failure;

@@ -1,0 +1,269 @@
+package io.socksify.agent.route.nio;
+
+import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
+import io.socksify.agent.route.Route;
+import io.socksify.agent.route.Router;
+import io.socksify.agent.route.SocketRouting;
+import io.socksify.protocol.client.SocksClientHandshake;
+import io.socksify.protocol.client.SocksProxy;
+import org.slf4j.Logger;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.CompletionHandler;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Connects {@link AsynchronousSocketChannel}s through the proxy: the JDK connects the channel to the proxy, the
+ * handshake runs with the channel's own asynchronous reads and writes, and only then is the application's handler
+ * called (once) or its future completed. The JDK has no connect timeout for these channels; a timer closes the
+ * channel when the budget is spent, which fails whatever operation is pending.
+ */
+final class AsyncConnects {
+    private static final Logger LOG = Log.get("socksify");
+
+    private final JdkChannels jdk;
+    private final SocksProxy proxy;
+    private volatile ScheduledExecutorService timer;
+
+    AsyncConnects(JdkChannels jdk, SocksProxy proxy) {
+        this.jdk = jdk;
+        this.proxy = proxy;
+    }
+
+    void start(AsynchronousSocketChannel channel, Route route, int budgetMillis,
+            CompletionHandler<Void, Object> handler, Object attachment, ConnectFuture future, Router router) {
+        Connect connect = new Connect(channel, route, budgetMillis, handler, attachment, future);
+        try {
+            connect.socks = SocksClientHandshake.connect(proxy, route.target());
+            InetSocketAddress proxyAddress = router.resolvedProxyAddress();
+            connect.timeout = timer().schedule(connect::timeout, budgetMillis, TimeUnit.MILLISECONDS);
+            // Re-enters the advice with the proxy's own address, which the router always sends direct.
+            ChannelDispatcher.direct(() -> {
+                channel.connect(proxyAddress, null, connect);
+                return null;
+            });
+        } catch (IOException e) {
+            connect.finish(e);
+        } catch (RuntimeException e) {
+            SocketException failure = new SocketException("socksify: internal error while connecting a channel to "
+                    + route.reported() + " (nothing was sent directly): " + e);
+            failure.initCause(e);
+            connect.finish(failure);
+        }
+    }
+
+    private ScheduledExecutorService timer() {
+        ScheduledExecutorService t = timer;
+        if (t == null) {
+            synchronized (this) {
+                t = timer;
+                if (t == null) {
+                    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+                        Thread thread = new Thread(r, "socksify-timer");
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+                    executor.setRemoveOnCancelPolicy(true);
+                    timer = t = executor;
+                }
+            }
+        }
+        return t;
+    }
+
+    /** The future {@code AsynchronousSocketChannel.connect(SocketAddress)} returns; cancelling closes the channel. */
+    static final class ConnectFuture extends CompletableFuture<Void> {
+        private final AsynchronousSocketChannel channel;
+
+        ConnectFuture(AsynchronousSocketChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled) {
+                ChannelRouting.close(channel, new IOException("cancelled"));
+            }
+            return cancelled;
+        }
+    }
+
+    /** One connect: TCP to the proxy, then the handshake's writes and reads, each completing into the next. */
+    private final class Connect implements CompletionHandler<Void, Object> {
+        private final AsynchronousSocketChannel channel;
+        private final Route route;
+        private final int budgetMillis;
+        private final CompletionHandler<Void, Object> handler;
+        private final Object attachment;
+        private final ConnectFuture future;
+        private final ByteBuffer out = ByteBuffer.allocate(600).limit(0);
+        private final ByteBuffer in = ByteBuffer.allocate(512);
+        private final CompletionHandler<Integer, Object> written = new IoHandler(false);
+        private final CompletionHandler<Integer, Object> read = new IoHandler(true);
+        SocksClientHandshake socks;
+        volatile ScheduledFuture<?> timeout;
+        // Guarded by this: the handshake is touched by completion handlers (one at a time) and by the timer.
+        private boolean finished;
+        private boolean tcpConnected;
+
+        Connect(AsynchronousSocketChannel channel, Route route, int budgetMillis,
+                CompletionHandler<Void, Object> handler, Object attachment, ConnectFuture future) {
+            this.channel = channel;
+            this.route = route;
+            this.budgetMillis = budgetMillis;
+            this.handler = handler;
+            this.attachment = attachment;
+            this.future = future;
+        }
+
+        @Override
+        public void completed(Void result, Object ignored) {
+            synchronized (this) {
+                tcpConnected = true;
+            }
+            jdk.setRemoteAddress(channel, route.reported());
+            next();
+        }
+
+        @Override
+        public void failed(Throwable exc, Object ignored) {
+            boolean connected;
+            synchronized (this) {
+                connected = tcpConnected;
+            }
+            if (exc instanceof IOException e && !connected) {
+                finish(SocketRouting.proxyUnreachable(e, proxy, route.reported()));
+            } else {
+                finish(exc);
+            }
+        }
+
+        /** Starts the next write or read of the handshake, or finishes it. */
+        private void next() {
+            Throwable failure = null;
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                try {
+                    while (socks.status() != SocksClientHandshake.Status.DONE) {
+                        if (out.hasRemaining()) {
+                            channel.write(out, null, written);
+                            return;
+                        }
+                        if (socks.status() == SocksClientHandshake.Status.WRITE) {
+                            out.clear();
+                            socks.writeTo(out);
+                            out.flip();
+                        } else if (socks.status() == SocksClientHandshake.Status.READ) {
+                            in.clear().limit(Math.min(in.capacity(), socks.bytesNeeded()));
+                            channel.read(in, null, read);
+                            return;
+                        } else {
+                            failure = new SocketException(socks.context() + ": the handshake failed");
+                            break;
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }
+            finish(failure);
+        }
+
+        private void timeout() {
+            IOException failure;
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                failure = tcpConnected ? socks.timeoutException(budgetMillis)
+                        : SocketRouting.proxyUnreachable(new SocketTimeoutException("connect timed out after "
+                                + budgetMillis + " ms"), proxy, route.reported());
+            }
+            finish(failure);
+        }
+
+        /** Delivers the outcome once; a failure closes the channel first (nothing may flow unrouted). */
+        void finish(Throwable failure) {
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                finished = true;
+            }
+            ScheduledFuture<?> t = timeout;
+            if (t != null) {
+                t.cancel(false);
+            }
+            if (failure != null) {
+                ChannelRouting.close(channel, failure);
+                LOG.debug("channel {} -> failed through {}: {}", route.reported(), proxy, failure.toString());
+                if (handler != null) {
+                    handler.failed(failure, attachment);
+                } else {
+                    future.completeExceptionally(failure);
+                }
+                return;
+            }
+            LOG.debug("channel {} -> via {} {} (asynchronous)", route.reported(), proxy, route.reason());
+            if (handler != null) {
+                handler.completed(null, attachment);
+            } else {
+                future.complete(null);
+            }
+        }
+
+        private final class IoHandler implements CompletionHandler<Integer, Object> {
+            private final boolean reading;
+
+            IoHandler(boolean reading) {
+                this.reading = reading;
+            }
+
+            @Override
+            public void completed(Integer n, Object ignored) {
+                if (reading) {
+                    IOException failure = null;
+                    synchronized (Connect.this) {
+                        if (finished) {
+                            return;
+                        }
+                        try {
+                            if (n < 0) {
+                                socks.endOfStream();
+                                failure = new SocketException(socks.context() + ": the proxy closed the connection");
+                            } else {
+                                in.flip();
+                                socks.readFrom(in);
+                            }
+                        } catch (IOException e) {
+                            failure = e;
+                        }
+                    }
+                    if (failure != null) {
+                        finish(failure);
+                        return;
+                    }
+                }
+                next();
+            }
+
+            @Override
+            public void failed(Throwable exc, Object ignored) {
+                finish(exc);
+            }
+        }
+    }
+}

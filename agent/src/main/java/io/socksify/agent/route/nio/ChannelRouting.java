@@ -1,0 +1,346 @@
+package io.socksify.agent.route.nio;
+
+import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.nio.ChannelConnector;
+import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
+import io.socksify.agent.route.Route;
+import io.socksify.agent.route.Router;
+import io.socksify.agent.route.SocketRouting;
+import io.socksify.protocol.client.SocksClientHandshake;
+import io.socksify.protocol.client.SocksHandshake;
+import io.socksify.protocol.client.SocksProxy;
+import org.slf4j.Logger;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.Channel;
+import java.nio.channels.CompletionHandler;
+import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Routes {@link SocketChannel}s (blocking and non-blocking) and {@link AsynchronousSocketChannel}s through the proxy,
+ * with the same router, timeouts and errors as {@code java.net.Socket}. {@code agent/NIO-DESIGN.md} explains the
+ * approach; in short: the JDK connects the application's own channel to the proxy, the handshake runs on it
+ * (blocking: on the caller's thread; non-blocking: on the driver thread, hidden from the application's selectors;
+ * asynchronous: in completion handlers), and the channel then reports the destination as its remote address.
+ */
+public final class ChannelRouting implements ChannelConnector {
+    private static final Logger LOG = Log.get("socksify");
+    private static final String NETTY_NO_NATIVE = "io.netty.transport.noNative";
+
+    private final Router router;
+    private final SocksProxy proxy;
+    private final int defaultTimeoutMillis;
+    private final JdkChannels jdk;
+    private final HandshakeDriver driver;
+    private final AsyncConnects asyncConnects;
+    private final String unroutedThreads;
+
+    private ChannelRouting(Router router, String unroutedThreads) throws ReflectiveOperationException {
+        this.router = router;
+        this.unroutedThreads = unroutedThreads;
+        this.proxy = router.proxy();
+        this.defaultTimeoutMillis = router.config().connectTimeoutMillis();
+        this.jdk = new JdkChannels();
+        this.driver = new HandshakeDriver(jdk, proxy);
+        this.asyncConnects = new AsyncConnects(jdk, proxy);
+    }
+
+    /**
+     * Installs channel routing: the dispatcher the advice calls, and Netty's switch to its NIO transport (its
+     * native epoll/io_uring transports use no JDK channel, so nothing could route them).
+     *
+     * @param unroutedThreads the name prefix of threads whose channels go direct: the embedded SOCKS server's
+     *                        (its outgoing connections are channels; routed, it would connect through itself), or null
+     */
+    public static void install(Router router, String unroutedThreads) throws ReflectiveOperationException {
+        ChannelDispatcher.install(new ChannelRouting(router, unroutedThreads));
+        if (System.getProperty(NETTY_NO_NATIVE) == null) {
+            System.setProperty(NETTY_NO_NATIVE, "true");
+        }
+    }
+
+    // --- SocketChannel.connect ---
+
+    @Override
+    public int connect(SocketChannel channel, InetSocketAddress destination) throws IOException {
+        if (unrouted() || channel.isConnected() || channel.isConnectionPending() || driver.get(channel) != null) {
+            return -1; // the JDK throws AlreadyConnectedException or ConnectionPendingException
+        }
+        Route route = route(channel, destination);
+        if (route.direct()) {
+            if (route.target() == destination) {
+                return -1;
+            }
+            return ChannelDispatcher.direct(() -> channel.connect(route.target())) ? 1 : 0;
+        }
+        if (channel.isBlocking()) {
+            connectBlocking(channel, destination, route, defaultTimeoutMillis);
+            return 1;
+        }
+        ChannelHandshake handshake;
+        InetSocketAddress proxyAddress;
+        try {
+            handshake = new ChannelHandshake(channel, route.reported(),
+                    SocksClientHandshake.connect(proxy, route.target()), defaultTimeoutMillis);
+            proxyAddress = router.resolvedProxyAddress();
+        } catch (IOException | RuntimeException e) {
+            close(channel, e);
+            throw e;
+        }
+        if (!driver.track(handshake)) {
+            // Another thread connects the same channel right now; never let this call go out unrouted.
+            throw new ConnectionPendingException();
+        }
+        boolean connected;
+        try {
+            // Tracked first: from now on every selector hides the channel until the handshake is over.
+            connected = ChannelDispatcher.direct(() -> channel.connect(proxyAddress));
+        } catch (IOException e) {
+            driver.forget(channel);
+            IOException failure = SocketRouting.proxyUnreachable(e, proxy, destination);
+            LOG.debug("channel {} -> failed: {}", destination, failure.getMessage());
+            throw failure;
+        } catch (RuntimeException e) {
+            driver.forget(channel);
+            throw e;
+        }
+        jdk.setRemoteAddress(channel, route.reported());
+        if (connected) {
+            jdk.markPending(channel);
+        }
+        try {
+            driver.submit(handshake);
+        } catch (IOException | RuntimeException e) {
+            driver.forget(channel);
+            close(channel, e);
+            throw e;
+        }
+        return 0;
+    }
+
+    @Override
+    public boolean blockingConnect(SocketChannel channel, InetSocketAddress destination, long nanos)
+            throws IOException {
+        if (unrouted() || channel.isConnected() || channel.isConnectionPending() || !channel.isBlocking()) {
+            return false; // the JDK throws
+        }
+        Route route = route(channel, destination);
+        if (route.direct() && route.target() == destination) {
+            return false;
+        }
+        long millis = nanos <= 0 || nanos == Long.MAX_VALUE ? defaultTimeoutMillis
+                : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
+        if (route.direct()) {
+            jdk.blockingConnect(channel, route.target(), TimeUnit.MILLISECONDS.toNanos(millis));
+            return true;
+        }
+        connectBlocking(channel, destination, route, (int) Math.min(Integer.MAX_VALUE, millis));
+        return true;
+    }
+
+    /**
+     * Connects a blocking channel to the proxy with the JDK's own timed connect, then runs the blocking handshake over
+     * the channel's socket adaptor, whose SO_TIMEOUT bounds every read; one deadline covers both.
+     */
+    private void connectBlocking(SocketChannel channel, InetSocketAddress destination, Route route, int budgetMillis)
+            throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
+        try {
+            InetSocketAddress proxyAddress = router.resolvedProxyAddress();
+            ChannelDispatcher.direct(() -> {
+                jdk.blockingConnect(channel, proxyAddress, TimeUnit.MILLISECONDS.toNanos(budgetMillis));
+                return null;
+            });
+        } catch (IOException e) {
+            close(channel, e);
+            IOException failure = SocketRouting.proxyUnreachable(e, proxy, destination);
+            LOG.debug("channel {} -> failed: {}", destination, failure.getMessage());
+            throw failure;
+        }
+        try {
+            Socket socket = channel.socket();
+            int previousTimeout = socket.getSoTimeout();
+            SocksHandshake.connect(proxy, socket.getInputStream(), socket.getOutputStream(), socket::setSoTimeout,
+                    route.target(), deadline);
+            socket.setSoTimeout(previousTimeout);
+        } catch (IOException | RuntimeException e) {
+            close(channel, e);
+            LOG.debug("channel {} -> failed through {}: {}", destination, proxy, e.toString());
+            throw e;
+        }
+        jdk.setRemoteAddress(channel, route.reported());
+        LOG.debug("channel {} -> via {} {} (blocking)", destination, proxy, route.reason());
+    }
+
+    @Override
+    public boolean finishConnectPending(SocketChannel channel) throws IOException {
+        if (driver.idle()) {
+            return false;
+        }
+        ChannelHandshake handshake = driver.get(channel);
+        if (handshake == null) {
+            return false;
+        }
+        IOException failure;
+        switch (handshake.outcome()) {
+            case RUNNING -> {
+                if (!channel.isBlocking()) {
+                    return true;
+                }
+                failure = handshake.awaitOutcome();
+                if (failure == null) {
+                    return false;
+                }
+            }
+            case FAILED -> failure = handshake.failure();
+            default -> {
+                return false;
+            }
+        }
+        driver.forget(channel);
+        close(channel, failure);
+        throw failure;
+    }
+
+    // --- the selector hooks ---
+
+    @Override
+    public int interestEvents(SelectionKey key) {
+        if (driver.idle()) {
+            return -1;
+        }
+        ChannelHandshake handshake = driver.get(key.channel());
+        if (handshake == null || driver.isDriverKey(key)) {
+            return -1;
+        }
+        return handshake.maskKey(key) ? 0 : -1;
+    }
+
+    @Override
+    public int translateReadyOps(SocketChannel channel, int events, int initialOps, SelectionKey key) {
+        if (driver.idle()) {
+            return -1;
+        }
+        ChannelHandshake handshake = driver.get(channel);
+        if (handshake == null) {
+            return -1;
+        }
+        if (driver.isDriverKey(key)) {
+            // While connection-pending the JDK reports nothing but OP_CONNECT; the driver just tries its next step.
+            int interest = jdk.interestOps(key);
+            jdk.readyOps(key, initialOps | interest);
+            return interest == 0 ? 0 : 1;
+        }
+        if (handshake.maskKey(key)) {
+            // The key's native events were registered before the handshake began: hide this event, and have the
+            // selector translate the key's interest again (now masked) so that it stops polling the socket.
+            jdk.readyOps(key, initialOps);
+            jdk.reset(key);
+            return 0;
+        }
+        return -1;
+    }
+
+    // --- AsynchronousSocketChannel ---
+
+    @Override
+    public Future<Void> connectAsync(AsynchronousSocketChannel channel, InetSocketAddress destination) {
+        Route route;
+        try {
+            route = routeAsync(channel, destination);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (route == null) {
+            return null;
+        }
+        if (route.direct()) {
+            try {
+                return ChannelDispatcher.direct(() -> channel.connect(route.target()));
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        AsyncConnects.ConnectFuture future = new AsyncConnects.ConnectFuture(channel);
+        asyncConnects.start(channel, route, budget(), null, null, future, router);
+        return future;
+    }
+
+    @Override
+    public boolean connectAsync(AsynchronousSocketChannel channel, InetSocketAddress destination, Object attachment,
+            CompletionHandler<Void, Object> handler) {
+        Route route;
+        try {
+            route = routeAsync(channel, destination);
+        } catch (IOException e) {
+            handler.failed(e, attachment);
+            return true;
+        }
+        if (route == null) {
+            return false;
+        }
+        if (route.direct()) {
+            try {
+                ChannelDispatcher.direct(() -> {
+                    channel.connect(route.target(), attachment, handler);
+                    return null;
+                });
+            } catch (IOException e) {
+                handler.failed(e, attachment);
+            }
+            return true;
+        }
+        asyncConnects.start(channel, route, budget(), handler, attachment, null, router);
+        return true;
+    }
+
+    /** @return null to let the JDK connect to the application's address */
+    private Route routeAsync(AsynchronousSocketChannel channel, InetSocketAddress destination) throws IOException {
+        if (unrouted()) {
+            return null;
+        }
+        Route route = route(channel, destination);
+        if (route.direct() && route.target() == destination) {
+            return null;
+        }
+        return route;
+    }
+
+    private boolean unrouted() {
+        return unroutedThreads != null && Thread.currentThread().getName().startsWith(unroutedThreads);
+    }
+
+    private int budget() {
+        return defaultTimeoutMillis;
+    }
+
+    private Route route(Channel channel, InetSocketAddress destination) throws IOException {
+        try {
+            Route route = router.route(destination);
+            if (route.direct()) {
+                LOG.debug("channel {} -> direct ({})", destination, route.reason());
+            }
+            return route;
+        } catch (IOException | RuntimeException e) {
+            close(channel, e);
+            LOG.debug("channel {} -> refused: {}", destination, e.getMessage());
+            throw e;
+        }
+    }
+
+    static void close(Channel channel, Throwable failure) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
+    }
+}
