@@ -14,8 +14,8 @@ import java.nio.channels.SocketChannel;
  * A target for load and benchmark runs, on one selector thread, serving any source:
  * <ul>
  *   <li>{@link Mode#ECHO}: sends back every byte; after the client's end of stream, finishes and closes.</li>
- *   <li>{@link Mode#SINK}: discards everything; at the client's end of stream it writes the byte count (8 bytes,
- *       big-endian) and closes, so a client can time a one-way transfer to its last byte.</li>
+ *   <li>{@link Mode#SINK}: reads a length (8 bytes, big-endian), then discards that many bytes and answers with the
+ *       count (8 bytes), so a client can time a one-way transfer to its last byte; closes at end of stream.</li>
  * </ul>
  * Each connection holds one buffer of the size given, allocated when it is accepted.
  */
@@ -33,6 +33,8 @@ public final class NioTarget implements AutoCloseable {
         final SocketChannel ch;
         final ByteBuffer buf;
         long count;
+        long expected = -1;
+        boolean acked;
         boolean eof;
 
         Conn(SocketChannel ch, ByteBuffer buf) {
@@ -95,17 +97,25 @@ public final class NioTarget implements AutoCloseable {
 
     private void serve(SelectionKey key, Conn c) throws IOException {
         if (mode == Mode.SINK) {
+            // The stream starts with the number of bytes that follow (8 bytes); once they are all here, the count
+            // goes back. No half-close is needed, which some proxies (microsocks) turn into a full close.
             if (key.isReadable()) {
                 int n;
                 while ((n = c.ch.read(c.buf.clear())) > 0) {
+                    if (c.expected < 0) {
+                        c.buf.flip();
+                        c.expected = c.buf.getLong() + 8;
+                    }
                     c.count += n;
                 }
-                if (n < 0) {
-                    ByteBuffer ack = ByteBuffer.allocate(8).putLong(c.count).flip();
-                    c.ch.configureBlocking(false);
-                    while (ack.hasRemaining() && c.ch.write(ack) >= 0) {
-                        Thread.onSpinWait();
+                if (c.expected >= 0 && c.count >= c.expected && !c.acked) {
+                    c.acked = true;
+                    ByteBuffer ack = ByteBuffer.allocate(8).putLong(c.count - 8).flip();
+                    while (ack.hasRemaining()) {
+                        c.ch.write(ack);
                     }
+                }
+                if (n < 0) {
                     c.ch.close();
                 }
             }

@@ -55,6 +55,7 @@ final class Session implements EventLoop.Handler {
     }
 
     private static final System.Logger LOG = System.getLogger(SocksServer.class.getName());
+    private static final int PUMP_ROUNDS = 4;
 
     final SocksServer server;
     final EventLoop loop;
@@ -201,14 +202,38 @@ final class Session implements EventLoop.Handler {
         }
     }
 
+    /**
+     * Reads from the client and writes to the target while both go on without blocking (a few rounds at most, for
+     * fairness): fewer trips through the selector per byte.
+     */
     private void readClient() throws IOException {
-        int n = client.read(up);
-        if (n < 0) {
-            clientEof = true;
-        } else {
-            bytesUp += n;
+        for (int round = 0; round < PUMP_ROUNDS; round++) {
+            int n = client.read(up);
+            if (n < 0) {
+                clientEof = true;
+            } else {
+                bytesUp += n;
+            }
+            writeTarget();
+            if (n <= 0 || up.position() > 0) {
+                return;
+            }
         }
-        writeTarget();
+    }
+
+    private void readTarget() throws IOException {
+        for (int round = 0; round < PUMP_ROUNDS; round++) {
+            int n = target.read(down);
+            if (n < 0) {
+                targetEof = true;
+            } else {
+                bytesDown += n;
+            }
+            writeClient();
+            if (n <= 0 || down.position() > 0) {
+                return;
+            }
+        }
     }
 
     private void writeTarget() throws IOException {
@@ -232,13 +257,7 @@ final class Session implements EventLoop.Handler {
             return;
         }
         if ((ops & SelectionKey.OP_READ) != 0) {
-            int n = target.read(down);
-            if (n < 0) {
-                targetEof = true;
-            } else {
-                bytesDown += n;
-            }
-            writeClient();
+            readTarget();
         }
         if ((ops & SelectionKey.OP_WRITE) != 0) {
             writeTarget();

@@ -450,7 +450,7 @@ public final class SocksServer implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration replyDelay = Duration.ZERO;
         private int maxConnections = 10_000;
-        private int bufferSize = 16 * 1024;
+        private int bufferSize = 32 * 1024;
         private int selectorThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private boolean openRelay;
         private int recordLimit = 10_000;
@@ -558,7 +558,7 @@ public final class SocksServer implements AutoCloseable {
             return this;
         }
 
-        /** Size of each of the two relay buffers of a TCP session, in bytes; default 16 KiB. */
+        /** Size of each of the two relay buffers of a TCP session, in bytes; default 32 KiB. */
         public Builder bufferSize(int bytes) {
             if (bytes < 1024 || bytes > 16 * 1024 * 1024) {
                 throw new IllegalArgumentException("bufferSize: " + bytes + " (expected: 1024..16777216)");

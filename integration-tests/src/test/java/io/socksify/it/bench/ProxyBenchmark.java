@@ -1,0 +1,257 @@
+package io.socksify.it.bench;
+
+import io.socksify.it.support.Dante;
+import io.socksify.it.support.Loopback;
+import io.socksify.it.support.Microsocks;
+import io.socksify.protocol.server.SocksServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Measures, side by side in one run, the embedded server ({@link SocksServer}, in this JVM, default settings),
+ * Dante ({@code danted}) and microsocks, all on loopback, each sending from 127.0.0.2:
+ * <ul>
+ *   <li>bulk: one connection sends {@code --mb} MiB one way to a sink, timed to the sink's acknowledgement;</li>
+ *   <li>duplex: one connection sends {@code --mb} MiB to an echo target while reading it back, counted both ways;
+ *       a proxy that stalls for 30 s is reported as such;</li>
+ *   <li>connections/s: {@code --threads} threads open {@code --connections} sessions in all (greeting, request,
+ *       one byte there and back, close).</li>
+ * </ul>
+ * Each figure is the best of {@code --rounds}; rounds interleave the proxies; one warm-up round first. Run:
+ * <pre>
+ * mvn -q -pl integration-tests test-compile exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=io.socksify.it.bench.ProxyBenchmark [-Dexec.args="--mb 1024 --rounds 3"]
+ * </pre>
+ */
+public final class ProxyBenchmark {
+    private static final byte[] GREETING = {5, 1, 0};
+    private static final long STALL_MILLIS = 30_000;
+
+    private ProxyBenchmark() {
+    }
+
+    record Result(double bulkMiBs, double duplexMiBs, double connectionsPerSecond, String note) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int mb = 1024;
+        int rounds = 3;
+        int connections = 4000;
+        int threads = 4;
+        int buffer = 0;
+        List<String> proxies = List.of("embedded", "dante", "microsocks");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--mb" -> mb = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--connections" -> connections = Integer.parseInt(args[++i]);
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--buffer" -> buffer = Integer.parseInt(args[++i]);
+                case "--proxies" -> proxies = List.of(args[++i].split(","));
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (expected: --mb N, --rounds N, --connections N, --threads N, --buffer BYTES, --proxies embedded,dante,microsocks)");
+            }
+        }
+        System.out.printf("ProxyBenchmark: %d cores, %s %s; bulk/duplex %d MiB, best of %d; %d connections on %d "
+                        + "threads%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+                System.getProperty("java.version"), mb, rounds, connections, threads);
+        Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
+        Map<String, Result> results = new LinkedHashMap<>();
+        SocksServer.Builder embedded = SocksServer.builder().port(0).outgoingBindAddress(Loopback.PROXY_EXTERNAL)
+                .recordLimit(0);
+        if (buffer > 0) {
+            embedded.bufferSize(buffer);
+        }
+        try (NioTarget sink = new NioTarget(NioTarget.Mode.SINK, 64 * 1024);
+             NioTarget echo = new NioTarget(NioTarget.Mode.ECHO, 64 * 1024);
+             SocksServer server = proxies.contains("embedded") ? embedded.start() : null;
+             Dante dante = proxies.contains("dante") ? Dante.builder().start() : null;
+             Microsocks microsocks = proxies.contains("microsocks") ? Microsocks.builder().start() : null) {
+            if (server != null) {
+                addresses.put("socksify embedded", server.address());
+            }
+            if (dante != null) {
+                addresses.put("Dante 1.4.2", dante.address());
+            }
+            if (microsocks != null) {
+                addresses.put("microsocks", microsocks.address());
+            }
+            // Rounds interleave the proxies, so that whatever else runs on the machine meanwhile weighs on each.
+            long bytes = (long) mb * 1024 * 1024;
+            for (Map.Entry<String, InetSocketAddress> e : addresses.entrySet()) {
+                bulk(e.getValue(), sink.address(), Math.min(bytes, 256L << 20));
+                connectionsPerSecond(e.getValue(), echo.address(), Math.min(500, connections), threads);
+                results.put(e.getKey(), new Result(0, 0, 0, ""));
+            }
+            for (int round = 1; round <= rounds; round++) {
+                for (Map.Entry<String, InetSocketAddress> e : addresses.entrySet()) {
+                    Result r = results.get(e.getKey());
+                    double bulk = bulk(e.getValue(), sink.address(), bytes);
+                    double duplex = Double.isNaN(r.duplexMiBs()) ? -1 : duplex(e.getValue(), echo.address(), bytes);
+                    double cps = connectionsPerSecond(e.getValue(), echo.address(), connections, threads);
+                    System.out.printf(Locale.ROOT, "  round %d %-18s bulk %5.0f MiB/s, duplex %s, %5.0f "
+                            + "connections/s%n", round, e.getKey(), bulk, duplex < 0 ? "stalled" : String.format(
+                            Locale.ROOT, "%5.0f MiB/s", duplex), cps);
+                    results.put(e.getKey(), new Result(Math.max(r.bulkMiBs(), bulk), duplex < 0 ? Double.NaN
+                            : Math.max(r.duplexMiBs(), duplex), Math.max(r.connectionsPerSecond(), cps),
+                            duplex < 0 ? "duplex stalled (no progress for " + STALL_MILLIS / 1000 + " s)" : ""));
+                }
+            }
+        }
+        print(results);
+        System.exit(0);
+    }
+
+    private static Socket open(InetSocketAddress proxy, InetSocketAddress target) throws IOException {
+        Socket s = new Socket();
+        s.setTcpNoDelay(true);
+        s.connect(proxy, 5000);
+        s.setSoTimeout((int) STALL_MILLIS);
+        OutputStream out = s.getOutputStream();
+        InputStream in = s.getInputStream();
+        out.write(GREETING);
+        byte[] method = in.readNBytes(2);
+        if (method.length != 2 || method[1] != 0) {
+            throw new IOException("method selection " + Arrays.toString(method));
+        }
+        byte[] request = ByteBuffer.allocate(10).put(new byte[] {5, 1, 0, 1})
+                .put(target.getAddress().getAddress()).putShort((short) target.getPort()).array();
+        out.write(request);
+        byte[] reply = in.readNBytes(10);
+        if (reply.length != 10 || reply[1] != 0) {
+            throw new IOException("CONNECT reply " + Arrays.toString(reply));
+        }
+        return s;
+    }
+
+    /** @return MiB/s from the first byte written to the sink's acknowledgement of the last */
+    static double bulk(InetSocketAddress proxy, InetSocketAddress sink, long bytes) throws IOException {
+        byte[] chunk = new byte[256 * 1024];
+        try (Socket s = open(proxy, sink)) {
+            long t0 = System.nanoTime();
+            OutputStream out = s.getOutputStream();
+            out.write(ByteBuffer.allocate(8).putLong(bytes).array());
+            for (long sent = 0; sent < bytes; sent += chunk.length) {
+                out.write(chunk, 0, (int) Math.min(chunk.length, bytes - sent));
+            }
+            byte[] ack = s.getInputStream().readNBytes(8);
+            long seconds = System.nanoTime() - t0;
+            if (ack.length != 8 || ByteBuffer.wrap(ack).getLong() != bytes) {
+                throw new IOException("sink acknowledged " + Arrays.toString(ack) + " for " + bytes + " bytes");
+            }
+            return bytes / 1048576.0 / (seconds / 1e9);
+        }
+    }
+
+    /** @return MiB/s counted both ways, or -1 if the transfer stalled */
+    static double duplex(InetSocketAddress proxy, InetSocketAddress echo, long bytes) throws Exception {
+        byte[] chunk = new byte[256 * 1024];
+        try (Socket s = open(proxy, echo)) {
+            AtomicBoolean writeFailed = new AtomicBoolean();
+            long t0 = System.nanoTime();
+            Thread writer = new Thread(() -> {
+                try {
+                    OutputStream out = s.getOutputStream();
+                    for (long sent = 0; sent < bytes; sent += chunk.length) {
+                        out.write(chunk, 0, (int) Math.min(chunk.length, bytes - sent));
+                    }
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    writeFailed.set(true);
+                }
+            }, "duplex-writer");
+            writer.start();
+            byte[] buf = new byte[256 * 1024];
+            long received = 0;
+            InputStream in = s.getInputStream();
+            try {
+                int n;
+                while (received < bytes && (n = in.read(buf)) > 0) {
+                    received += n;
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                s.close();
+                writer.join();
+                return -1;
+            }
+            writer.join();
+            long nanos = System.nanoTime() - t0;
+            if (received != bytes || writeFailed.get()) {
+                throw new IOException("duplex: received " + received + " of " + bytes);
+            }
+            return 2 * bytes / 1048576.0 / (nanos / 1e9);
+        }
+    }
+
+    static double connectionsPerSecond(InetSocketAddress proxy, InetSocketAddress echo, int total, int threads)
+            throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger failures = new AtomicInteger();
+        List<Thread> workers = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < threads; i++) {
+            Thread t = new Thread(() -> {
+                while (next.getAndIncrement() < total) {
+                    try (Socket s = open(proxy, echo)) {
+                        s.getOutputStream().write(7);
+                        if (s.getInputStream().read() != 7) {
+                            failures.incrementAndGet();
+                        }
+                    } catch (IOException e) {
+                        failures.incrementAndGet();
+                    }
+                }
+            }, "connect-worker-" + i);
+            workers.add(t);
+            t.start();
+        }
+        for (Thread t : workers) {
+            t.join();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (failures.get() > 0) {
+            System.out.println("  " + proxy + ": " + failures.get() + " of " + total + " connections failed");
+        }
+        return (total - failures.get()) / seconds;
+    }
+
+    static void print(Map<String, Result> results) {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "| %-18s | %12s | %14s | %14s |%n", "proxy", "bulk MiB/s", "duplex MiB/s",
+                "connections/s");
+        System.out.println("|--------------------|-------------:|---------------:|---------------:|");
+        for (Map.Entry<String, Result> e : results.entrySet()) {
+            Result r = e.getValue();
+            System.out.printf(Locale.ROOT, "| %-18s | %12.0f | %14s | %14.0f |%s%n", e.getKey(), r.bulkMiBs(),
+                    Double.isNaN(r.duplexMiBs()) ? "stalled" : String.format(Locale.ROOT, "%.0f", r.duplexMiBs()),
+                    r.connectionsPerSecond(), r.note().isEmpty() ? "" : " " + r.note());
+        }
+        Result self = results.get("socksify embedded");
+        if (self == null) {
+            return;
+        }
+        for (String other : List.of("Dante 1.4.2", "microsocks")) {
+            Result o = results.get(other);
+            if (o == null) {
+                continue;
+            }
+            System.out.printf(Locale.ROOT, "embedded / %-11s bulk %.2fx, duplex %s, connections/s %.2fx%n", other
+                    + ":", self.bulkMiBs() / o.bulkMiBs(), Double.isNaN(o.duplexMiBs()) ? "n/a (" + other
+                    + " stalled)" : String.format(Locale.ROOT, "%.2fx", self.duplexMiBs() / o.duplexMiBs()),
+                    self.connectionsPerSecond() / o.connectionsPerSecond());
+        }
+    }
+}
