@@ -137,7 +137,8 @@ public final class NioClientApp {
 
     private static String kind(Throwable e) {
         for (Class<?> c : new Class<?>[] {java.net.SocketTimeoutException.class, java.net.UnknownHostException.class,
-            java.net.NoRouteToHostException.class, java.net.ConnectException.class, java.net.SocketException.class}) {
+            java.net.NoRouteToHostException.class, java.net.ConnectException.class, java.net.SocketException.class,
+            IOException.class}) {
             if (c.isInstance(e)) {
                 return c.getSimpleName();
             }
