@@ -1,0 +1,616 @@
+package io.socksify.agent.route.udp;
+
+import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.udp.DatagramConnector;
+import io.socksify.agent.bootstrap.udp.DatagramDispatcher;
+import io.socksify.agent.bootstrap.udp.UdpGuard;
+import io.socksify.agent.config.UdpMode;
+import io.socksify.agent.route.Route;
+import io.socksify.agent.route.Router;
+import io.socksify.protocol.client.SocksProxy;
+import io.socksify.protocol.client.UdpAssociation;
+import io.socksify.protocol.wire.SocksProtocolException;
+import org.slf4j.Logger;
+
+import java.io.IOException;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.net.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.DatagramChannel;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+
+/**
+ * Routes datagrams through the proxy's UDP relay (RFC 1928 section 7). {@code agent/UDP-DESIGN.md} explains it; in
+ * short: each channel gets one {@link UdpAssociation} on its first datagram to a proxied destination, whose control
+ * connection lives until the channel closes; datagrams go to the relay from the channel's own socket with the SOCKS
+ * header in front; datagrams come in through the JDK's own receive into a scratch buffer, and only the relay's are
+ * unwrapped and reported as from their real sender. A connected channel's socket is connected to the relay (so the
+ * kernel drops everyone else), while the channel reports the destination.
+ */
+public final class DatagramRouting implements DatagramConnector {
+    private static final Logger LOG = Log.get("socksify");
+    /** The longest SOCKS5 UDP header: RSV(2) FRAG(1) ATYP(1) a 255-byte name with its length (256) PORT(2). */
+    static final int MAX_HEADER = 262;
+    private static final int MAX_DATAGRAM = 65_535;
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static DatagramRouting installed;
+
+    /** Replaced on re-attach: new associations use the new configuration, open ones stay as they are. */
+    private volatile Router router;
+    private final JdkDatagrams jdk;
+    // Weak keys: a channel the application drops without closing must not be kept alive by socksify.
+    private final Map<DatagramChannel, UdpChannel> channels = Collections.synchronizedMap(new WeakHashMap<>());
+    private final ReferenceQueue<DatagramChannel> abandoned = new ReferenceQueue<>();
+    // Keeps the weak references themselves reachable until they are enqueued or the channel closes.
+    private final Set<UdpChannel.Abandoned> watched = Collections.synchronizedSet(
+            Collections.newSetFromMap(new IdentityHashMap<>()));
+
+    private DatagramRouting(Router router) throws ReflectiveOperationException {
+        this.router = router;
+        this.jdk = new JdkDatagrams();
+    }
+
+    /**
+     * Installs UDP routing (the dispatcher the prologues call), or hands a new configuration to the installed one.
+     *
+     * @param unroutedThreads the name prefix of threads whose datagrams go direct: the embedded SOCKS server's
+     *                        (its relay must reach destinations itself); null if none
+     * @throws IllegalStateException when this JDK's {@code DatagramSocket} would not run on a channel (the legacy
+     *                               implementation of JDK 17, {@code -Djdk.net.usePlainDatagramSocketImpl}): its
+     *                               datagrams could not be routed, so the JVM must not run
+     */
+    public static synchronized void install(Router router, String unroutedThreads)
+            throws ReflectiveOperationException {
+        String legacy = System.getProperty("jdk.net.usePlainDatagramSocketImpl");
+        if (Runtime.version().feature() < 18 && legacy != null
+                && (legacy.isEmpty() || legacy.equalsIgnoreCase("true"))) {
+            throw new IllegalStateException("-Djdk.net.usePlainDatagramSocketImpl makes DatagramSocket bypass the"
+                    + " channel socksify routes; remove it or set udp=direct");
+        }
+        if (installed == null) {
+            installed = new DatagramRouting(router);
+        } else {
+            installed.router = router;
+        }
+        DatagramDispatcher.install(installed, unroutedThreads);
+    }
+
+    // --- send, write ---
+
+    @Override
+    public long send(DatagramChannel channel, ByteBuffer src, SocketAddress target) throws IOException {
+        if (!(target instanceof InetSocketAddress destination) || !channel.isOpen()) {
+            return DatagramDispatcher.PASS_COUNT; // the JDK throws its own exception
+        }
+        UdpChannel state = channels.get(channel);
+        InetSocketAddress remote = jdk.remoteAddress(channel);
+        if (state != null && state.routedConnected(remote)) {
+            if (!destination.equals(remote)) {
+                throw new AlreadyConnectedException();
+            }
+            return sendWrapped(channel, state, state.connectedTarget(), src, true);
+        }
+        if (remote != null || direct()) {
+            return DatagramDispatcher.PASS_COUNT; // connected directly (the JDK checks the target), or udp=direct
+        }
+        Route route = route(destination);
+        if (route.direct()) {
+            if (route.target() == destination) {
+                return DatagramDispatcher.PASS_COUNT;
+            }
+            UdpGuard guard = UdpGuard.enter();
+            try {
+                return channel.send(src, route.target());
+            } finally {
+                guard.exit();
+            }
+        }
+        return sendWrapped(channel, associated(channel, destination), route.target(), src, false);
+    }
+
+    @Override
+    public long write(DatagramChannel channel, ByteBuffer src) throws IOException {
+        UdpChannel state = routedConnected(channel);
+        if (state == null) {
+            return DatagramDispatcher.PASS_COUNT;
+        }
+        return sendWrapped(channel, state, state.connectedTarget(), src, true);
+    }
+
+    @Override
+    public long write(DatagramChannel channel, ByteBuffer[] srcs, int offset, int length) throws IOException {
+        UdpChannel state = routedConnected(channel);
+        if (state == null) {
+            return DatagramDispatcher.PASS_COUNT;
+        }
+        java.util.Objects.checkFromIndexSize(offset, length, srcs.length);
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            total += srcs[i].remaining();
+        }
+        if (total > MAX_DATAGRAM) {
+            throw tooLarge(state, state.connectedTarget(), total);
+        }
+        ByteBuffer payload = ByteBuffer.allocate((int) total);
+        for (int i = offset; i < offset + length; i++) {
+            payload.put(srcs[i].duplicate());
+        }
+        payload.flip();
+        long sent = sendWrapped(channel, state, state.connectedTarget(), payload, true);
+        if (sent > 0) {
+            for (int i = offset; i < offset + length; i++) {
+                srcs[i].position(srcs[i].limit());
+            }
+        }
+        return sent;
+    }
+
+    /**
+     * Sends {@code src}'s remaining bytes to {@code destination} through the relay: header and payload in one
+     * datagram from the channel's own socket. All of {@code src} is consumed, or (a non-blocking channel whose socket
+     * buffer is full) none of it.
+     */
+    private long sendWrapped(DatagramChannel channel, UdpChannel state, InetSocketAddress destination, ByteBuffer src,
+            boolean connected) throws IOException {
+        UdpAssociation association = state.usableAssociation();
+        if (association == null) {
+            throw new SocketException("socksify: the UDP association of this socket is closed");
+        }
+        int payload = src.remaining();
+        int header = UdpAssociation.headerLength(destination);
+        if (payload > association.maxPayload(destination)) {
+            throw tooLarge(state, destination, payload);
+        }
+        ByteBuffer out = SCRATCH.get().direct(header + payload);
+        association.wrap(destination, src.duplicate(), out);
+        out.flip();
+        int n;
+        UdpGuard guard = UdpGuard.enter();
+        try {
+            n = connected ? channel.write(out) : channel.send(out, association.relayAddress());
+        } finally {
+            guard.exit();
+        }
+        if (n <= 0) {
+            return 0;
+        }
+        src.position(src.limit());
+        return payload;
+    }
+
+    private SocketException tooLarge(UdpChannel state, InetSocketAddress destination, long payload)
+            throws IOException {
+        UdpAssociation a = state.association();
+        int max = a == null ? MAX_DATAGRAM : a.maxPayload(destination);
+        return new SocketException("socksify: a UDP payload of " + payload + " bytes to " + hostPort(destination)
+                + " does not fit in one datagram through the proxy's relay: at most " + max + " bytes fit after the "
+                + UdpAssociation.headerLength(destination) + "-byte SOCKS5 header (nothing was sent)");
+    }
+
+    // --- connect ---
+
+    @Override
+    public boolean connect(DatagramChannel channel, SocketAddress remote, boolean check) throws IOException {
+        if (!(remote instanceof InetSocketAddress destination) || !channel.isOpen()) {
+            return false;
+        }
+        if (direct()) {
+            return false;
+        }
+        if (check && channel.isConnected()) {
+            throw new AlreadyConnectedException();
+        }
+        Route route = route(destination);
+        if (route.direct()) {
+            if (route.target() == destination) {
+                return false;
+            }
+            UdpGuard guard = UdpGuard.enter();
+            try {
+                jdk.connect(channel, route.target(), check);
+            } finally {
+                guard.exit();
+            }
+            return true;
+        }
+        UdpChannel state = associated(channel, destination);
+        UdpAssociation association = state.usableAssociation();
+        UdpGuard guard = UdpGuard.enter();
+        try {
+            jdk.connect(channel, association.relayAddress(), check);
+        } finally {
+            guard.exit();
+        }
+        // Ours first: between the two writes the channel must not look connected to the relay through the proxy.
+        state.connected(route.target(), route.reported());
+        jdk.setRemoteAddress(channel, route.reported());
+        LOG.debug("udp channel connected to {} via the relay {}", hostPort(route.reported()),
+                association.relayAddress());
+        return true;
+    }
+
+    // --- receive, read ---
+
+    @Override
+    public Object receive(DatagramChannel channel, ByteBuffer dst) throws IOException {
+        if (dst.isReadOnly() || !channel.isOpen() || untouched(channel)) {
+            return DatagramDispatcher.PASS;
+        }
+        ByteBuffer scratch = SCRATCH.get().direct(receiveCapacity(dst.remaining()));
+        while (true) {
+            scratch.clear().limit(receiveCapacity(dst.remaining()));
+            SocketAddress sender;
+            UdpGuard guard = UdpGuard.enter();
+            try {
+                sender = channel.receive(scratch);
+            } finally {
+                guard.exit();
+            }
+            if (sender == null) {
+                return null;
+            }
+            scratch.flip();
+            InetSocketAddress source = accept(channel, (InetSocketAddress) sender, scratch);
+            if (source != null) {
+                copy(scratch, dst);
+                return source;
+            }
+        }
+    }
+
+    @Override
+    public Object blockingReceive(DatagramChannel channel, ByteBuffer dst, long nanos) throws IOException {
+        if (!channel.isOpen() || untouched(channel)) {
+            return DatagramDispatcher.PASS;
+        }
+        long deadline = System.nanoTime() + nanos;
+        ByteBuffer scratch = SCRATCH.get().direct(receiveCapacity(dst.remaining()));
+        while (true) {
+            scratch.clear().limit(receiveCapacity(dst.remaining()));
+            SocketAddress sender;
+            UdpGuard guard = UdpGuard.enter();
+            try {
+                sender = jdk.blockingReceive(channel, scratch, remaining(nanos, deadline));
+            } finally {
+                guard.exit();
+            }
+            if (sender == null) {
+                return null; // closed meanwhile: the adaptor reports it
+            }
+            scratch.flip();
+            InetSocketAddress source = accept(channel, (InetSocketAddress) sender, scratch);
+            if (source != null) {
+                copy(scratch, dst);
+                return source;
+            }
+        }
+    }
+
+    @Override
+    public boolean blockingReceive(DatagramChannel channel, DatagramPacket packet, long nanos) throws IOException {
+        if (!channel.isOpen() || untouched(channel)) {
+            return false;
+        }
+        long deadline = System.nanoTime() + nanos;
+        int capacity = receiveCapacity(jdk.bufLength(packet));
+        byte[] scratch = SCRATCH.get().array(capacity);
+        DatagramPacket raw = new DatagramPacket(scratch, capacity);
+        while (true) {
+            UdpGuard guard = UdpGuard.enter();
+            try {
+                synchronized (raw) {
+                    raw.setData(scratch, 0, capacity);
+                    jdk.blockingReceive(channel, raw, remaining(nanos, deadline));
+                }
+            } finally {
+                guard.exit();
+            }
+            if (raw.getAddress() == null) {
+                return true; // closed meanwhile, nothing received: the packet stays as it was, as with the JDK
+            }
+            ByteBuffer datagram = ByteBuffer.wrap(scratch, 0, raw.getLength());
+            InetSocketAddress source = accept(channel, (InetSocketAddress) raw.getSocketAddress(), datagram);
+            if (source != null) {
+                int length = Math.min(datagram.remaining(), jdk.bufLength(packet));
+                datagram.get(packet.getData(), packet.getOffset(), length);
+                jdk.setReceivedLength(packet, length);
+                packet.setSocketAddress(source);
+                return true;
+            }
+        }
+    }
+
+    @Override
+    public long read(DatagramChannel channel, ByteBuffer dst) throws IOException {
+        return read(channel, new ByteBuffer[] {dst}, 0, 1);
+    }
+
+    @Override
+    public long read(DatagramChannel channel, ByteBuffer[] dsts, int offset, int length) throws IOException {
+        UdpChannel state = routedConnected(channel);
+        if (state == null) {
+            return DatagramDispatcher.PASS_COUNT;
+        }
+        java.util.Objects.checkFromIndexSize(offset, length, dsts.length);
+        long room = 0;
+        for (int i = offset; i < offset + length; i++) {
+            room += dsts[i].remaining();
+        }
+        int capacity = receiveCapacity((int) Math.min(room, MAX_DATAGRAM));
+        ByteBuffer scratch = SCRATCH.get().direct(capacity);
+        while (true) {
+            scratch.clear().limit(capacity);
+            int n;
+            UdpGuard guard = UdpGuard.enter();
+            try {
+                n = channel.read(scratch);
+            } finally {
+                guard.exit();
+            }
+            if (n <= 0) {
+                return n;
+            }
+            scratch.flip();
+            // The socket is connected to the relay: only the relay's datagrams arrive.
+            UdpAssociation association = state.usableAssociation();
+            InetSocketAddress source = association == null ? null : unwrap(scratch);
+            if (source == null || !fromConnectedDestination(state, source)) {
+                continue;
+            }
+            long copied = 0;
+            for (int i = offset; i < offset + length && scratch.hasRemaining(); i++) {
+                copied += copy(scratch, dsts[i]);
+            }
+            return copied;
+        }
+    }
+
+    /**
+     * Decides what becomes of a datagram the JDK received from {@code sender}; {@code datagram} is left at the
+     * payload the application gets.
+     *
+     * @return the sender to report, or null to drop the datagram
+     * @throws SocketException when the proxy has ended the channel's association
+     */
+    private InetSocketAddress accept(DatagramChannel channel, InetSocketAddress sender, ByteBuffer datagram)
+            throws IOException {
+        UdpChannel state = channels.get(channel);
+        UdpAssociation association = state == null ? null : state.usableAssociation();
+        if (association == null) {
+            return sender; // nothing of this socket went through the proxy (yet): its datagrams are its own
+        }
+        if (association.isFromRelay(sender)) {
+            InetSocketAddress source = unwrap(datagram);
+            if (source != null && state.routedConnected(jdk.remoteAddress(channel))
+                    && !fromConnectedDestination(state, source)) {
+                return null;
+            }
+            return source;
+        }
+        if (state.routedConnected(jdk.remoteAddress(channel))) {
+            return null; // connected to the relay meanwhile; a datagram queued before
+        }
+        // Straight from the network: only from a destination socksify would send to directly (a bypass rule).
+        try {
+            return route(sender).direct() ? sender : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** @return the datagram's real sender, or null for a fragment or a malformed header (dropped) */
+    private static InetSocketAddress unwrap(ByteBuffer datagram) {
+        try {
+            return UdpAssociation.unwrap(datagram);
+        } catch (SocksProtocolException e) {
+            return null;
+        }
+    }
+
+    /** A connected channel gets the datagrams of its destination only, as a connected socket would. */
+    private static boolean fromConnectedDestination(UdpChannel state, InetSocketAddress source) {
+        InetSocketAddress target = state.connectedTarget();
+        // A destination sent as a name cannot be compared: the relay reports the address it resolved.
+        return target == null || target.isUnresolved() || target.equals(source);
+    }
+
+    private static int receiveCapacity(int room) {
+        return Math.min(room, MAX_DATAGRAM) + MAX_HEADER;
+    }
+
+    /** Copies what fits, the rest of the datagram is discarded as the JDK does. @return bytes copied */
+    private static int copy(ByteBuffer from, ByteBuffer to) {
+        int n = Math.min(from.remaining(), to.remaining());
+        int limit = from.limit();
+        from.limit(from.position() + n);
+        to.put(from);
+        from.limit(limit);
+        return n;
+    }
+
+    private static long remaining(long nanos, long deadline) throws SocketTimeoutException {
+        if (nanos <= 0) {
+            return 0;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new SocketTimeoutException("Receive timed out");
+        }
+        return left;
+    }
+
+    // --- close ---
+
+    @Override
+    public void closed(DatagramChannel channel) {
+        UdpChannel state = channels.remove(channel);
+        if (state == null) {
+            return;
+        }
+        watched.remove(state.reference);
+        UdpAssociation association = state.close();
+        if (association != null) {
+            association.close();
+            LOG.debug("udp association via {} closed with its socket", association.relayAddress());
+        }
+    }
+
+    // --- associations ---
+
+    /**
+     * @return the channel's state with an open association: opened now on first use (after binding the channel, so
+     *         that the request can name the address it sends from)
+     * @throws SocketException when the proxy cannot relay UDP (no UDP, unreachable, refused authentication), or ended
+     *                         the association; nothing was sent directly
+     */
+    private UdpChannel associated(DatagramChannel channel, InetSocketAddress destination) throws IOException {
+        SocksProxy proxy = router.proxy();
+        if (router.config().udp() == UdpMode.BLOCK) {
+            throw new SocketException("socksify: UDP to " + hostPort(destination) + " is blocked (udp=block);"
+                    + " nothing was sent");
+        }
+        if (!destination.isUnresolved() && destination.getAddress().isMulticastAddress()) {
+            throw new SocketException("socksify: cannot send to the multicast group " + hostPort(destination)
+                    + " through a SOCKS proxy (add it to bypass to send it directly); nothing was sent");
+        }
+        UdpChannel state = channels.get(channel);
+        if (state == null) {
+            expungeAbandoned();
+            synchronized (channels) {
+                state = channels.get(channel);
+                if (state == null) {
+                    state = new UdpChannel(channel, abandoned);
+                    watched.add(state.reference);
+                    channels.put(channel, state);
+                }
+            }
+        }
+        if (state.usableAssociation() != null) {
+            return state;
+        }
+        synchronized (state.lock) {
+            if (state.usableAssociation() != null) {
+                return state;
+            }
+            if (state.closed()) {
+                throw new java.nio.channels.ClosedChannelException();
+            }
+            if (channel.getLocalAddress() == null) {
+                channel.bind(null);
+            }
+            InetSocketAddress local = (InetSocketAddress) channel.getLocalAddress();
+            UdpAssociation association;
+            try {
+                association = UdpAssociation.open(proxy, local, router.config().connectTimeoutMillis());
+            } catch (IOException e) {
+                SocketException failure = new SocketException("socksify: cannot send UDP to "
+                        + hostPort(destination) + " through proxy " + proxy + ": " + e.getMessage()
+                        + " (nothing was sent directly)");
+                failure.initCause(e);
+                LOG.debug("udp {} -> refused: {}", hostPort(destination), failure.getMessage());
+                throw failure;
+            }
+            if (!state.setAssociation(association)) {
+                association.close();
+                throw new java.nio.channels.ClosedChannelException();
+            }
+            UdpChannel s = state;
+            association.onClose(() -> {
+                if (!s.closed()) {
+                    s.endedByProxy("socksify: proxy " + proxy + " closed the control connection of this socket's"
+                            + " UDP association, so the socket can no longer send or receive through its relay"
+                            + " (nothing is sent directly)");
+                    LOG.debug("udp association via {} ended by the proxy", association.relayAddress());
+                }
+            });
+            LOG.debug("udp association for {} via {} (relay {}, first destination {})", local, proxy,
+                    association.relayAddress(), hostPort(destination));
+            return state;
+        }
+    }
+
+    /** Closes the associations of channels the application dropped without closing them. */
+    private void expungeAbandoned() {
+        Reference<? extends DatagramChannel> r;
+        while ((r = abandoned.poll()) != null) {
+            UdpChannel.Abandoned a = (UdpChannel.Abandoned) r;
+            watched.remove(a);
+            UdpAssociation association = a.state.close();
+            if (association != null) {
+                association.close();
+            }
+        }
+    }
+
+    /** @return the channel's state when it is connected through the proxy, else null */
+    private UdpChannel routedConnected(DatagramChannel channel) {
+        UdpChannel state = channels.get(channel);
+        return state != null && state.routedConnected(jdk.remoteAddress(channel)) ? state : null;
+    }
+
+    /**
+     * Whether the JDK's own receive is right as it is: the channel is connected to a destination directly (a bypass
+     * rule: the kernel filters), or it has no association and with {@code udp=direct} will never get one.
+     * Otherwise the receive goes through a scratch buffer even before the first association: another thread may open
+     * one while this receive waits, and the relay's datagram must then be unwrapped.
+     */
+    private boolean untouched(DatagramChannel channel) {
+        InetSocketAddress remote = jdk.remoteAddress(channel);
+        UdpChannel state = channels.get(channel);
+        if (remote == null) {
+            return state == null && direct();
+        }
+        return state == null || !state.routedConnected(remote);
+    }
+
+    private boolean direct() {
+        return router.config().udp() == UdpMode.DIRECT;
+    }
+
+    private Route route(InetSocketAddress destination) throws IOException {
+        Route route = router.route(destination);
+        if (route.direct() && LOG.isTraceEnabled()) {
+            LOG.trace("udp {} -> direct ({})", hostPort(destination), route.reason());
+        }
+        return route;
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.isUnresolved() ? a.getHostString()
+                : a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    /** Per-thread buffers, grown to what a datagram needs (at most 64 KiB plus a header). */
+    private static final class Scratch {
+        private ByteBuffer direct = ByteBuffer.allocateDirect(2048);
+        private byte[] array = new byte[0];
+
+        ByteBuffer direct(int capacity) {
+            if (direct.capacity() < capacity) {
+                direct = ByteBuffer.allocateDirect(Math.max(capacity, Math.min(2 * direct.capacity(),
+                        MAX_DATAGRAM + MAX_HEADER)));
+            }
+            direct.clear().limit(capacity);
+            return direct;
+        }
+
+        byte[] array(int capacity) {
+            if (array.length < capacity) {
+                array = new byte[capacity];
+            }
+            return array;
+        }
+    }
+}

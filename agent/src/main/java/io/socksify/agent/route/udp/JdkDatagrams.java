@@ -1,0 +1,122 @@
+package io.socksify.agent.route.udp;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
+import java.net.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+
+/**
+ * The {@code sun.nio.ch.DatagramChannelImpl} and {@code java.net.DatagramPacket} internals UDP routing needs, as
+ * method and var handles (the installer opens {@code sun.nio.ch} and {@code java.net} to the agent's module). The
+ * socket adaptor's receive is the one member that differs: JDK 17 has {@code SocketAddress blockingReceive(ByteBuffer,
+ * long)}, JDK 25 {@code void blockingReceive(DatagramPacket, long)}; whichever exists is used.
+ */
+final class JdkDatagrams {
+    private final VarHandle remoteAddress;
+    private final MethodHandle stateLock;
+    private final MethodHandle connect;
+    private final MethodHandle blockingReceiveBuffer;
+    private final MethodHandle blockingReceivePacket;
+    private final VarHandle packetLength;
+    private final VarHandle packetBufLength;
+
+    JdkDatagrams() throws ReflectiveOperationException {
+        MethodHandles.Lookup own = MethodHandles.lookup();
+        Class<?> impl = Class.forName("sun.nio.ch.DatagramChannelImpl", false, null);
+        MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(impl, own);
+        remoteAddress = lookup.findVarHandle(impl, "remoteAddress", InetSocketAddress.class);
+        stateLock = channelTyped(lookup.findGetter(impl, "stateLock", Object.class));
+        connect = channelTyped(lookup.findVirtual(impl, "connect",
+                MethodType.methodType(DatagramChannel.class, SocketAddress.class, boolean.class)));
+        MethodHandle buffer = null;
+        MethodHandle packet = null;
+        try {
+            buffer = channelTyped(lookup.findVirtual(impl, "blockingReceive",
+                    MethodType.methodType(SocketAddress.class, ByteBuffer.class, long.class)));
+        } catch (NoSuchMethodException notJdk17) {
+            packet = channelTyped(lookup.findVirtual(impl, "blockingReceive",
+                    MethodType.methodType(void.class, DatagramPacket.class, long.class)));
+        }
+        blockingReceiveBuffer = buffer;
+        blockingReceivePacket = packet;
+        MethodHandles.Lookup packetLookup = MethodHandles.privateLookupIn(DatagramPacket.class, own);
+        packetLength = packetLookup.findVarHandle(DatagramPacket.class, "length", int.class);
+        packetBufLength = packetLookup.findVarHandle(DatagramPacket.class, "bufLength", int.class);
+    }
+
+    /** Lets the handle be called with a {@code DatagramChannel} (a checked cast to the implementation). */
+    private static MethodHandle channelTyped(MethodHandle handle) {
+        return handle.asType(handle.type().changeParameterType(0, DatagramChannel.class));
+    }
+
+    /** The JDK's remote address of the channel, read without its lock (a stale value only delays a decision). */
+    InetSocketAddress remoteAddress(DatagramChannel channel) {
+        return (InetSocketAddress) remoteAddress.getAcquire(channel);
+    }
+
+    /** Sets what {@code getRemoteAddress()} and the socket adaptor report, under the channel's state lock. */
+    void setRemoteAddress(DatagramChannel channel, InetSocketAddress address) {
+        Object lock;
+        try {
+            lock = (Object) stateLock.invokeExact(channel);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        synchronized (lock) {
+            remoteAddress.setRelease(channel, address);
+        }
+    }
+
+    /** The JDK's own {@code connect(SocketAddress, boolean check)} (the adaptor passes {@code check = false}). */
+    void connect(DatagramChannel channel, SocketAddress address, boolean check) throws IOException {
+        try {
+            DatagramChannel ignored = (DatagramChannel) connect.invokeExact(channel, address, check);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** JDK 17's adaptor receive; {@code nanos} 0 = no timeout. */
+    SocketAddress blockingReceive(DatagramChannel channel, ByteBuffer dst, long nanos) throws IOException {
+        try {
+            return (SocketAddress) blockingReceiveBuffer.invokeExact(channel, dst, nanos);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** JDK 25's adaptor receive; {@code nanos} 0 = no timeout; the caller holds the packet's lock. */
+    void blockingReceive(DatagramChannel channel, DatagramPacket packet, long nanos) throws IOException {
+        try {
+            blockingReceivePacket.invokeExact(channel, packet, nanos);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** The packet's capacity, which {@code getLength()} stops telling once a receive has set the length. */
+    int bufLength(DatagramPacket packet) {
+        return (int) packetBufLength.get(packet);
+    }
+
+    /** Sets the received length without shrinking the capacity ({@code setLength} would set both). */
+    void setReceivedLength(DatagramPacket packet, int length) {
+        packetLength.set(packet, length);
+    }
+
+    private static IllegalStateException unexpected(Throwable t) {
+        return new IllegalStateException("socksify: unexpected failure calling sun.nio.ch: " + t, t);
+    }
+}
