@@ -4,10 +4,12 @@ import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.config.AgentConfig;
 import io.socksify.agent.config.ConfigException;
+import io.socksify.agent.instrument.DatagramChannelInstrumentation;
 import io.socksify.agent.instrument.SocketChannelTransformer;
 import io.socksify.agent.instrument.SocksSocketImplTransformer;
 import io.socksify.agent.route.Router;
 import io.socksify.agent.route.SocketRouting;
+import io.socksify.agent.route.udp.DatagramRouting;
 import io.socksify.agent.route.nio.ChannelRouting;
 import io.socksify.protocol.client.SocksProxy;
 import io.socksify.protocol.server.SocksServer;
@@ -67,6 +69,9 @@ public final class Installer {
             ChannelRouting.install(router, embeddedServer == null ? null
                     : "socksify-server-" + embeddedServer.address().getPort() + "-");
             SocketChannelTransformer.install(instrumentation);
+            DatagramRouting.install(router, embeddedServer == null ? null
+                    : "socksify-server-" + embeddedServer.address().getPort() + "-");
+            DatagramChannelInstrumentation.install(instrumentation);
             installed = true;
             Logger log = Log.get("socksify");
             log.info("socksify {} routing through {}{} (dns={}, udp={}, bypass={})", version(jar),
