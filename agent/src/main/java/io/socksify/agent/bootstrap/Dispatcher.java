@@ -15,12 +15,24 @@ import java.net.SocketImpl;
  */
 public final class Dispatcher {
     private static volatile SocketConnector socketConnector;
+    // Switched by 'attach <pid> off' / 'on': off means new connections go direct, as the user asked.
+    private static volatile boolean routing = true;
 
     private Dispatcher() {
     }
 
     public static void install(SocketConnector connector) {
         socketConnector = connector;
+    }
+
+    /** Switches routing of new connections on or off (off: they go direct); every transport's dispatcher asks. */
+    public static void routing(boolean on) {
+        routing = on;
+    }
+
+    /** @return whether new connections are routed; false only after {@code attach <pid> off} */
+    public static boolean routing() {
+        return routing;
     }
 
     /** @return whether a connector is installed (the installer's start-up check) */
@@ -40,13 +52,26 @@ public final class Dispatcher {
             // Not installed yet, or an address type the JDK rejects itself with its own exception.
             return null;
         }
+        if (!routing) {
+            Metrics.CONNECTIONS_BYPASSED.increment();
+            return null;
+        }
+        InetSocketAddress connected;
         try {
-            return connector.connect(delegate, destination, timeoutMillis);
+            connected = connector.connect(delegate, destination, timeoutMillis);
+        } catch (IOException e) {
+            Metrics.failed(e);
+            throw e;
         } catch (RuntimeException | LinkageError e) {
             SocketException failure = new SocketException("socksify: internal error while connecting to "
                     + destination.getHostString() + ":" + destination.getPort() + " (nothing was sent directly): " + e);
             failure.initCause(e);
+            Metrics.failed("internal error");
             throw failure;
         }
+        // Null: the JDK connects directly. A different address than asked for is counted as routed (a direct
+        // connection to a locally resolved, bypassed name returns one too; rare enough not to be told apart here).
+        (connected == null ? Metrics.CONNECTIONS_BYPASSED : Metrics.CONNECTIONS_ROUTED).increment();
+        return connected;
     }
 }

@@ -16,7 +16,11 @@ public final class Cli {
 
             commands:
               server [options]   run socksify's SOCKS4/4a/5 server (server --help for its options)
-              attach <pid> ...   attach socksify to a running JVM (not yet: comes in a later release)
+              list               the JVMs this user can attach to: pid, main class or jar
+              attach <pid> [key=value ...]
+                                 load socksify into a running JVM (the keys below); again: reconfigure it
+              attach <pid> off   new connections of that JVM go direct again; 'on' routes them again
+              status <pid>       socksify's configuration and counters in that JVM (its MBean io.socksify:type=Agent)
               --help             this text
 
             as an agent:
@@ -34,13 +38,18 @@ public final class Cli {
             case "server" -> {
                 return SocksServerCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err, null);
             }
+            case "list" -> {
+                return ListCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+            }
             case "attach" -> {
-                err.println("socksify: 'attach' is not yet implemented (it comes in a later release);"
-                        + " use -javaagent:socksify-agent.jar=... at start");
-                return 2;
+                return AttachCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+            }
+            case "status" -> {
+                return StatusCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
             }
             default -> {
-                err.println("socksify: unknown command '" + args[0] + "' (expected: server, attach or --help)");
+                err.println("socksify: unknown command '" + args[0]
+                        + "' (expected: server, list, attach, status or --help)");
                 return 2;
             }
         }

@@ -1,0 +1,55 @@
+package io.socksify.agent.bootstrap;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * socksify's counters, read by the {@code io.socksify:type=Agent} MBean and {@code socksify status <pid>}. Every
+ * transport increments them where it decides a connection's fate. Boot-loaded with JDK types only, so that any agent
+ * class can reach them; {@link LongAdder}s, so that counting costs no contention on hot paths.
+ */
+public final class Metrics {
+    /** Connections (TCP sockets and channels) established through the proxy. */
+    public static final LongAdder CONNECTIONS_ROUTED = new LongAdder();
+    /** Connections that went direct: a bypass rule, the proxy itself, or routing switched off. */
+    public static final LongAdder CONNECTIONS_BYPASSED = new LongAdder();
+    /** UDP associations opened with the proxy (SOCKS5 {@code UDP ASSOCIATE}). */
+    public static final LongAdder UDP_ASSOCIATIONS = new LongAdder();
+    /** Datagrams sent through a UDP relay. */
+    public static final LongAdder UDP_DATAGRAMS_SENT = new LongAdder();
+    /** Datagrams received from a UDP relay and delivered to the application. */
+    public static final LongAdder UDP_DATAGRAMS_RECEIVED = new LongAdder();
+
+    private static final Map<String, LongAdder> FAILURES = new ConcurrentHashMap<>();
+
+    private Metrics() {
+    }
+
+    /** Counts a connection (or UDP association) that failed, by a short reason such as the exception's type. */
+    public static void failed(String reason) {
+        FAILURES.computeIfAbsent(reason, r -> new LongAdder()).increment();
+    }
+
+    /** Counts a failure by the simple name of the exception the application got. */
+    public static void failed(Throwable failure) {
+        failed(failure.getClass().getSimpleName());
+    }
+
+    /** @return the failures so far by reason, sorted by reason */
+    public static Map<String, Long> failures() {
+        Map<String, Long> snapshot = new TreeMap<>();
+        FAILURES.forEach((reason, count) -> snapshot.put(reason, count.sum()));
+        return snapshot;
+    }
+
+    /** @return all failures so far */
+    public static long failuresTotal() {
+        long total = 0;
+        for (LongAdder count : FAILURES.values()) {
+            total += count.sum();
+        }
+        return total;
+    }
+}
