@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * {@code adaptor} ({@code channel.socket().connect(address, timeout)}), {@code selector} (count non-blocking channels
  * on one selector, OP_CONNECT then {@code finishConnect}), {@code future} and {@code handler}
  * ({@code AsynchronousSocketChannel}), {@code http} ({@code java.net.http.HttpClient} GET), {@code stall} (count
- * non-blocking connects on one selector thread, timed: {@code SPREAD} from the first to the last connected,
+ * non-blocking connects on one selector thread, timed: {@code FIRST} connected after the first connect began, {@code SPREAD} from the first to the last connected,
  * {@code CPU} of the selector thread meanwhile), {@code bulk-blocking}, {@code bulk-selector}, {@code bulk-async}
  * (bytes each way through an echo target, compared by SHA-256).
  *
@@ -282,7 +282,7 @@ public final class NioClientApp {
             long cpuEnd = threads.getCurrentThreadCpuTime();
             System.out.println("STARTING " + (started - begin) / 1_000_000 + " ms, CPU "
                     + (cpuStarted - cpuBegin) / 1_000_000 + " ms");
-            System.out.println("FIRST " + (first - started) / 1_000_000);
+            System.out.println("FIRST " + (first - begin) / 1_000_000);
             System.out.println("SPREAD " + (last - first) / 1_000_000);
             System.out.println("CPU_MICROS " + (cpuEnd - cpuStarted) / 1_000);
             System.out.println("SELECTS " + selects);
