@@ -16,7 +16,9 @@ import java.nio.file.Path;
  * Prints {@code OK} (exit 0), or {@code KIND <exception class>} and {@code MESSAGE <message>} (exit 3).
  * <ul>
  * <li>{@code once [size]}: one datagram (default 16 bytes) echoed with a {@code DatagramSocket}; {@code SENDER}.</li>
- * <li>{@code channel-once [size]}: the same with a blocking {@code DatagramChannel}.</li>
+ * <li>{@code channel-once [size]}: one datagram sent with a blocking {@code DatagramChannel}; {@code SENT}.</li>
+ * <li>{@code name-once}: a blocking {@code DatagramChannel} echoes 4 bytes off an unresolved {@code host:port};
+ *     {@code SENDER}.</li>
  * <li>{@code hold <file>}: three echoes, {@code READY}, waits for {@code file} to exist, then one more echo.</li>
  * <li>{@code many <n> [file]}: n sockets, each opened, used for one echo and closed; {@code THREADS <first> <last>} (live
  *     threads after the first and after the last socket), then, given a file, {@code READY} and waits for it.</li>
@@ -28,13 +30,25 @@ public final class UdpProbeApp {
 
     public static void main(String[] args) throws Exception {
         String mode = args[0];
-        InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(args[1]), Integer.parseInt(args[2]));
+        InetSocketAddress target = mode.equals("name-once")
+                ? InetSocketAddress.createUnresolved(args[1], Integer.parseInt(args[2]))
+                : new InetSocketAddress(InetAddress.getByName(args[1]), Integer.parseInt(args[2]));
         try {
             switch (mode) {
                 case "once" -> {
                     try (DatagramSocket socket = new DatagramSocket()) {
                         System.out.println("SENDER " + echo(socket, target, args.length > 3
                                 ? Integer.parseInt(args[3]) : 16));
+                    }
+                }
+                case "name-once" -> {
+                    try (DatagramChannel channel = DatagramChannel.open()) {
+                        channel.send(ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), target);
+                        ByteBuffer in = ByteBuffer.allocate(100);
+                        System.out.println("SENDER " + channel.receive(in));
+                        if (in.position() != 4) {
+                            throw new IllegalStateException("echo of " + in.position() + " bytes");
+                        }
                     }
                 }
                 case "channel-once" -> {
