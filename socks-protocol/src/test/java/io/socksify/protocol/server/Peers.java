@@ -82,6 +82,15 @@ final class Peers {
             return (InetSocketAddress) server.getLocalSocketAddress();
         }
 
+        /** Waits (at most 5 s) until {@code n} connections were accepted: the kernel completes them earlier. */
+        List<InetSocketAddress> awaitSources(int n) throws InterruptedException {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (sources.size() < n && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            return List.copyOf(sources);
+        }
+
         private void accept() {
             while (!server.isClosed()) {
                 try {

@@ -387,7 +387,7 @@ class SocksServerConnectTest {
                 target.address().getPort())));
         List<SessionRecord> r = server.awaitRecords(3, Duration.ofSeconds(10));
         assertEquals(2, r.stream().filter(x -> x.reply() == 2).count());
-        assertEquals(1, target.sources.size(), "only the allowed request reached the target");
+        assertEquals(1, target.awaitSources(1).size(), "only the allowed request reached the target");
     }
 
     @Test
@@ -425,7 +425,8 @@ class SocksServerConnectTest {
     void sendsFromTheOutgoingBindAddress() throws Exception {
         start(SocksServer.builder().outgoingBindAddress(OTHER_LOOPBACK));
         assertEquals(Socks5CommandStatus.SUCCEEDED, connectStatus(SocksAddress.of(target.address())));
-        assertEquals(OTHER_LOOPBACK, target.sources.get(0).getAddress(), "the target sees the configured source");
+        assertEquals(OTHER_LOOPBACK, target.awaitSources(1).get(0).getAddress(), "the target sees the configured "
+                + "source");
     }
 
     @Test
