@@ -1,9 +1,12 @@
 package io.socksify.it.nio;
 
+import io.socksify.it.apps.nio.NioClientApp;
+
 import io.socksify.it.support.ChildJvm;
 import io.socksify.it.support.HttpTarget;
 import io.socksify.it.support.Loopback;
 import io.socksify.it.support.TcpEchoTarget;
+import io.socksify.it.support.TlsEchoTarget;
 import io.socksify.protocol.server.SessionRecord;
 import io.socksify.protocol.server.SocksServer;
 import org.junit.jupiter.api.Timeout;
@@ -118,6 +121,29 @@ class NioRoutingIT {
             assertEquals(1, server.awaitRecords(1, Duration.ofSeconds(10)).size());
 
             ChildJvm direct = run(jdk, null, "http", "127.0.0.1", "" + target.port());
+            assertEquals("403", value(direct, "STATUS"), "without the agent the target must refuse\n"
+                    + direct.describe());
+            target.awaitRejected(1, Duration.ofSeconds(10));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void routesHttpClientGetOverTlsEndToEnd(Path jdk) throws Exception {
+        try (SocksServer server = server();
+                HttpTarget target = HttpTarget.tlsAcceptingOnly(Loopback.PROXY_EXTERNAL)) {
+            ChildJvm child = ChildJvm.builder(NioClientApp.class).javaHome(jdk)
+                    .jvmArgs(TlsEchoTarget.trustStoreJvmArgs()).agent(agent(server))
+                    .args("https", "127.0.0.1", "" + target.port()).run(NioChannels.CHILD_TIMEOUT);
+            assertOk(child);
+            assertEquals("200", value(child, "STATUS"), child.describe());
+            assertTrue(child.stdout().contains("BODY " + HttpTarget.BODY), child.describe());
+            target.assertNoRejected();
+            assertEquals(1, server.awaitRecords(1, Duration.ofSeconds(10)).size());
+
+            ChildJvm direct = ChildJvm.builder(NioClientApp.class).javaHome(jdk)
+                    .jvmArgs(TlsEchoTarget.trustStoreJvmArgs())
+                    .args("https", "127.0.0.1", "" + target.port()).run(NioChannels.CHILD_TIMEOUT);
             assertEquals("403", value(direct, "STATUS"), "without the agent the target must refuse\n"
                     + direct.describe());
             target.awaitRejected(1, Duration.ofSeconds(10));

@@ -2,6 +2,8 @@ package io.socksify.it.support;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,8 +45,11 @@ public final class HttpTarget extends RecordingTarget {
     private final InetSocketAddress address;
     private final List<Request> requests = new ArrayList<>();
 
-    private HttpTarget(InetAddress bindAddress, InetAddress acceptedSource) throws IOException {
+    private final boolean tls;
+
+    private HttpTarget(InetAddress bindAddress, InetAddress acceptedSource, boolean tls) throws IOException {
         super(acceptedSource);
+        this.tls = tls;
         int id = IDS.incrementAndGet();
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(runnable -> {
@@ -52,7 +57,13 @@ public final class HttpTarget extends RecordingTarget {
             thread.setDaemon(true);
             return thread;
         });
-        this.server = HttpServer.create(new InetSocketAddress(bindAddress, 0), 50);
+        if (tls) {
+            HttpsServer https = HttpsServer.create(new InetSocketAddress(bindAddress, 0), 50);
+            https.setHttpsConfigurator(new HttpsConfigurator(TlsEchoTarget.serverContext()));
+            this.server = https;
+        } else {
+            this.server = HttpServer.create(new InetSocketAddress(bindAddress, 0), 50);
+        }
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
@@ -75,8 +86,20 @@ public final class HttpTarget extends RecordingTarget {
      * @param acceptedSource the only source served, or {@code null} for any
      */
     public static HttpTarget start(InetAddress bindAddress, InetAddress acceptedSource) {
+        return start(bindAddress, acceptedSource, false);
+    }
+
+    /**
+     * HTTPS on 127.0.0.1, any port, serving only requests from {@code source}, with {@link TlsEchoTarget}'s
+     * certificate (trusted by {@link TlsEchoTarget#clientContext()} and {@link TlsEchoTarget#trustStoreJvmArgs()}).
+     */
+    public static HttpTarget tlsAcceptingOnly(InetAddress source) {
+        return start(Loopback.LOCALHOST, source, true);
+    }
+
+    private static HttpTarget start(InetAddress bindAddress, InetAddress acceptedSource, boolean tls) {
         try {
-            return new HttpTarget(bindAddress, acceptedSource);
+            return new HttpTarget(bindAddress, acceptedSource, tls);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start an HTTP server on " + bindAddress.getHostAddress(), e);
         }
@@ -87,19 +110,23 @@ public final class HttpTarget extends RecordingTarget {
         return address;
     }
 
-    /** {@code http://<ip>:<port>/}. */
+    /** {@code http://<ip>:<port>/} ({@code https} for a TLS target). */
     public URI uri() {
         return uri("/");
     }
 
     /** {@code http://<ip>:<port><path>}; {@code path} starts with {@code /}. */
     public URI uri(String path) {
-        return URI.create("http://" + host() + ":" + port() + path);
+        return URI.create(scheme() + "://" + host() + ":" + port() + path);
     }
 
     /** {@code http://<hostname>:<port><path>}, for a name the client (or the proxy) resolves to this target. */
     public URI uri(String hostname, String path) {
-        return URI.create("http://" + hostname + ":" + port() + path);
+        return URI.create(scheme() + "://" + hostname + ":" + port() + path);
+    }
+
+    private String scheme() {
+        return tls ? "https" : "http";
     }
 
     /** Every request so far, in arrival order. */

@@ -67,6 +67,11 @@ public final class TlsEchoTarget extends StreamEchoTarget {
         }
     }
 
+    /** The server side of the key material, for other TLS targets ({@link HttpTarget#tlsAcceptingOnly}). */
+    static SSLContext serverContext() {
+        return Keys.INSTANCE.serverContext;
+    }
+
     /** An {@link SSLContext} that trusts this target's certificate (and nothing else). */
     public static SSLContext clientContext() {
         return Keys.INSTANCE.clientContext;

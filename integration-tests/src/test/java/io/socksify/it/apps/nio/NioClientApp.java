@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * {@code <kind> <host> <port> [count or bytes]}. Kinds: {@code blocking} ({@code SocketChannel.open(address)}),
  * {@code adaptor} ({@code channel.socket().connect(address, timeout)}), {@code selector} (count non-blocking channels
  * on one selector, OP_CONNECT then {@code finishConnect}), {@code future} and {@code handler}
- * ({@code AsynchronousSocketChannel}), {@code http} ({@code java.net.http.HttpClient} GET), {@code stall} (count
+ * ({@code AsynchronousSocketChannel}), {@code http} and {@code https} ({@code java.net.http.HttpClient} GET, plain and TLS), {@code stall} (count
  * non-blocking connects on one selector thread, timed: {@code FIRST} connected after the first connect began, {@code SPREAD} from the first to the last connected,
  * {@code CPU} of the selector thread meanwhile), {@code bulk-blocking}, {@code bulk-selector}, {@code bulk-async}
  * (bytes each way through an echo target, compared by SHA-256).
@@ -101,11 +101,11 @@ public final class NioClientApp {
                         echo(ch);
                     }
                 }
-                case "http" -> {
+                case "http", "https" -> {
                     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                             .connectTimeout(Duration.ofSeconds(10)).build();
                     HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-                            URI.create("http://" + args[1] + ":" + args[2] + "/")).timeout(Duration.ofSeconds(10))
+                            URI.create(kind + "://" + args[1] + ":" + args[2] + "/")).timeout(Duration.ofSeconds(10))
                             .build(), HttpResponse.BodyHandlers.ofString());
                     System.out.println("STATUS " + r.statusCode());
                     System.out.print("BODY " + r.body());
