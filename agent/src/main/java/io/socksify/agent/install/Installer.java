@@ -98,11 +98,7 @@ public final class Installer {
             Router router = new Router(config);
             activate(router);
             instrument(instrumentation);
-            ChannelRouting.install(router, embeddedServer == null ? null
-                    : "socksify-server-" + embeddedServer.address().getPort() + "-");
             SocketChannelTransformer.install(instrumentation);
-            DatagramRouting.install(router, embeddedServer == null ? null
-                    : "socksify-server-" + embeddedServer.address().getPort() + "-");
             DatagramChannelInstrumentation.install(instrumentation);
             installed = true;
             active = config;
@@ -173,6 +169,11 @@ public final class Installer {
     private static void activate(Router router) throws ReflectiveOperationException {
         Dispatcher.install(new SocketRouting(router,
                 MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup())));
+        // The embedded server's own connections and datagrams (channels, on its threads) go direct.
+        String unroutedThreads = embeddedServer == null ? null
+                : "socksify-server-" + embeddedServer.address().getPort() + "-";
+        ChannelRouting.install(router, unroutedThreads);
+        DatagramRouting.install(router, unroutedThreads);
     }
 
     private static String describe(AgentConfig config) {

@@ -1,6 +1,7 @@
 package io.socksify.agent.route.nio;
 
 import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.Metrics;
 import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
 import io.socksify.agent.route.Route;
 import io.socksify.agent.route.Router;
@@ -32,19 +33,17 @@ final class AsyncConnects {
     private static final Logger LOG = Log.get("socksify");
 
     private final JdkChannels jdk;
-    private final SocksProxy proxy;
     private volatile ScheduledExecutorService timer;
 
-    AsyncConnects(JdkChannels jdk, SocksProxy proxy) {
+    AsyncConnects(JdkChannels jdk) {
         this.jdk = jdk;
-        this.proxy = proxy;
     }
 
     void start(AsynchronousSocketChannel channel, Route route, int budgetMillis,
             CompletionHandler<Void, Object> handler, Object attachment, ConnectFuture future, Router router) {
-        Connect connect = new Connect(channel, route, budgetMillis, handler, attachment, future);
+        Connect connect = new Connect(channel, route, budgetMillis, handler, attachment, future, router.proxy());
         try {
-            connect.socks = SocksClientHandshake.connect(proxy, route.target());
+            connect.socks = SocksClientHandshake.connect(connect.proxy, route.target());
             InetSocketAddress proxyAddress = router.resolvedProxyAddress();
             connect.timeout = timer().schedule(connect::timeout, budgetMillis, TimeUnit.MILLISECONDS);
             // Re-enters the advice with the proxy's own address, which the router always sends direct.
@@ -107,6 +106,7 @@ final class AsyncConnects {
         private final CompletionHandler<Void, Object> handler;
         private final Object attachment;
         private final ConnectFuture future;
+        private final SocksProxy proxy;
         private final ByteBuffer out = ByteBuffer.allocate(600).limit(0);
         private final ByteBuffer in = ByteBuffer.allocate(512);
         private final CompletionHandler<Integer, Object> written = new IoHandler(false);
@@ -118,8 +118,9 @@ final class AsyncConnects {
         private boolean tcpConnected;
 
         Connect(AsynchronousSocketChannel channel, Route route, int budgetMillis,
-                CompletionHandler<Void, Object> handler, Object attachment, ConnectFuture future) {
+                CompletionHandler<Void, Object> handler, Object attachment, ConnectFuture future, SocksProxy proxy) {
             this.channel = channel;
+            this.proxy = proxy;
             this.route = route;
             this.budgetMillis = budgetMillis;
             this.handler = handler;
@@ -210,6 +211,7 @@ final class AsyncConnects {
             if (failure != null) {
                 ChannelRouting.close(channel, failure);
                 LOG.debug("channel {} -> failed through {}: {}", route.reported(), proxy, failure.toString());
+                Metrics.failed(failure);
                 if (handler != null) {
                     handler.failed(failure, attachment);
                 } else {
@@ -218,6 +220,7 @@ final class AsyncConnects {
                 return;
             }
             LOG.debug("channel {} -> via {} {} (asynchronous)", route.reported(), proxy, route.reason());
+            Metrics.CONNECTIONS_ROUTED.increment();
             if (handler != null) {
                 handler.completed(null, attachment);
             } else {

@@ -1,6 +1,8 @@
 package io.socksify.agent.route.nio;
 
 import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.Dispatcher;
+import io.socksify.agent.bootstrap.Metrics;
 import io.socksify.agent.bootstrap.nio.ChannelConnector;
 import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
 import io.socksify.agent.route.Route;
@@ -35,33 +37,40 @@ public final class ChannelRouting implements ChannelConnector {
     private static final Logger LOG = Log.get("socksify");
     private static final String NETTY_NO_NATIVE = "io.netty.transport.noNative";
 
-    private final Router router;
-    private final SocksProxy proxy;
-    private final int defaultTimeoutMillis;
+    // Replaced by a re-attach; each connect reads it once, pending handshakes keep the proxy they started with.
+    private volatile Router router;
+    private static ChannelRouting installed;
     private final JdkChannels jdk;
     private final HandshakeDriver driver;
     private final AsyncConnects asyncConnects;
-    private final String unroutedThreads;
+    private volatile String unroutedThreads;
 
     private ChannelRouting(Router router, String unroutedThreads) throws ReflectiveOperationException {
         this.router = router;
         this.unroutedThreads = unroutedThreads;
-        this.proxy = router.proxy();
-        this.defaultTimeoutMillis = router.config().connectTimeoutMillis();
         this.jdk = new JdkChannels();
-        this.driver = new HandshakeDriver(jdk, proxy);
-        this.asyncConnects = new AsyncConnects(jdk, proxy);
+        this.driver = new HandshakeDriver(jdk);
+        this.asyncConnects = new AsyncConnects(jdk);
     }
 
     /**
      * Installs channel routing: the dispatcher the advice calls, and Netty's switch to its NIO transport (its
      * native epoll/io_uring transports use no JDK channel, so nothing could route them).
+     * Called again by each re-attach: the installed routing then takes the new router for new connections.
      *
      * @param unroutedThreads the name prefix of threads whose channels go direct: the embedded SOCKS server's
      *                        (its outgoing connections are channels; routed, it would connect through itself), or null
      */
-    public static void install(Router router, String unroutedThreads) throws ReflectiveOperationException {
-        ChannelDispatcher.install(new ChannelRouting(router, unroutedThreads));
+    public static synchronized void install(Router router, String unroutedThreads)
+            throws ReflectiveOperationException {
+        if (installed != null) {
+            // A re-attach: new connections take the new router; handshakes under way finish with their proxy.
+            installed.router = router;
+            installed.unroutedThreads = unroutedThreads;
+            return;
+        }
+        installed = new ChannelRouting(router, unroutedThreads);
+        ChannelDispatcher.install(installed);
         if (System.getProperty(NETTY_NO_NATIVE) == null) {
             System.setProperty(NETTY_NO_NATIVE, "true");
         }
@@ -74,22 +83,24 @@ public final class ChannelRouting implements ChannelConnector {
         if (unrouted() || channel.isConnected() || channel.isConnectionPending() || driver.get(channel) != null) {
             return -1; // the JDK throws AlreadyConnectedException or ConnectionPendingException
         }
-        Route route = route(channel, destination);
+        Router router = this.router;
+        Route route = route(router, channel, destination);
         if (route.direct()) {
             if (route.target() == destination) {
                 return -1;
             }
             return ChannelDispatcher.direct(() -> channel.connect(route.target())) ? 1 : 0;
         }
+        int defaultTimeoutMillis = router.config().connectTimeoutMillis();
         if (channel.isBlocking()) {
-            connectBlocking(channel, destination, route, defaultTimeoutMillis);
+            connectBlocking(router, channel, destination, route, defaultTimeoutMillis);
             return 1;
         }
         ChannelHandshake handshake;
         InetSocketAddress proxyAddress;
         try {
             handshake = new ChannelHandshake(channel, route.reported(),
-                    SocksClientHandshake.connect(proxy, route.target()), defaultTimeoutMillis);
+                    SocksClientHandshake.connect(router.proxy(), route.target()), defaultTimeoutMillis);
             proxyAddress = router.resolvedProxyAddress();
         } catch (IOException | RuntimeException e) {
             close(channel, e);
@@ -105,8 +116,9 @@ public final class ChannelRouting implements ChannelConnector {
             connected = ChannelDispatcher.direct(() -> channel.connect(proxyAddress));
         } catch (IOException e) {
             driver.forget(channel);
-            IOException failure = SocketRouting.proxyUnreachable(e, proxy, destination);
+            IOException failure = SocketRouting.proxyUnreachable(e, router.proxy(), destination);
             LOG.debug("channel {} -> failed: {}", destination, failure.getMessage());
+            Metrics.failed(failure);
             throw failure;
         } catch (RuntimeException e) {
             driver.forget(channel);
@@ -132,17 +144,18 @@ public final class ChannelRouting implements ChannelConnector {
         if (unrouted() || channel.isConnected() || channel.isConnectionPending() || !channel.isBlocking()) {
             return false; // the JDK throws
         }
-        Route route = route(channel, destination);
+        Router router = this.router;
+        Route route = route(router, channel, destination);
         if (route.direct() && route.target() == destination) {
             return false;
         }
-        long millis = nanos <= 0 || nanos == Long.MAX_VALUE ? defaultTimeoutMillis
+        long millis = nanos <= 0 || nanos == Long.MAX_VALUE ? router.config().connectTimeoutMillis()
                 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
         if (route.direct()) {
             jdk.blockingConnect(channel, route.target(), TimeUnit.MILLISECONDS.toNanos(millis));
             return true;
         }
-        connectBlocking(channel, destination, route, (int) Math.min(Integer.MAX_VALUE, millis));
+        connectBlocking(router, channel, destination, route, (int) Math.min(Integer.MAX_VALUE, millis));
         return true;
     }
 
@@ -150,8 +163,9 @@ public final class ChannelRouting implements ChannelConnector {
      * Connects a blocking channel to the proxy with the JDK's own timed connect, then runs the blocking handshake over
      * the channel's socket adaptor, whose SO_TIMEOUT bounds every read; one deadline covers both.
      */
-    private void connectBlocking(SocketChannel channel, InetSocketAddress destination, Route route, int budgetMillis)
-            throws IOException {
+    private void connectBlocking(Router router, SocketChannel channel, InetSocketAddress destination, Route route,
+            int budgetMillis) throws IOException {
+        SocksProxy proxy = router.proxy();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
         try {
             InetSocketAddress proxyAddress = router.resolvedProxyAddress();
@@ -163,6 +177,7 @@ public final class ChannelRouting implements ChannelConnector {
             close(channel, e);
             IOException failure = SocketRouting.proxyUnreachable(e, proxy, destination);
             LOG.debug("channel {} -> failed: {}", destination, failure.getMessage());
+            Metrics.failed(failure);
             throw failure;
         }
         try {
@@ -174,10 +189,12 @@ public final class ChannelRouting implements ChannelConnector {
         } catch (IOException | RuntimeException e) {
             close(channel, e);
             LOG.debug("channel {} -> failed through {}: {}", destination, proxy, e.toString());
+            Metrics.failed(e);
             throw e;
         }
         jdk.setRemoteAddress(channel, route.reported());
         LOG.debug("channel {} -> via {} {} (blocking)", destination, proxy, route.reason());
+        Metrics.CONNECTIONS_ROUTED.increment();
     }
 
     @Override
@@ -262,6 +279,7 @@ public final class ChannelRouting implements ChannelConnector {
         if (route == null) {
             return null;
         }
+        Router router = this.router;
         if (route.direct()) {
             try {
                 return ChannelDispatcher.direct(() -> channel.connect(route.target()));
@@ -270,7 +288,7 @@ public final class ChannelRouting implements ChannelConnector {
             }
         }
         AsyncConnects.ConnectFuture future = new AsyncConnects.ConnectFuture(channel);
-        asyncConnects.start(channel, route, budget(), null, null, future, router);
+        asyncConnects.start(channel, route, router.config().connectTimeoutMillis(), null, null, future, router);
         return future;
     }
 
@@ -287,6 +305,7 @@ public final class ChannelRouting implements ChannelConnector {
         if (route == null) {
             return false;
         }
+        Router router = this.router;
         if (route.direct()) {
             try {
                 ChannelDispatcher.direct(() -> {
@@ -298,7 +317,7 @@ public final class ChannelRouting implements ChannelConnector {
             }
             return true;
         }
-        asyncConnects.start(channel, route, budget(), handler, attachment, null, router);
+        asyncConnects.start(channel, route, router.config().connectTimeoutMillis(), handler, attachment, null, router);
         return true;
     }
 
@@ -307,31 +326,31 @@ public final class ChannelRouting implements ChannelConnector {
         if (unrouted()) {
             return null;
         }
-        Route route = route(channel, destination);
+        Route route = route(router, channel, destination);
         if (route.direct() && route.target() == destination) {
             return null;
         }
         return route;
     }
 
+    /** Connections the JDK makes itself: routing switched off ({@code attach <pid> off}), or the embedded server's. */
     private boolean unrouted() {
-        return unroutedThreads != null && Thread.currentThread().getName().startsWith(unroutedThreads);
+        return !Dispatcher.routing()
+                || unroutedThreads != null && Thread.currentThread().getName().startsWith(unroutedThreads);
     }
 
-    private int budget() {
-        return defaultTimeoutMillis;
-    }
-
-    private Route route(Channel channel, InetSocketAddress destination) throws IOException {
+    private static Route route(Router router, Channel channel, InetSocketAddress destination) throws IOException {
         try {
             Route route = router.route(destination);
             if (route.direct()) {
                 LOG.debug("channel {} -> direct ({})", destination, route.reason());
+                Metrics.CONNECTIONS_BYPASSED.increment();
             }
             return route;
         } catch (IOException | RuntimeException e) {
             close(channel, e);
             LOG.debug("channel {} -> refused: {}", destination, e.getMessage());
+            Metrics.failed(e);
             throw e;
         }
     }

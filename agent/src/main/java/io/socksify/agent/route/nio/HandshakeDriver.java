@@ -1,6 +1,7 @@
 package io.socksify.agent.route.nio;
 
 import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.Metrics;
 import io.socksify.agent.route.SocketRouting;
 import io.socksify.protocol.client.SocksClientHandshake;
 import io.socksify.protocol.client.SocksProxy;
@@ -36,16 +37,14 @@ final class HandshakeDriver implements Runnable {
     private static final long MAX_SELECT_MILLIS = 500;
 
     private final JdkChannels jdk;
-    private final SocksProxy proxy;
     /** Every handshake that runs, or failed and waits for the application's {@code finishConnect}. */
     private final Map<SelectableChannel, ChannelHandshake> handshakes = new ConcurrentHashMap<>();
     private final Queue<ChannelHandshake> submitted = new ConcurrentLinkedQueue<>();
     private final ByteBuffer in = ByteBuffer.allocateDirect(512);
     private volatile Selector selector;
 
-    HandshakeDriver(JdkChannels jdk, SocksProxy proxy) {
+    HandshakeDriver(JdkChannels jdk) {
         this.jdk = jdk;
-        this.proxy = proxy;
     }
 
     /** Fast check for the selector hooks: true while no channel is in a handshake. */
@@ -209,7 +208,7 @@ final class HandshakeDriver implements Runnable {
                 }
             }
         } catch (IOException e) {
-            fail(h, h.tcpConnected ? e : SocketRouting.proxyUnreachable(e, proxy, h.destination));
+            fail(h, h.tcpConnected ? e : SocketRouting.proxyUnreachable(e, h.socks.proxy(), h.destination));
         } catch (RuntimeException e) {
             fail(h, internal(h, e));
         }
@@ -218,7 +217,8 @@ final class HandshakeDriver implements Runnable {
     private void succeed(ChannelHandshake h) {
         h.key.cancel();
         handshakes.remove(h.channel);
-        LOG.debug("channel {} -> via {} (non-blocking)", h.destination, proxy);
+        LOG.debug("channel {} -> via {} (non-blocking)", h.destination, h.socks.proxy());
+        Metrics.CONNECTIONS_ROUTED.increment();
         wake(h.complete(null));
     }
 
@@ -231,7 +231,8 @@ final class HandshakeDriver implements Runnable {
         }
         List<SelectionKey> keys = h.complete(failure);
         if (keys != null) {
-            LOG.debug("channel {} -> failed through {}: {}", h.destination, proxy, failure.toString());
+            LOG.debug("channel {} -> failed through {}: {}", h.destination, h.socks.proxy(), failure.toString());
+            Metrics.failed(failure);
             wake(keys);
         }
     }
@@ -251,7 +252,7 @@ final class HandshakeDriver implements Runnable {
     private IOException timeout(ChannelHandshake h) {
         if (!h.tcpConnected) {
             return SocketRouting.proxyUnreachable(new SocketTimeoutException("connect timed out after "
-                    + h.budgetMillis + " ms"), proxy, h.destination);
+                    + h.budgetMillis + " ms"), h.socks.proxy(), h.destination);
         }
         return h.socks.timeoutException(h.budgetMillis);
     }

@@ -2,6 +2,7 @@ package io.socksify.agent.route.udp;
 
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.udp.DatagramConnector;
+import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.udp.DatagramDispatcher;
 import io.socksify.agent.bootstrap.udp.UdpGuard;
 import io.socksify.agent.config.UdpMode;
@@ -574,8 +575,9 @@ public final class DatagramRouting implements DatagramConnector {
         return state == null || !state.routedConnected(remote);
     }
 
+    /** udp=direct, or routing switched off by {@code attach <pid> off}: sockets without an association go direct. */
     private boolean direct() {
-        return router.config().udp() == UdpMode.DIRECT;
+        return !Dispatcher.routing() || router.config().udp() == UdpMode.DIRECT;
     }
 
     private Route route(InetSocketAddress destination) throws IOException {
