@@ -41,6 +41,7 @@ public final class SocksSocketImplTransformer implements ClassFileTransformer {
             "(Ljava/net/SocketImpl;Ljava/net/SocketAddress;I)Ljava/net/InetSocketAddress;";
 
     private volatile boolean transformed;
+    private volatile boolean networkClientTransformed;
     private volatile Throwable error;
 
     /** Checks by reflection (no access needed) that the fields the prologue reads and writes exist as expected. */
@@ -60,22 +61,35 @@ public final class SocksSocketImplTransformer implements ClassFileTransformer {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
             ProtectionDomain protectionDomain, byte[] classfileBuffer) {
-        if (loader != null || !INTERNAL_NAME.equals(className)) {
+        if (loader != null) {
             return null;
         }
         try {
-            byte[] result = rewrite(classfileBuffer);
-            transformed = true;
-            return result;
+            if (INTERNAL_NAME.equals(className)) {
+                byte[] result = rewrite(classfileBuffer);
+                transformed = true;
+                return result;
+            }
+            if (NetworkClientRewrite.INTERNAL_NAME.equals(className)) {
+                byte[] result = NetworkClientRewrite.rewrite(classfileBuffer);
+                networkClientTransformed = true;
+                return result;
+            }
+            return null;
         } catch (RuntimeException | LinkageError e) {
             error = e;
             return null;
         }
     }
 
-    /** @return whether the last transformation of the target succeeded */
+    /** The classes to retransform at installation, already loaded or loaded now. */
+    public static Class<?>[] targets() throws ClassNotFoundException {
+        return new Class<?>[] {Class.forName(TYPE, false, null), Class.forName(NetworkClientRewrite.TYPE, false, null)};
+    }
+
+    /** @return whether the last transformation of every target succeeded */
     public boolean transformed() {
-        return transformed && error == null;
+        return transformed && networkClientTransformed && error == null;
     }
 
     public Throwable error() {
