@@ -2,12 +2,17 @@ package io.socksify.agent.install;
 
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
+import io.socksify.agent.cli.AttachStatus;
 import io.socksify.agent.config.AgentConfig;
 import io.socksify.agent.config.ConfigException;
+import io.socksify.agent.jmx.AgentMBean;
+import io.socksify.agent.jmx.PlatformMBeanServerTransformer;
+import io.socksify.agent.instrument.DatagramChannelInstrumentation;
 import io.socksify.agent.instrument.SocketChannelTransformer;
 import io.socksify.agent.instrument.SocksSocketImplTransformer;
 import io.socksify.agent.route.Router;
 import io.socksify.agent.route.SocketRouting;
+import io.socksify.agent.route.udp.DatagramRouting;
 import io.socksify.agent.route.nio.ChannelRouting;
 import io.socksify.protocol.client.SocksProxy;
 import io.socksify.protocol.server.SocksServer;
@@ -27,25 +32,55 @@ import java.util.jar.JarFile;
 
 /**
  * Installs socksify. Loaded by the boot loader (so are all agent classes: {@code AgentMain} put the jar on the
- * bootstrap search path), called once from {@code premain} or {@code agentmain}.
+ * bootstrap search path), called from {@code premain} or {@code agentmain}: once to install, then again by each
+ * re-attach. A static flag of this boot-loaded class knows it is installed: however often the agent jar is loaded,
+ * there is one set of transformations; the active configuration is what the dispatchers' connectors hold.
  */
 public final class Installer {
     private static boolean installed;
     private static SocksServer embeddedServer;
+    private static AgentConfig active;
+    private static String version;
 
     private Installer() {
     }
 
     /**
+     * Installs socksify, or, when it is installed already (a second attach), reconfigures it or switches it on or
+     * off; a second set of transformations is never added. The agent option {@code attachStatus} is the attacher's
+     * (see {@link AttachStatus}).
+     *
      * @param premain whether the JVM is starting (a bad configuration then stops it) rather than attached to
-     * @throws IllegalStateException for {@code agentmain}, when socksify cannot route (the attacher reports it)
+     * @throws IllegalStateException for {@code agentmain}, when socksify cannot route and no status file takes the
+     *                               reason (the attacher reports the failure)
      */
     public static synchronized void install(String agentArgs, Instrumentation instrumentation, String jarPath,
             boolean premain) {
-        if (installed) {
-            return;
+        AttachStatus status = AttachStatus.parse(agentArgs);
+        try {
+            if (installed) {
+                status.ok(reconfigure(status.options()));
+            } else {
+                installFirst(status.options(), instrumentation, jarPath, premain);
+                status.ok(describe(active));
+            }
+        } catch (IllegalStateException e) {
+            if (!premain && status.error(e.getMessage())) {
+                // The attacher reports the reason; returning spares the target the JDK's stack trace and assertion
+                // messages for a failed agentmain. jcmd, with no status file, still gets the failure.
+                return;
+            }
+            throw e;
         }
+    }
+
+    private static void installFirst(String agentArgs, Instrumentation instrumentation, String jarPath,
+            boolean premain) {
         long start = System.nanoTime();
+        if (agentArgs != null && (agentArgs.trim().equals("off") || agentArgs.trim().equals("on"))) {
+            stop("socksify: not attached to this JVM, so there is nothing to switch " + agentArgs.trim()
+                    + " (attach with proxy=... first)", premain);
+        }
         AgentConfig config;
         try {
             config = AgentConfig.parse(agentArgs, System.getProperties());
@@ -61,23 +96,89 @@ public final class Installer {
                 config = config.withProxy(startEmbeddedServer());
             }
             Router router = new Router(config);
-            Dispatcher.install(new SocketRouting(router,
-                    MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup())));
+            activate(router);
             instrument(instrumentation);
-            ChannelRouting.install(router, embeddedServer == null ? null
-                    : "socksify-server-" + embeddedServer.address().getPort() + "-");
             SocketChannelTransformer.install(instrumentation);
+            DatagramChannelInstrumentation.install(instrumentation);
             installed = true;
+            active = config;
+            version = version(jar);
+            AgentMBean.configured(config, version, premain);
+            if (premain) {
+                // Registering now would create the platform MBean server (about 200 ms): wait until the JVM does.
+                PlatformMBeanServerTransformer.install(instrumentation, Installer.class.getModule());
+            } else {
+                AgentMBean.registerNow();
+            }
             Logger log = Log.get("socksify");
-            log.info("socksify {} routing through {}{} (dns={}, udp={}, bypass={})", version(jar),
-                    config.embedded() ? "the embedded server " : "", config.proxy(),
-                    lower(config.dns()), lower(config.udp()), config.bypass());
+            log.info("socksify {} {}", version, describe(config));
             log.debug("installed in {} ms", (System.nanoTime() - start) / 1_000_000);
         } catch (IOException | ReflectiveOperationException | UnmodifiableClassException | RuntimeException
                 | LinkageError e) {
             Dispatcher.install(null);
             stop("socksify: cannot install the agent, so nothing may run unrouted: " + e, premain);
         }
+    }
+
+    /**
+     * A second attach: {@code off} and {@code on} switch routing of new connections; anything else is a new
+     * configuration, which replaces the active one without instrumenting anything again. A bad configuration
+     * changes nothing. Connections already open keep going where they go.
+     *
+     * @return the confirmation for the attacher
+     */
+    private static String reconfigure(String agentArgs) {
+        Logger log = Log.get("socksify");
+        String args = agentArgs == null ? "" : agentArgs.trim();
+        if (args.equals("off") || args.equals("on")) {
+            Dispatcher.routing(args.equals("on"));
+            String line = args.equals("on") ? "routing on: " + describe(active)
+                    : "routing off: new connections go direct";
+            log.info("socksify {}", line);
+            return line;
+        }
+        AgentConfig config;
+        try {
+            config = AgentConfig.parse(agentArgs, System.getProperties());
+        } catch (ConfigException e) {
+            stop(e.getMessage() + " (the active configuration is unchanged)", false);
+            return null;
+        }
+        try {
+            if (config.embedded()) {
+                // One embedded server per JVM: a re-attach with proxy=embedded routes through the running one.
+                config = config.withProxy(embeddedServer != null
+                        ? SocksProxy.of(SocksVersion.SOCKS5, embeddedServer.address()) : startEmbeddedServer());
+            }
+            activate(new Router(config));
+        } catch (IOException | ReflectiveOperationException | RuntimeException | LinkageError e) {
+            stop("socksify: cannot reconfigure, the active configuration is unchanged: " + e, false);
+        }
+        active = config;
+        Dispatcher.routing(true);
+        AgentMBean.configured(config, version, false);
+        String line = describe(config);
+        log.info("socksify reconfigured: {}", line);
+        return line;
+    }
+
+    /**
+     * Hands a configuration to every transport. Runs at installation and at each re-attach, while connections are
+     * being made: each transport must take the new router for new connections and keep its state for pending ones.
+     */
+    private static void activate(Router router) throws ReflectiveOperationException {
+        Dispatcher.install(new SocketRouting(router,
+                MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup())));
+        // The embedded server's own connections and datagrams (channels, on its threads) go direct.
+        String unroutedThreads = embeddedServer == null ? null
+                : "socksify-server-" + embeddedServer.address().getPort() + "-";
+        ChannelRouting.install(router, unroutedThreads);
+        DatagramRouting.install(router, unroutedThreads);
+    }
+
+    private static String describe(AgentConfig config) {
+        return "routing through " + (config.embedded() ? "the embedded server " : "") + config.proxy() + " (dns="
+                + lower(config.dns()) + ", udp=" + lower(config.udp()) + ", bypass=" + config.bypass() + ")";
     }
 
     /**
