@@ -31,6 +31,11 @@ final class Codec {
         } catch (SocksProtocolException e) {
             in.position(start);
             throw e;
+        } catch (IllegalArgumentException e) {
+            // A field the message's own checks refuse (e.g. a user id that is over 255 octets once its invalid
+            // UTF-8 is replaced): the peer's bytes are at fault, so it is a protocol error, not a bug.
+            in.position(start);
+            throw new SocksProtocolException(e.getMessage(), e);
         }
     }
 
@@ -50,13 +55,18 @@ final class Codec {
 
     /** Reads a NUL-terminated string of at most {@code max} octets (NUL excluded). */
     static String nulTerminated(ByteBuffer in, int max, String context, String field) throws SocksProtocolException {
+        return nulTerminated(in, max, context, field, StandardCharsets.ISO_8859_1);
+    }
+
+    static String nulTerminated(ByteBuffer in, int max, String context, String field, java.nio.charset.Charset charset)
+            throws SocksProtocolException {
         int start = in.position();
         for (int i = 0; ; i++) {
             byte b = in.get();
             if (b == 0) {
                 byte[] bytes = new byte[i];
                 in.get(start, bytes);
-                return new String(bytes, StandardCharsets.ISO_8859_1);
+                return new String(bytes, charset);
             }
             if (i >= max) {
                 throw new SocksProtocolException(context + ": " + field + " is longer than " + max

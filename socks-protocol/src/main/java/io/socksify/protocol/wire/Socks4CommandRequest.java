@@ -30,7 +30,7 @@ public record Socks4CommandRequest(Socks4CommandType command, SocksAddress desti
                     + " is IPv6 (expected: IPv4 or a host name; SOCKS4 and 4a cannot carry IPv6)");
         }
         if (userId.indexOf('\0') >= 0 || userId.getBytes(StandardCharsets.UTF_8).length > MAX_USER_ID_LENGTH) {
-            throw new IllegalArgumentException("userId: must have no NUL and at most 255 octets");
+            throw new IllegalArgumentException("USERID: must have no NUL and at most 255 octets in UTF-8");
         }
     }
 
@@ -68,7 +68,7 @@ public record Socks4CommandRequest(Socks4CommandType command, SocksAddress desti
             int port = b.getShort() & 0xFFFF;
             byte[] ip = new byte[4];
             b.get(ip);
-            String userId = Codec.nulTerminated(b, MAX_USER_ID_LENGTH, CONTEXT, "USERID");
+            String userId = Codec.nulTerminated(b, MAX_USER_ID_LENGTH, CONTEXT, "USERID", StandardCharsets.UTF_8);
             SocksAddress destination;
             if (ip[0] == 0 && ip[1] == 0 && ip[2] == 0 && ip[3] != 0) {
                 String host = Codec.nulTerminated(b, SocksAddress.MAX_DOMAIN_LENGTH, CONTEXT, "SOCKS4a host name");

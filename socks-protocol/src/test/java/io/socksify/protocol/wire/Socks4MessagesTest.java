@@ -83,6 +83,24 @@ class Socks4MessagesTest {
     }
 
     @Test
+    void userIdThatIsNotUtf8IsAProtocolErrorNotACrash() {
+        byte[] request = new byte[8 + 200 + 1];
+        System.arraycopy(hex("04 01 0050 7F000001"), 0, request, 0, 8);
+        java.util.Arrays.fill(request, 8, 8 + 200, (byte) 0xFF);
+        ByteBuffer in = ByteBuffer.wrap(request);
+        SocksProtocolException e = assertThrows(SocksProtocolException.class, () -> Socks4CommandRequest.decode(in));
+        assertTrue(e.getMessage().contains("USERID"), e.getMessage());
+        assertEquals(0, in.position());
+    }
+
+    @Test
+    void utf8UserIdRoundTrips() throws Exception {
+        Socks4CommandRequest request = new Socks4CommandRequest(Socks4CommandType.CONNECT,
+                SocksAddress.ofHost("10.0.0.1", 1), "jürgen");
+        assertEquals(request, Socks4CommandRequest.decode(ByteBuffer.wrap(request.toBytes())));
+    }
+
+    @Test
     void requestRejectsWrongVersion() {
         assertEquals("SOCKS4 request: VN is 0x05 (expected 0x04)", assertThrows(SocksProtocolException.class,
                 () -> Socks4CommandRequest.decode(ByteBuffer.wrap(hex("05 01 0050 7F000001 00")))).getMessage());

@@ -86,6 +86,16 @@ class Socks5MessagesTest {
     }
 
     @Test
+    void credentialsThatAreNotUtf8AreAProtocolErrorNotACrash() {
+        byte[] request = new byte[3 + 255];
+        request[0] = 0x01;
+        request[1] = (byte) 255;
+        java.util.Arrays.fill(request, 2, 2 + 255, (byte) 0xFF);
+        request[2 + 255] = 0;
+        assertThrows(SocksProtocolException.class, () -> Socks5PasswordAuthRequest.decode(ByteBuffer.wrap(request)));
+    }
+
+    @Test
     void passwordRequestNeverPrintsThePassword() {
         String text = new Socks5PasswordAuthRequest("alice", "hunter2").toString();
         assertFalse(text.contains("hunter2"), text);
