@@ -118,6 +118,27 @@ class RoutesSocketThroughDanteIT {
         }
     }
 
+    /** The same for {@code SSLSocketFactory.createSocket(name, port)} and {@code HttpURLConnection}. */
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void hostNameOnlyTheProxyCanResolveOverTlsAndHttp(Path jdk) {
+        Hostnames.assertProxyOnlyNameConfigured();
+        String proxyH = "proxy=socks5h://" + dante.host() + ":" + dante.port() + ",bypass=none";
+        try (TlsEchoTarget tls = TlsEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL);
+                HttpTarget http = HttpTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+            List<String> jvm = new java.util.ArrayList<>(List.of(TlsEchoTarget.trustStoreJvmArgs()));
+            jvm.add(Hostnames.noLookupJvmArg());
+            assertOk(connect(jdk, proxyH, jvm, "ssl", Hostnames.PROXY_ONLY, "" + tls.port()));
+            tls.assertNoRejected();
+
+            ChildJvm child = connect(jdk, proxyH, jvm, "http", Hostnames.PROXY_ONLY, "" + http.port());
+            assertOk(child);
+            assertTrue(child.stdout().contains("BODY " + HttpTarget.BODY), child.describe());
+            http.assertNoRejected();
+            assertEquals(Hostnames.PROXY_ONLY + ":" + http.port(), http.requests().get(0).hostHeader());
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("io.socksify.it.support.Jdks#all")
     void routesSslSocketEndToEnd(Path jdk) {
