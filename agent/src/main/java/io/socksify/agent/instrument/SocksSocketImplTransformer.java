@@ -30,6 +30,9 @@ import java.security.ProtectionDomain;
  * </pre>
  * It is written with the ASM bundled in Byte Buddy rather than with Byte Buddy's {@code Advice}: the prologue is
  * fixed, and Byte Buddy's agent builder loads about 1000 classes at start, which cost about 200 ms per JVM here.
+ *
+ * <p>The same transformer rewrites {@code sun.net.NetworkClient.createSocket()} ({@link NetworkClientRewrite}), whose
+ * {@code Proxy.NO_PROXY} sockets would otherwise let {@code HttpURLConnection} go out directly. See SOCKET-DESIGN.md.
  */
 public final class SocksSocketImplTransformer implements ClassFileTransformer {
     public static final String TYPE = "java.net.SocksSocketImpl";
