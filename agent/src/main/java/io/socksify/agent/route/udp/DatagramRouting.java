@@ -3,6 +3,7 @@ package io.socksify.agent.route.udp;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.udp.DatagramConnector;
 import io.socksify.agent.bootstrap.Dispatcher;
+import io.socksify.agent.bootstrap.Metrics;
 import io.socksify.agent.bootstrap.udp.DatagramDispatcher;
 import io.socksify.agent.bootstrap.udp.UdpGuard;
 import io.socksify.agent.config.UdpMode;
@@ -186,6 +187,7 @@ public final class DatagramRouting implements DatagramConnector {
         if (n <= 0) {
             return 0;
         }
+        Metrics.UDP_DATAGRAMS_SENT.increment();
         src.position(src.limit());
         return payload;
     }
@@ -369,6 +371,7 @@ public final class DatagramRouting implements DatagramConnector {
             if (source == null || !fromConnectedDestination(state, source)) {
                 continue;
             }
+            Metrics.UDP_DATAGRAMS_RECEIVED.increment();
             long copied = 0;
             for (int i = offset; i < offset + length && scratch.hasRemaining(); i++) {
                 copied += copy(scratch, dsts[i]);
@@ -396,6 +399,9 @@ public final class DatagramRouting implements DatagramConnector {
             if (source != null && state.routedConnected(jdk.remoteAddress(channel))
                     && !fromConnectedDestination(state, source)) {
                 return null;
+            }
+            if (source != null) {
+                Metrics.UDP_DATAGRAMS_RECEIVED.increment();
             }
             return source;
         }
@@ -520,6 +526,7 @@ public final class DatagramRouting implements DatagramConnector {
                         + " (nothing was sent directly)");
                 failure.initCause(e);
                 LOG.debug("udp {} -> refused: {}", hostPort(destination), failure.getMessage());
+                Metrics.failed("UDP association: " + e.getClass().getSimpleName());
                 throw failure;
             }
             if (!state.setAssociation(association)) {
@@ -535,6 +542,7 @@ public final class DatagramRouting implements DatagramConnector {
                     LOG.debug("udp association via {} ended by the proxy", association.relayAddress());
                 }
             });
+            Metrics.UDP_ASSOCIATIONS.increment();
             LOG.debug("udp association for {} via {} (relay {}, first destination {})", local, proxy,
                     association.relayAddress(), hostPort(destination));
             return state;
