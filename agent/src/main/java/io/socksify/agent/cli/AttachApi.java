@@ -4,7 +4,8 @@ import java.io.PrintStream;
 
 /**
  * Whether this runtime can attach to other JVMs. Refers to no attach type itself: on a runtime without
- * {@code jdk.attach} (a JRE, a jlinked image) the commands that need it are never linked, and this says why.
+ * {@code jdk.attach} (a JRE, a jlinked image) the commands that need it must not even be linked (verifying their
+ * catch clauses loads the attach API's exceptions), so {@link Cli} asks this first.
  */
 final class AttachApi {
     private AttachApi() {

@@ -11,16 +11,18 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * {@code attach <pid> [key=value ...]}, {@code attach <pid> off}, {@code attach <pid> on}: loads this jar into a
- * running JVM as an agent with those options (the keys of {@code -javaagent}) and reports what the target
+ * {@code attach <pid> [key=value | @file ...]}, {@code attach <pid> off}, {@code attach <pid> on}: loads this jar
+ * into a running JVM as an agent with those options (the keys of {@code -javaagent}) and reports what the target
  * confirmed through the {@link AttachStatus} file. Exit status 0 only when the target confirmed; 1 when it refused
  * (with its reason) or did not confirm; 2 for a usage error; 3 without {@code jdk.attach}.
  */
 final class AttachCommand {
-    static final String USAGE = "usage: attach <pid> [key=value ...] | attach <pid> off | attach <pid> on";
+    static final String USAGE = "usage: attach <pid> [key=value | @file ...] | attach <pid> off | attach <pid> on";
 
     private AttachCommand() {
     }
@@ -34,11 +36,13 @@ final class AttachCommand {
         if (pid == null) {
             return 2;
         }
-        if (AttachApi.missing(err)) {
-            return 3;
+        String options;
+        try {
+            options = options(Arrays.copyOfRange(args, 1, args.length));
+        } catch (IOException e) {
+            err.println("socksify: cannot read the options file: " + e);
+            return 2;
         }
-        // "attach 42 proxy=socks5://h:1080 bypass=none" and "attach 42 proxy=socks5://h:1080,bypass=none" alike.
-        String options = String.join(",", Arrays.copyOfRange(args, 1, args.length));
         Path jar;
         try {
             jar = ownJar();
@@ -75,6 +79,28 @@ final class AttachCommand {
                 }
             }
         }
+    }
+
+    /**
+     * Joins the option arguments: {@code proxy=socks5://h:1080 bypass=none} and {@code proxy=...,bypass=none}
+     * alike. {@code @file} stands for the file's lines ({@code key=value} each, blank lines and {@code #} comments
+     * skipped), so that a password need not appear in the process list.
+     */
+    static String options(String[] args) throws IOException {
+        List<String> options = new ArrayList<>();
+        for (String arg : args) {
+            if (arg.startsWith("@") && arg.length() > 1) {
+                for (String line : Files.readAllLines(Path.of(arg.substring(1)))) {
+                    String option = line.strip();
+                    if (!option.isEmpty() && !option.startsWith("#")) {
+                        options.add(option);
+                    }
+                }
+            } else {
+                options.add(arg);
+            }
+        }
+        return String.join(",", options);
     }
 
     /** @return null when the agent loaded and its {@code agentmain} returned, else what went wrong */

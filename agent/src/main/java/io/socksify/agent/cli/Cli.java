@@ -18,7 +18,8 @@ public final class Cli {
               server [options]   run socksify's SOCKS4/4a/5 server (server --help for its options)
               list               the JVMs this user can attach to: pid, main class or jar
               attach <pid> [key=value ...]
-                                 load socksify into a running JVM (the keys below); again: reconfigure it
+                                 load socksify into a running JVM (the keys below); again: reconfigure it;
+                                 @file reads key=value lines from a file (keeps a password out of ps)
               attach <pid> off   new connections of that JVM go direct again; 'on' routes them again
               status <pid>       socksify's configuration and counters in that JVM (its MBean io.socksify:type=Agent)
               --help             this text
@@ -39,12 +40,22 @@ public final class Cli {
                 return SocksServerCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err, null);
             }
             case "list" -> {
+                // Checked here, before the command's class (which refers to jdk.attach's types) is even linked.
+                if (AttachApi.missing(err)) {
+                    return 3;
+                }
                 return ListCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
             }
             case "attach" -> {
+                if (AttachApi.missing(err)) {
+                    return 3;
+                }
                 return AttachCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
             }
             case "status" -> {
+                if (AttachApi.missing(err)) {
+                    return 3;
+                }
                 return StatusCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
             }
             default -> {

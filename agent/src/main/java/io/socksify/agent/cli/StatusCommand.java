@@ -43,9 +43,6 @@ final class StatusCommand {
         if (pid == null) {
             return 2;
         }
-        if (AttachApi.missing(err)) {
-            return 3;
-        }
         String address;
         try {
             VirtualMachine vm = VirtualMachine.attach(pid);

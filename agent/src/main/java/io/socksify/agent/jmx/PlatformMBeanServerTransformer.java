@@ -50,7 +50,8 @@ public final class PlatformMBeanServerTransformer implements ClassFileTransforme
             MetricsExport.install(AgentMBean::register);
             instrumentation.addTransformer(new PlatformMBeanServerTransformer(), false);
         } catch (RuntimeException e) {
-            System.err.println("socksify: no MBean " + AgentMBean.NAME + " in this JVM (routing is not affected): " + e);
+            System.err.println("socksify: no MBean " + AgentMBean.NAME + " in this JVM (routing is not affected): "
+                    + e);
         }
     }
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -109,6 +110,8 @@ class AttachIT {
             assertTrue(status.contains("Proxy: " + proxy(proxyB).substring(6)), status);
             assertTrue(status.contains("Configurations: 2"), status);
             assertTrue(counter(status, "ConnectionsRouted") > statusRoutedBefore, "counter moves: " + status);
+            assertTrue(counter(status, "UdpAssociations") > 0 && counter(status, "UdpDatagramsSent") > 0
+                    && counter(status, "UdpDatagramsReceived") > 0, "UDP counted: " + status);
 
             int directBefore = tcpB.rejectedSources().size();
             ExternalProcess off = SocksifyCli.run(cli, "attach", "" + pid, "off");
@@ -191,8 +194,59 @@ class AttachIT {
         }
     }
 
+    /**
+     * A JVM started with {@code -javaagent} is attached to like any other: status finds the MBean (registered when
+     * the local JMX connector first asks for the platform MBean server), and attach reconfigures and switches off.
+     */
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void jvmStartedWithTheAgentIsReconfiguredAndSwitchedOffByAttach(Path jdk) {
+        try (ChildJvm app = startApp(jdk, proxy(proxyA) + ",bypass=none")) {
+            long pid = app.pid();
+            assertAll(Rounds.next(app, ROUND), "ok", "fail", app);
+
+            String status = status(jdk, pid);
+            assertTrue(status.contains("InstalledBy: premain") && status.contains("Routing: true")
+                    && status.contains("Configurations: 1"), status);
+            assertTrue(counter(status, "ConnectionsRouted") > 0, status);
+
+            SocksifyCli.run(jdk, "attach", "" + pid, proxy(proxyB), "bypass=none").assertExitCode(0);
+            assertAll(Rounds.next(app, ROUND), "fail", "ok", app);
+            SocksifyCli.run(jdk, "attach", "" + pid, "off").assertExitCode(0);
+            assertAll(Rounds.next(app, ROUND), "fail", "fail", app);
+            assertTrue(status(jdk, pid).contains("Configurations: 2"));
+        }
+    }
+
+    /** A runtime that can run the agent but has no jdk.attach (as a jlinked application image has none). */
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void withoutJdkAttachTheCommandsSaySoAndPointToJcmd(Path jdk, @TempDir Path dir) {
+        Path runtime = dir.resolve("runtime");
+        ExternalProcess.run(Duration.ofSeconds(120), jdk.resolve("bin").resolve("jlink").toString(),
+                "--add-modules", "java.base,java.instrument,java.management", "--output", runtime.toString())
+                .assertExitCode(0);
+        for (String[] command : List.of(new String[] {"attach", "1", "proxy=embedded"}, new String[] {"list"},
+                new String[] {"status", "1"})) {
+            ExternalProcess cli = SocksifyCli.run(runtime, command);
+            assertEquals(3, cli.exitCode(), cli.describe());
+            assertTrue(cli.stderr().contains("has no jdk.attach module") && cli.stderr().contains("jcmd"),
+                    cli.describe());
+            assertFalse(cli.stderr().contains("Exception"), cli.describe());
+        }
+    }
+
     private ChildJvm startApp(Path jdk) {
-        ChildJvm app = ChildJvm.builder(ExchangeLoopApp.class)
+        return startApp(jdk, null);
+    }
+
+    /** @param agentOptions with {@code -javaagent:} and these options, or null for none */
+    private ChildJvm startApp(Path jdk, String agentOptions) {
+        ChildJvm.Builder builder = ChildJvm.builder(ExchangeLoopApp.class);
+        if (agentOptions != null) {
+            builder.agent(agentOptions);
+        }
+        ChildJvm app = builder
                 .javaHome(jdk)
                 .args("a=" + hostPort(tcpA.address()) + "/" + hostPort(udpA.address()),
                         "b=" + hostPort(tcpB.address()) + "/" + hostPort(udpB.address()))
