@@ -52,6 +52,8 @@ class AttachIT {
     private TcpEchoTarget tcpB;
     private UdpEchoTarget udpA;
     private UdpEchoTarget udpB;
+    /** Where each app keeps one connection, opened at its start, as a pool would; accepts every source. */
+    private TcpEchoTarget kept;
 
     @BeforeAll
     void start() throws IOException {
@@ -61,11 +63,12 @@ class AttachIT {
         tcpB = TcpEchoTarget.acceptingOnly(PROXY_B_EXTERNAL);
         udpA = UdpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL);
         udpB = UdpEchoTarget.acceptingOnly(PROXY_B_EXTERNAL);
+        kept = TcpEchoTarget.acceptingAny();
     }
 
     @AfterAll
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {proxyA, proxyB, tcpA, tcpB, udpA, udpB}) {
+        for (AutoCloseable c : new AutoCloseable[] {proxyA, proxyB, tcpA, tcpB, udpA, udpB, kept}) {
             try {
                 if (c != null) {
                     c.close();
@@ -124,6 +127,8 @@ class AttachIT {
 
             SocksifyCli.run(cli, "attach", "" + pid, "on").assertExitCode(0);
             assertAll(Rounds.next(app, ROUND), "fail", "ok", app);
+            // The kept connection was opened before the attach: it stayed direct (from 127.0.0.1) throughout.
+            assertTrue(kept.acceptedSources().stream().anyMatch(s -> s.getAddress().equals(Loopback.LOCALHOST)));
 
             // Each attach loaded the agent once more, yet nothing was instrumented twice: the app still works.
             assertTrue(app.process().isAlive(), app.describe());
@@ -200,7 +205,7 @@ class AttachIT {
      */
     @ParameterizedTest
     @MethodSource("io.socksify.it.support.Jdks#all")
-    void jvmStartedWithTheAgentIsReconfiguredAndSwitchedOffByAttach(Path jdk) {
+    void jvmStartedWithTheAgentIsReconfiguredAndSwitchedOffByAttach(Path jdk) throws Exception {
         try (ChildJvm app = startApp(jdk, proxy(proxyA) + ",bypass=none")) {
             long pid = app.pid();
             assertAll(Rounds.next(app, ROUND), "ok", "fail", app);
@@ -209,6 +214,12 @@ class AttachIT {
             assertTrue(status.contains("InstalledBy: premain") && status.contains("Routing: true")
                     && status.contains("Configurations: 1"), status);
             assertTrue(counter(status, "ConnectionsRouted") > 0, status);
+            try (AgentMBeanClient mbean = AgentMBeanClient.connect(pid)) {
+                long routed = (Long) mbean.get("ConnectionsRouted");
+                Rounds.next(app, ROUND);
+                assertTrue((Long) mbean.get("ConnectionsRouted") > routed, "the MBean's counter moves");
+                assertEquals(proxy(proxyA).substring(6), mbean.get("Proxy"));
+            }
 
             SocksifyCli.run(jdk, "attach", "" + pid, proxy(proxyB), "bypass=none").assertExitCode(0);
             assertAll(Rounds.next(app, ROUND), "fail", "ok", app);
@@ -249,18 +260,23 @@ class AttachIT {
         ChildJvm app = builder
                 .javaHome(jdk)
                 .args("a=" + hostPort(tcpA.address()) + "/" + hostPort(udpA.address()),
-                        "b=" + hostPort(tcpB.address()) + "/" + hostPort(udpB.address()))
+                        "b=" + hostPort(tcpB.address()) + "/" + hostPort(udpB.address()),
+                        "keep=" + hostPort(kept.address()))
                 .start();
         app.awaitStdout("ready", Duration.ofSeconds(30));
         return app;
     }
 
-    /** Every transport to a, and every transport to b, gave the expected outcome. */
+    /**
+     * Every transport to a, and every transport to b, gave the expected outcome; and the connection the app kept
+     * from its start still works: attaching, re-attaching and switching off leave open connections alone.
+     */
     private static void assertAll(Map<String, String> round, String a, String b, ChildJvm app) {
         for (String transport : List.of("socket", "channel", "udp")) {
             assertOutcome(round, transport + " a", a, app);
             assertOutcome(round, transport + " b", b, app);
         }
+        assertOutcome(round, "kept keep", "ok", app);
     }
 
     private static void assertOutcome(Map<String, String> round, String key, String expected, ChildJvm app) {

@@ -23,6 +23,8 @@ import java.util.List;
  * R7 end
  * </pre>
  * Arguments: {@code name=tcpHost:tcpPort[/udpHost:udpPort] ...}; without a UDP address no UDP exchange is made.
+ * {@code keep=host:port} opens one connection at start and pings over it every round ({@code R7 kept keep ok}), as a
+ * connection pool would keep a connection.
  */
 public final class ExchangeLoopApp {
     private static final int TIMEOUT_MILLIS = 3_000;
@@ -32,10 +34,17 @@ public final class ExchangeLoopApp {
     private record Target(String name, InetSocketAddress tcp, InetSocketAddress udp) {
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws InterruptedException, IOException {
         List<Target> targets = new ArrayList<>();
+        Socket kept = null;
         for (String arg : args) {
             String[] nameAndAddresses = arg.split("=", 2);
+            if (nameAndAddresses[0].equals("keep")) {
+                kept = new Socket();
+                kept.connect(address(nameAndAddresses[1]), TIMEOUT_MILLIS);
+                kept.setSoTimeout(TIMEOUT_MILLIS);
+                continue;
+            }
             String[] addresses = nameAndAddresses[1].split("/");
             targets.add(new Target(nameAndAddresses[0], address(addresses[0]),
                     addresses.length > 1 ? address(addresses[1]) : null));
@@ -48,6 +57,10 @@ public final class ExchangeLoopApp {
                 if (target.udp() != null) {
                     report(round, "udp", target.name(), () -> udp(target.udp()));
                 }
+            }
+            if (kept != null) {
+                Socket k = kept;
+                report(round, "kept", "keep", () -> ping(k));
             }
             System.out.println("R" + round + " end");
             Thread.sleep(PAUSE_MILLIS);
@@ -73,15 +86,19 @@ public final class ExchangeLoopApp {
         try (Socket socket = new Socket()) {
             socket.connect(target, TIMEOUT_MILLIS);
             socket.setSoTimeout(TIMEOUT_MILLIS);
-            byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
-            OutputStream out = socket.getOutputStream();
-            out.write(ping);
-            out.flush();
-            InputStream in = socket.getInputStream();
-            byte[] echo = in.readNBytes(ping.length);
-            if (echo.length != ping.length) {
-                throw new IOException("the target closed the connection after " + echo.length + " bytes");
-            }
+            ping(socket);
+        }
+    }
+
+    private static void ping(Socket socket) throws IOException {
+        byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
+        OutputStream out = socket.getOutputStream();
+        out.write(ping);
+        out.flush();
+        InputStream in = socket.getInputStream();
+        byte[] echo = in.readNBytes(ping.length);
+        if (echo.length != ping.length) {
+            throw new IOException("the target closed the connection after " + echo.length + " bytes");
         }
     }
 
