@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * An embeddable SOCKS server: SOCKS4, SOCKS4a and SOCKS5 (RFC 1928) with the commands CONNECT, BIND and UDP
@@ -50,9 +51,10 @@ import java.util.function.Consumer;
  * <h2>Replies</h2>
  * Connection refused: {@code REP} 5; network unreachable: 3; host unreachable or no route: 4; a name that does not
  * resolve: 4; a destination outside {@link Builder#allowDestinations}: 2; an outgoing connect or a BIND that times
- * out: 6 (TTL expired; clients map it to a timeout); an unknown command: 7; an unknown {@code ATYP}: 8; anything
+ * out: 6 (TTL expired; socksify's client reports it as a {@code SocksConnectException} with reason
+ * {@code TTL_EXPIRED}, not as a timeout); an unknown command: 7; an unknown {@code ATYP}: 8; anything
  * else: 1. SOCKS4 replies 91 for every failure. After a failure reply the server shuts its side down at once and
- * closes the connection when the client closes, or at the latest 5 seconds later (RFC 1928 asks for 10).
+ * closes the connection when the client closes, or at the latest 5 seconds later (RFC 1928: within 10).
  *
  * <h2>Threads and memory</h2>
  * A few selector threads (one per core by default) do all network work without blocking; names are resolved on a
@@ -280,36 +282,25 @@ public final class SocksServer implements AutoCloseable {
     }
 
     boolean clientAllowed(InetAddress client) {
-        if (clientRules.isEmpty()) {
-            return true;
-        }
-        for (AccessRule r : clientRules) {
-            if (r.matches(client)) {
-                return true;
-            }
-        }
-        return false;
+        return allowedBy(clientRules, r -> r.matches(client));
     }
 
     /** @return whether a host name is allowed by a host rule (no lookup) */
     boolean hostAllowed(String name) {
-        if (destinationRules.isEmpty()) {
-            return true;
-        }
-        for (AccessRule r : destinationRules) {
-            if (r.matchesHost(name)) {
-                return true;
-            }
-        }
-        return false;
+        return allowedBy(destinationRules, r -> r.matchesHost(name));
     }
 
     boolean addressAllowed(InetAddress ip) {
-        if (destinationRules.isEmpty()) {
+        return allowedBy(destinationRules, r -> r.matches(ip));
+    }
+
+    /** @return true if there are no rules (everything allowed), else whether one of them matches */
+    private static boolean allowedBy(List<AccessRule> rules, Predicate<AccessRule> matches) {
+        if (rules.isEmpty()) {
             return true;
         }
-        for (AccessRule r : destinationRules) {
-            if (r.matches(ip)) {
+        for (AccessRule r : rules) {
+            if (matches.test(r)) {
                 return true;
             }
         }

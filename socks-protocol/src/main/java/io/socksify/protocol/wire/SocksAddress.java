@@ -236,7 +236,8 @@ public final class SocksAddress {
         byte[] bytes = new byte[4];
         for (int i = 0; i < 4; i++) {
             String p = parts[i];
-            if (p.isEmpty() || p.length() > 3) {
+            // A leading zero reads as octal to inet_aton and is refused by the JDK: not a literal, a name.
+            if (p.isEmpty() || p.length() > 3 || (p.length() > 1 && p.charAt(0) == '0')) {
                 return null;
             }
             int v = 0;

@@ -3,6 +3,7 @@ package io.socksify.protocol.server;
 import static io.socksify.protocol.server.Peers.concat;
 import static io.socksify.protocol.server.Peers.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -59,6 +60,32 @@ class SocksServerBadInputTest {
             c.expectClosed();
         }
         assertTrue(onlyRecord().failure().contains("NMETHODS is 0"));
+    }
+
+    @Test
+    void closesWithinTenSecondsOfAFailureReplyEvenIfTheClientStaysOpen() throws Exception {
+        // RFC 1928 section 6: the server MUST close the connection within 10 seconds of a failure reply.
+        assertTrue(SocksServer.LINGER_AFTER_FAILURE.compareTo(Duration.ofSeconds(10)) < 0);
+        try (Peers.RawClient c = new Peers.RawClient(server.address())) {
+            c.write(hex("05 01 00")).expect("05 00");
+            // ATYP=05 is unknown: REP 8
+            c.write(hex("05 01 00 05 00000000 0050"));
+            assertEquals(Socks5CommandStatus.ADDRESS_TYPE_NOT_SUPPORTED, c.readSocks5Reply().status());
+            long replied = System.nanoTime();
+            // The client neither closes nor writes; the server must still end the connection.
+            SessionRecord r = server.awaitRecords(1, Duration.ofSeconds(10)).get(0);
+            assertTrue(System.nanoTime() - replied < Duration.ofSeconds(10).toNanos());
+            assertEquals(8, r.reply());
+            assertEquals(-1, c.in.read(), "the server's side is shut down after the reply");
+            // Fully closed, not only shut down: writes to it end in a reset.
+            assertThrows(IOException.class, () -> {
+                for (int i = 0; i < 100; i++) {
+                    c.out.write(1);
+                    c.out.flush();
+                    Thread.sleep(20);
+                }
+            });
+        }
     }
 
     @Test

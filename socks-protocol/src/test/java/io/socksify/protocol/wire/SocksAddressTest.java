@@ -28,6 +28,18 @@ class SocksAddressTest {
     }
 
     @Test
+    void ipv4OctetsWithALeadingZeroAreNotLiterals() {
+        // inet_aton reads 017 as octal 15, the JDK refuses it: either way it is not 17.0.0.1.
+        assertNull(SocksAddress.parseLiteral("017.0.0.1"));
+        assertNull(SocksAddress.parseLiteral("10.00.0.1"));
+        assertNull(SocksAddress.parseLiteral("10.0.0.01"));
+        assertEquals(Socks5AddressType.DOMAIN, SocksAddress.ofHost("017.0.0.1", 1).type());
+        assertEquals("017.0.0.1", SocksAddress.ofHost("017.0.0.1", 1).domain());
+        assertArrayEquals(new byte[] {10, 0, 0, 1}, SocksAddress.parseLiteral("10.0.0.1").getAddress());
+        assertArrayEquals(new byte[] {0, 0, 0, 0}, SocksAddress.parseLiteral("0.0.0.0").getAddress());
+    }
+
+    @Test
     void unresolvedAddressesStayNamesWithoutALookup() {
         SocksAddress address = SocksAddress.of(InetSocketAddress.createUnresolved("only.the.proxy.knows", 80));
         assertTrue(address.isDomain());
