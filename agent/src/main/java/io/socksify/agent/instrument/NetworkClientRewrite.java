@@ -7,11 +7,12 @@ import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
 /**
- * {@code HttpURLConnection} (and the JDK's FTP control connection) connect through {@code sun.net.NetworkClient},
+ * {@code HttpURLConnection} (and the JDK's other {@code NetworkClient}s) connect through {@code sun.net.NetworkClient},
  * whose {@code createSocket()} returns {@code new Socket(Proxy.NO_PROXY)} once the {@code ProxySelector} has said
  * "direct": a socket without {@code SocksSocketImpl}, which socksify would leave alone as the application's explicit
  * choice. It is rewritten to return {@code new Socket()}, so those connections are routed like any other (bypass
- * rules still apply; {@code HttpsClient} overrides the method with its SSL socket factory, already routed).
+ * rules still apply; {@code HttpsClient} overrides the method with its SSL socket factory, already routed). The FTP
+ * client is no {@code NetworkClient}: {@link FtpClientRewrite} covers it.
  */
 final class NetworkClientRewrite {
     static final String TYPE = "sun.net.NetworkClient";

@@ -31,8 +31,10 @@ import java.security.ProtectionDomain;
  * It is written with the ASM bundled in Byte Buddy rather than with Byte Buddy's {@code Advice}: the prologue is
  * fixed, and Byte Buddy's agent builder loads about 1000 classes at start, which cost about 200 ms per JVM here.
  *
- * <p>The same transformer rewrites {@code sun.net.NetworkClient.createSocket()} ({@link NetworkClientRewrite}), whose
- * {@code Proxy.NO_PROXY} sockets would otherwise let {@code HttpURLConnection} go out directly. See SOCKET-DESIGN.md.
+ * <p>The same transformer rewrites {@code sun.net.NetworkClient.createSocket()} ({@link NetworkClientRewrite}) and
+ * {@code sun.net.ftp.impl.FtpClient}'s socket constructions ({@link FtpClientRewrite}), whose {@code Proxy.NO_PROXY}
+ * sockets would otherwise let {@code HttpURLConnection} and {@code ftp://} URLs go out directly. See
+ * SOCKET-DESIGN.md.
  */
 public final class SocksSocketImplTransformer implements ClassFileTransformer {
     public static final String TYPE = "java.net.SocksSocketImpl";
@@ -45,6 +47,7 @@ public final class SocksSocketImplTransformer implements ClassFileTransformer {
 
     private volatile boolean transformed;
     private volatile boolean networkClientTransformed;
+    private volatile boolean ftpClientTransformed;
     private volatile Throwable error;
 
     /** Checks by reflection (no access needed) that the fields the prologue reads and writes exist as expected. */
@@ -78,6 +81,11 @@ public final class SocksSocketImplTransformer implements ClassFileTransformer {
                 networkClientTransformed = true;
                 return result;
             }
+            if (FtpClientRewrite.INTERNAL_NAME.equals(className)) {
+                byte[] result = FtpClientRewrite.rewrite(classfileBuffer);
+                ftpClientTransformed = true;
+                return result;
+            }
             return null;
         } catch (RuntimeException | LinkageError e) {
             error = e;
@@ -87,12 +95,13 @@ public final class SocksSocketImplTransformer implements ClassFileTransformer {
 
     /** The classes to retransform at installation, already loaded or loaded now. */
     public static Class<?>[] targets() throws ClassNotFoundException {
-        return new Class<?>[] {Class.forName(TYPE, false, null), Class.forName(NetworkClientRewrite.TYPE, false, null)};
+        return new Class<?>[] {Class.forName(TYPE, false, null), Class.forName(NetworkClientRewrite.TYPE, false, null),
+            Class.forName(FtpClientRewrite.TYPE, false, null)};
     }
 
     /** @return whether the last transformation of every target succeeded */
     public boolean transformed() {
-        return transformed && networkClientTransformed && error == null;
+        return transformed && networkClientTransformed && ftpClientTransformed && error == null;
     }
 
     public Throwable error() {

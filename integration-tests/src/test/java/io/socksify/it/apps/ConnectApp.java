@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -22,13 +23,17 @@ import java.util.Arrays;
  * {@code <kind> <host> <port> [connectTimeoutMillis]}. Kinds: {@code ip} ({@code new Socket()} then connect to a
  * resolved address), {@code name} ({@code new Socket(host, port)}), {@code unresolved} (connect to
  * {@code InetSocketAddress.createUnresolved}), {@code ssl} ({@code SSLSocketFactory.createSocket(host, port)}),
- * {@code http} ({@code HttpURLConnection}) and {@code okhttp}. Socket kinds talk to an echo target, the HTTP kinds
- * to an HTTP target.
+ * {@code http} ({@code HttpURLConnection}), {@code okhttp} and {@code ftp} (an {@code ftp://} URL: {@link #FTP_FILE} as
+ * {@link #FTP_USER}). Socket kinds talk to an echo target, the HTTP kinds to an HTTP target, {@code ftp} to an FTP
+ * target.
  *
  * <p>Prints {@code REMOTE <address>} and {@code OK}, or {@code FAILED <exception class> <message>},
  * {@code KIND <standard exception type>} and {@code ELAPSED <ms>} and exits with 3.
  */
 public final class ConnectApp {
+    public static final String FTP_USER = "it";
+    public static final String FTP_PASSWORD = "secret";
+    public static final String FTP_FILE = "hello.txt";
     private static final byte[] MESSAGE = "hello through socksify\n".getBytes(StandardCharsets.UTF_8);
 
     private ConnectApp() {
@@ -85,6 +90,15 @@ public final class ConnectApp {
                     }
                     client.dispatcher().executorService().shutdown();
                     client.connectionPool().evictAll();
+                }
+                case "ftp" -> {
+                    URLConnection c = URI.create("ftp://" + FTP_USER + ":" + FTP_PASSWORD + "@" + host + ":" + port
+                            + "/" + FTP_FILE).toURL().openConnection();
+                    c.setConnectTimeout(timeout);
+                    c.setReadTimeout(10_000);
+                    try (InputStream in = c.getInputStream()) {
+                        System.out.println("BODY " + new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    }
                 }
                 default -> throw new IllegalArgumentException("kind: " + kind);
             }
