@@ -1,12 +1,16 @@
 package io.socksify.it.udp;
 
+import io.socksify.it.apps.udp.UdpClientApp;
 import io.socksify.it.apps.udp.UdpProbeApp;
 import io.socksify.it.support.ChildJvm;
 import io.socksify.it.support.FreePort;
+import io.socksify.it.support.Jdks;
 import io.socksify.it.support.Loopback;
 import io.socksify.it.support.Microsocks;
 import io.socksify.it.support.UdpEchoTarget;
 import io.socksify.protocol.server.SocksServer;
+import io.socksify.protocol.wire.Socks5CommandType;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -174,6 +178,42 @@ class UdpFailClosedIT {
             assertEquals("/127.0.0.1:" + target.port(), value(bypassed, "SENDER"), bypassed.describe());
             assertEquals(2, target.acceptedSources().size());
             assertTrue(server.records().isEmpty(), "nothing went through the proxy: " + server.records());
+        }
+    }
+
+    /**
+     * JDK 17 picks {@code DatagramSocket}'s implementation once, when the class initializes: the agent fixes that
+     * choice at installation, so an application that asks for the legacy implementation at run time still sends
+     * through the relay; given at start, the agent refuses to run (unless {@code udp=direct}).
+     */
+    @Test
+    void plainDatagramSocketImplOnJdk17NeverSendsDirectly() throws Exception {
+        Path jdk = Jdks.jdk17();
+        String plain = "jdk.net.usePlainDatagramSocketImpl=true";
+        try (SocksServer server = SocksServer.builder().port(0).outgoingBindAddress(Loopback.PROXY_EXTERNAL).start();
+                UdpEchoTarget target = UdpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+            String proxy = "proxy=socks5://127.0.0.1:" + server.address().getPort() + ",bypass=none";
+            ChildJvm child = Udp.run(jdk, proxy, "socket", target.host(), Integer.toString(target.port()), "20",
+                    plain);
+            assertOk(child);
+            target.assertNoRejected();
+            assertEquals(Socks5CommandType.UDP_ASSOCIATE,
+                    server.awaitRecords(1, Duration.ofSeconds(10)).get(0).command());
+
+            ChildJvm control = Udp.run(jdk, null, "socket", target.host(), Integer.toString(target.port()), "1",
+                    plain);
+            assertEquals(3, control.exitCode(), control.describe());
+            assertTrue(!target.rejectedSources().isEmpty(), "the negative control did not reach the target");
+
+            ChildJvm atStart = ChildJvm.builder(UdpClientApp.class).javaHome(jdk).jvmArgs("-D" + plain)
+                    .agent(proxy).args("socket", target.host(), Integer.toString(target.port()), "1")
+                    .run(Udp.CHILD_TIMEOUT);
+            assertEquals(1, atStart.exitCode(), atStart.describe());
+            assertTrue(atStart.stderr().contains("usePlainDatagramSocketImpl"), atStart.describe());
+            ChildJvm direct = ChildJvm.builder(UdpClientApp.class).javaHome(jdk).jvmArgs("-D" + plain)
+                    .agent(proxy + ",udp=direct").args("socket", target.host(), Integer.toString(target.port()), "1")
+                    .run(Udp.CHILD_TIMEOUT);
+            assertTrue(direct.stderr().contains("INFO socksify"), "udp=direct starts: " + direct.describe());
         }
     }
 }

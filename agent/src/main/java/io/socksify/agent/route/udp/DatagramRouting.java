@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.lang.ref.Reference;
+import java.lang.reflect.Field;
 import java.lang.ref.ReferenceQueue;
 import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
@@ -69,14 +70,13 @@ public final class DatagramRouting implements DatagramConnector {
      * @param unroutedThreads the name prefix of threads whose datagrams go direct: the embedded SOCKS server's
      *                        (its relay must reach destinations itself); null if none
      * @throws IllegalStateException when this JDK's {@code DatagramSocket} would not run on a channel (the legacy
-     *                               implementation of JDK 17, {@code -Djdk.net.usePlainDatagramSocketImpl}): its
-     *                               datagrams could not be routed, so the JVM must not run
+     *                               implementation of JDK 17, {@code -Djdk.net.usePlainDatagramSocketImpl}) and UDP
+     *                               is not {@code udp=direct}: its datagrams could not be routed, so the JVM must
+     *                               not run
      */
     public static synchronized void install(Router router, String unroutedThreads)
             throws ReflectiveOperationException {
-        String legacy = System.getProperty("jdk.net.usePlainDatagramSocketImpl");
-        if (Runtime.version().feature() < 18 && legacy != null
-                && (legacy.isEmpty() || legacy.equalsIgnoreCase("true"))) {
+        if (router.config().udp() != UdpMode.DIRECT && legacyDatagramSocket()) {
             throw new IllegalStateException("-Djdk.net.usePlainDatagramSocketImpl makes DatagramSocket bypass the"
                     + " channel socksify routes; remove it or set udp=direct");
         }
@@ -86,6 +86,23 @@ public final class DatagramRouting implements DatagramConnector {
             installed.router = router;
         }
         DatagramDispatcher.install(installed, unroutedThreads);
+    }
+
+    /**
+     * Whether {@code DatagramSocket} runs on the legacy {@code DatagramSocketImpl} of JDK 17 rather than on a channel.
+     * JDK 17 decides it once, in {@code DatagramSocket}'s static initializer, from
+     * {@code jdk.net.usePlainDatagramSocketImpl} (a system property or {@code net.properties}). Initializing the class
+     * here fixes that decision before the application runs, so a property it sets later changes nothing, and the
+     * constant it left is the decision itself. Since JDK 18 there is no legacy implementation.
+     */
+    private static boolean legacyDatagramSocket() throws ReflectiveOperationException {
+        if (Runtime.version().feature() >= 18) {
+            return false;
+        }
+        Field legacy = Class.forName("java.net.DatagramSocket", true, null)
+                .getDeclaredField("USE_PLAINDATAGRAMSOCKET");
+        legacy.setAccessible(true); // java.net is open to the agent from installation on
+        return legacy.getBoolean(null);
     }
 
     // --- send, write ---

@@ -20,7 +20,8 @@ import java.util.Arrays;
  * then {@code OK}; on failure {@code KIND <exception class>}, {@code MESSAGE <message>} and exit code 3.
  * Kinds: {@code socket} (unconnected {@code DatagramSocket} with {@code setSoTimeout}), {@code socket-connected},
  * {@code channel} (blocking {@code send}/{@code receive}), {@code channel-connected} ({@code write}/{@code read}),
- * {@code selector} (non-blocking, one {@code Selector}).
+ * {@code selector} (non-blocking, one {@code Selector}). Further arguments {@code key=value} are system properties the
+ * application sets in {@code main}, before its first socket (after the agent has installed).
  */
 public final class UdpClientApp {
     private static final int TIMEOUT_MILLIS = 3_000;
@@ -32,6 +33,10 @@ public final class UdpClientApp {
         String kind = args[0];
         InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(args[1]), Integer.parseInt(args[2]));
         int count = Integer.parseInt(args[3]);
+        for (int i = 4; i < args.length; i++) {
+            String[] property = args[i].split("=", 2);
+            System.setProperty(property[0], property[1]);
+        }
         try {
             long echoed = switch (kind) {
                 case "socket" -> socket(target, count, false);
