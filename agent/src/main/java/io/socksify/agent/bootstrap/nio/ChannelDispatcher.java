@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
+import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.Channel;
 import java.nio.channels.CompletionHandler;
+import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
@@ -19,11 +21,16 @@ import java.util.concurrent.Future;
  * selector's translation paths it falls back to the JDK's own translation: an exception there would break the
  * application's event loop, and translation cannot open a connection.
  *
- * <p>Connections socksify itself makes (to the proxy, or to an address it resolved) run on the caller's thread
- * inside {@link #direct}, and pass through unrouted.
+ * <p>A connection socksify itself makes (to the proxy, or to an address it resolved) runs inside
+ * {@link #direct}, which lets that one channel's connect through unrouted on this thread; every other channel,
+ * and every application callback (which socksify never runs inside the scope), is routed as usual.
+ *
+ * <p>The JDK's own refusals of a connect ({@link AlreadyConnectedException}, {@link ConnectionPendingException})
+ * reach the application as they are, with the channel left as it was: the JDK threw them before connecting anything.
  */
 public final class ChannelDispatcher {
-    private static final ThreadLocal<Boolean> DIRECT = new ThreadLocal<>();
+    /** The channel whose connect socksify is making on this thread, which passes through unrouted. */
+    private static final ThreadLocal<Channel> DIRECT = new ThreadLocal<>();
     private static volatile ChannelConnector connector;
 
     private ChannelDispatcher() {
@@ -39,18 +46,28 @@ public final class ChannelDispatcher {
         T connect() throws IOException;
     }
 
-    public static <T> T direct(DirectConnect<T> connect) throws IOException {
-        DIRECT.set(Boolean.TRUE);
+    /**
+     * Runs a connect of {@code channel} that socksify makes itself: that channel's connects on this thread are not
+     * routed again until it returns. It must not run application code (a completion handler the JDK may call
+     * inline): a connect the application makes there, even of the same channel, would go out unrouted.
+     */
+    public static <T> T direct(Channel channel, DirectConnect<T> connect) throws IOException {
+        Channel outer = DIRECT.get();
+        DIRECT.set(channel);
         try {
             return connect.connect();
         } finally {
-            DIRECT.remove();
+            if (outer == null) {
+                DIRECT.remove();
+            } else {
+                DIRECT.set(outer);
+            }
         }
     }
 
-    private static ChannelConnector routing(SocketAddress remote) {
+    private static ChannelConnector routing(Channel channel, SocketAddress remote) {
         ChannelConnector c = connector;
-        if (c == null || !(remote instanceof InetSocketAddress) || DIRECT.get() != null) {
+        if (c == null || !(remote instanceof InetSocketAddress) || DIRECT.get() == channel) {
             return null;
         }
         return c;
@@ -58,12 +75,14 @@ public final class ChannelDispatcher {
 
     /** @see ChannelConnector#connect */
     public static int connect(SocketChannel channel, SocketAddress remote) throws IOException {
-        ChannelConnector c = routing(remote);
+        ChannelConnector c = routing(channel, remote);
         if (c == null) {
             return -1;
         }
         try {
             return c.connect(channel, (InetSocketAddress) remote);
+        } catch (AlreadyConnectedException | ConnectionPendingException e) {
+            throw e;
         } catch (RuntimeException | LinkageError e) {
             throw internalError(channel, remote, e);
         }
@@ -72,12 +91,14 @@ public final class ChannelDispatcher {
     /** @see ChannelConnector#blockingConnect */
     public static boolean blockingConnect(SocketChannel channel, SocketAddress remote, long nanos)
             throws IOException {
-        ChannelConnector c = routing(remote);
+        ChannelConnector c = routing(channel, remote);
         if (c == null) {
             return false;
         }
         try {
             return c.blockingConnect(channel, (InetSocketAddress) remote, nanos);
+        } catch (AlreadyConnectedException | ConnectionPendingException e) {
+            throw e;
         } catch (RuntimeException | LinkageError e) {
             throw internalError(channel, remote, e);
         }
@@ -124,12 +145,14 @@ public final class ChannelDispatcher {
 
     /** @see ChannelConnector#connectAsync(AsynchronousSocketChannel, InetSocketAddress) */
     public static Future<Void> connectAsync(AsynchronousSocketChannel channel, SocketAddress remote) {
-        ChannelConnector c = routing(remote);
+        ChannelConnector c = routing(channel, remote);
         if (c == null) {
             return null;
         }
         try {
             return c.connectAsync(channel, (InetSocketAddress) remote);
+        } catch (AlreadyConnectedException | ConnectionPendingException e) {
+            throw e;
         } catch (RuntimeException | LinkageError e) {
             return CompletableFuture.failedFuture(internalError(channel, remote, e));
         }
@@ -139,13 +162,15 @@ public final class ChannelDispatcher {
     @SuppressWarnings("unchecked")
     public static boolean connectAsync(AsynchronousSocketChannel channel, SocketAddress remote, Object attachment,
             CompletionHandler<?, ?> handler) {
-        ChannelConnector c = routing(remote);
+        ChannelConnector c = routing(channel, remote);
         if (c == null || handler == null) {
             return false;
         }
         CompletionHandler<Void, Object> h = (CompletionHandler<Void, Object>) handler;
         try {
             return c.connectAsync(channel, (InetSocketAddress) remote, attachment, h);
+        } catch (AlreadyConnectedException | ConnectionPendingException e) {
+            throw e;
         } catch (RuntimeException | LinkageError e) {
             h.failed(internalError(channel, remote, e), attachment);
             return true;

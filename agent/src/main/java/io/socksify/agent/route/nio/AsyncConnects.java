@@ -15,9 +15,14 @@ import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.CompletionHandler;
+import java.nio.channels.ConnectionPendingException;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -33,31 +38,55 @@ final class AsyncConnects {
     private static final Logger LOG = Log.get("socksify");
 
     private final JdkChannels jdk;
+    private final Map<AsynchronousSocketChannel, Connect> inFlight = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService timer;
 
     AsyncConnects(JdkChannels jdk) {
         this.jdk = jdk;
     }
 
+    /** @return whether socksify is connecting this channel right now (a second connect is then refused) */
+    boolean inFlight(AsynchronousSocketChannel channel) {
+        return inFlight.containsKey(channel);
+    }
+
+    /**
+     * Starts a connect through the proxy.
+     *
+     * @throws ConnectionPendingException     if the channel is being connected already
+     * @throws AlreadyConnectedException      if the JDK refuses the connect to the proxy because the channel is
+     *                                        connected (another thread won a race): the channel is left as it is
+     */
     void start(AsynchronousSocketChannel channel, Route route, int budgetMillis,
             CompletionHandler<Void, Object> handler, Object attachment, ConnectFuture future, Router router) {
         Connect connect = new Connect(channel, route, budgetMillis, handler, attachment, future, router.proxy());
+        if (inFlight.putIfAbsent(channel, connect) != null) {
+            throw new ConnectionPendingException();
+        }
+        OutsideDirectScope<Void> inner = new OutsideDirectScope<>(connect);
         try {
             connect.socks = SocksClientHandshake.connect(connect.proxy, route.target());
             InetSocketAddress proxyAddress = router.resolvedProxyAddress();
             connect.timeout = timer().schedule(connect::timeout, budgetMillis, TimeUnit.MILLISECONDS);
-            // Re-enters the advice with the proxy's own address, which the router always sends direct.
-            ChannelDispatcher.direct(() -> {
-                channel.connect(proxyAddress, null, connect);
+            // Re-enters the advice with the proxy's own address; the JDK may call the handler at once, which is
+            // then held back until the scope is left (the application's callbacks must run outside it).
+            ChannelDispatcher.direct(channel, () -> {
+                channel.connect(proxyAddress, null, inner);
                 return null;
             });
         } catch (IOException e) {
             connect.finish(e);
+        } catch (AlreadyConnectedException | ConnectionPendingException e) {
+            // The JDK's refusal: nothing was connected, the channel stays as it is.
+            connect.abandon();
+            throw e;
         } catch (RuntimeException e) {
             SocketException failure = new SocketException("socksify: internal error while connecting a channel to "
                     + route.reported() + " (nothing was sent directly): " + e);
             failure.initCause(e);
             connect.finish(failure);
+        } finally {
+            inner.release();
         }
     }
 
@@ -143,7 +172,7 @@ final class AsyncConnects {
             synchronized (this) {
                 connected = tcpConnected;
             }
-            if (exc instanceof IOException e && !connected) {
+            if (exc instanceof IOException e && !connected && !(e instanceof ClosedChannelException)) {
                 finish(SocketRouting.proxyUnreachable(e, proxy, route.reported()));
             } else {
                 finish(exc);
@@ -196,6 +225,18 @@ final class AsyncConnects {
             finish(failure);
         }
 
+        /** Drops a connect the JDK refused before connecting anything: no outcome, the channel untouched. */
+        void abandon() {
+            synchronized (this) {
+                finished = true;
+            }
+            ScheduledFuture<?> t = timeout;
+            if (t != null) {
+                t.cancel(false);
+            }
+            inFlight.remove(channel, this);
+        }
+
         /** Delivers the outcome once; a failure closes the channel first (nothing may flow unrouted). */
         void finish(Throwable failure) {
             synchronized (this) {
@@ -208,6 +249,7 @@ final class AsyncConnects {
             if (t != null) {
                 t.cancel(false);
             }
+            inFlight.remove(channel, this);
             if (failure != null) {
                 ChannelRouting.close(channel, failure);
                 LOG.debug("channel {} -> failed through {}: {}", route.reported(), proxy, failure.toString());

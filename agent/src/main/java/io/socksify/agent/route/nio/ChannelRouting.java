@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.Channel;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.CompletionHandler;
 import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.SelectionKey;
@@ -80,8 +81,9 @@ public final class ChannelRouting implements ChannelConnector {
 
     @Override
     public int connect(SocketChannel channel, InetSocketAddress destination) throws IOException {
-        if (unrouted() || channel.isConnected() || channel.isConnectionPending() || driver.get(channel) != null) {
-            return -1; // the JDK throws AlreadyConnectedException or ConnectionPendingException
+        if (unrouted() || !channel.isOpen() || channel.isConnected() || channel.isConnectionPending()
+                || driver.get(channel) != null) {
+            return -1; // the JDK throws ClosedChannelException, AlreadyConnectedException or ConnectionPendingException
         }
         Router router = this.router;
         Route route = route(router, channel, destination);
@@ -89,7 +91,7 @@ public final class ChannelRouting implements ChannelConnector {
             if (route.target() == destination) {
                 return -1;
             }
-            return ChannelDispatcher.direct(() -> channel.connect(route.target())) ? 1 : 0;
+            return ChannelDispatcher.direct(channel, () -> channel.connect(route.target())) ? 1 : 0;
         }
         int defaultTimeoutMillis = router.config().connectTimeoutMillis();
         if (channel.isBlocking()) {
@@ -113,7 +115,10 @@ public final class ChannelRouting implements ChannelConnector {
         boolean connected;
         try {
             // Tracked first: from now on every selector hides the channel until the handshake is over.
-            connected = ChannelDispatcher.direct(() -> channel.connect(proxyAddress));
+            connected = ChannelDispatcher.direct(channel, () -> channel.connect(proxyAddress));
+        } catch (ClosedChannelException e) {
+            driver.forget(channel); // closed meanwhile: the JDK's own exception
+            throw e;
         } catch (IOException e) {
             driver.forget(channel);
             IOException failure = SocketRouting.proxyUnreachable(e, router.proxy(), destination);
@@ -141,7 +146,8 @@ public final class ChannelRouting implements ChannelConnector {
     @Override
     public boolean blockingConnect(SocketChannel channel, InetSocketAddress destination, long nanos)
             throws IOException {
-        if (unrouted() || channel.isConnected() || channel.isConnectionPending() || !channel.isBlocking()) {
+        if (unrouted() || !channel.isOpen() || channel.isConnected() || channel.isConnectionPending()
+                || !channel.isBlocking()) {
             return false; // the JDK throws
         }
         Router router = this.router;
@@ -169,10 +175,12 @@ public final class ChannelRouting implements ChannelConnector {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
         try {
             InetSocketAddress proxyAddress = router.resolvedProxyAddress();
-            ChannelDispatcher.direct(() -> {
+            ChannelDispatcher.direct(channel, () -> {
                 jdk.blockingConnect(channel, proxyAddress, TimeUnit.MILLISECONDS.toNanos(budgetMillis));
                 return null;
             });
+        } catch (ClosedChannelException e) {
+            throw e; // closed meanwhile: the JDK's own exception
         } catch (IOException e) {
             close(channel, e);
             IOException failure = SocketRouting.proxyUnreachable(e, proxy, destination);
@@ -282,7 +290,7 @@ public final class ChannelRouting implements ChannelConnector {
         Router router = this.router;
         if (route.direct()) {
             try {
-                return ChannelDispatcher.direct(() -> channel.connect(route.target()));
+                return ChannelDispatcher.direct(channel, () -> channel.connect(route.target()));
             } catch (IOException e) {
                 return CompletableFuture.failedFuture(e);
             }
@@ -307,13 +315,17 @@ public final class ChannelRouting implements ChannelConnector {
         }
         Router router = this.router;
         if (route.direct()) {
+            // The JDK may call the handler at once: it runs only after the scope (see OutsideDirectScope).
+            OutsideDirectScope<Void> outside = new OutsideDirectScope<>(handler);
             try {
-                ChannelDispatcher.direct(() -> {
-                    channel.connect(route.target(), attachment, handler);
+                ChannelDispatcher.direct(channel, () -> {
+                    channel.connect(route.target(), attachment, outside);
                     return null;
                 });
             } catch (IOException e) {
-                handler.failed(e, attachment);
+                outside.failed(e, attachment);
+            } finally {
+                outside.release();
             }
             return true;
         }
@@ -321,9 +333,23 @@ public final class ChannelRouting implements ChannelConnector {
         return true;
     }
 
-    /** @return null to let the JDK connect to the application's address */
+    /**
+     * @return null to let the JDK connect to the application's address, or refuse the connect with its own exception
+     *         (a closed or connected channel)
+     * @throws ConnectionPendingException if socksify is connecting the channel (the JDK's answer while pending)
+     */
     private Route routeAsync(AsynchronousSocketChannel channel, InetSocketAddress destination) throws IOException {
-        if (unrouted()) {
+        if (unrouted() || !channel.isOpen()) {
+            return null;
+        }
+        if (asyncConnects.inFlight(channel)) {
+            throw new ConnectionPendingException();
+        }
+        try {
+            if (channel.getRemoteAddress() != null) {
+                return null;
+            }
+        } catch (IOException closed) {
             return null;
         }
         Route route = route(router, channel, destination);
