@@ -13,10 +13,15 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * One selector thread: it owns its channels, sessions, timers and a pool of relay buffers, so none of them needs a
  * lock. Other threads hand it work with {@link #execute}.
+ *
+ * <p>Whatever one task, timer or channel throws, an {@link Error} included, is logged and ends at most that session
+ * (its handler's {@link Handler#fail}); the loop goes on. Should the loop itself die, {@link #isRunning()} turns
+ * false and {@link #execute} refuses work, so nobody deals connections to a loop that no longer serves them.
  */
 final class EventLoop implements Runnable {
     /** Readiness callback of a registered channel; the key's attachment. */
@@ -60,20 +65,44 @@ final class EventLoop implements Runnable {
     private final ArrayDeque<ByteBuffer> bufferPool = new ArrayDeque<>();
     private final Set<Session> sessions = new HashSet<>();
     private final List<Runnable> shutdownHooks = new ArrayList<>();
+    private final IntFunction<ByteBuffer> allocator;
     private volatile boolean closing;
+    /** Set once the loop has stopped running tasks for good (closed, or died). */
+    private volatile boolean stopped;
 
     EventLoop(String name, int bufferSize) throws IOException {
+        this(name, bufferSize, ByteBuffer::allocateDirect);
+    }
+
+    /** @param allocator makes the relay buffers: {@link ByteBuffer#allocateDirect}, or a test's failing one */
+    EventLoop(String name, int bufferSize, IntFunction<ByteBuffer> allocator) throws IOException {
         this.selector = Selector.open();
         this.bufferSize = bufferSize;
+        this.allocator = allocator;
         this.thread = new Thread(this, name);
         this.thread.setDaemon(true);
     }
 
-    void execute(Runnable task) {
+    /**
+     * Queues {@code task} for the loop's thread.
+     *
+     * @return false if the loop has stopped: the task will never run, and the caller must clean up itself
+     */
+    boolean execute(Runnable task) {
         tasks.add(task);
+        if (stopped && tasks.remove(task)) {
+            // Not yet taken by stop()'s last drain, and no other drain comes.
+            return false;
+        }
         if (Thread.currentThread() != thread) {
             selector.wakeup();
         }
+        return true;
+    }
+
+    /** @return whether the loop runs (started and neither stopping nor dead) */
+    boolean isRunning() {
+        return !closing && !stopped;
     }
 
     boolean inLoop() {
@@ -86,13 +115,18 @@ final class EventLoop implements Runnable {
         return t;
     }
 
+    /**
+     * @return a relay buffer of {@link #bufferSize} bytes from the pool, or a new direct one
+     * @throws OutOfMemoryError if there is no direct memory left for it
+     */
     ByteBuffer allocate() {
         ByteBuffer b = bufferPool.pollFirst();
-        return b != null ? b.clear() : ByteBuffer.allocateDirect(bufferSize);
+        return b != null ? b.clear() : allocator.apply(bufferSize);
     }
 
     void release(ByteBuffer buffer) {
-        if (buffer != null && buffer.capacity() == bufferSize && bufferPool.size() < MAX_POOLED_BUFFERS) {
+        if (buffer != null && buffer.isDirect() && buffer.capacity() == bufferSize
+                && bufferPool.size() < MAX_POOLED_BUFFERS) {
             bufferPool.addFirst(buffer);
         }
     }
@@ -143,16 +177,23 @@ final class EventLoop implements Runnable {
     }
 
     private void stop() {
+        stopped = true;
+        // Tasks queued before stopped was seen run now (a session they begin is closed below); later ones are
+        // refused by execute().
         runTasks();
         for (Runnable hook : shutdownHooks) {
             try {
                 hook.run();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 LOG.log(System.Logger.Level.WARNING, "socksify server: shutdown hook failed", e);
             }
         }
         for (Session s : new ArrayList<>(sessions)) {
-            s.close("server closed");
+            try {
+                s.close("server closed");
+            } catch (Throwable e) {
+                LOG.log(System.Logger.Level.WARNING, "socksify server: closing a session failed", e);
+            }
         }
         sessions.clear();
         timers.clear();
@@ -169,7 +210,8 @@ final class EventLoop implements Runnable {
         while ((task = tasks.poll()) != null) {
             try {
                 task.run();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // A task that ends a session catches its own failures; this is a last resort that keeps the loop.
                 LOG.log(System.Logger.Level.ERROR, "socksify server: task failed", e);
             }
         }
@@ -200,7 +242,7 @@ final class EventLoop implements Runnable {
                 t.cancelled = true;
                 try {
                     t.task.run();
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
                     LOG.log(System.Logger.Level.ERROR, "socksify server: timer failed", e);
                 }
             }
@@ -215,7 +257,16 @@ final class EventLoop implements Runnable {
         try {
             h.ready(key);
         } catch (Throwable t) {
-            h.fail(t);
+            try {
+                h.fail(t);
+            } catch (Throwable failed) {
+                // The handler could not clean up after itself: at least release its channel, and keep the loop.
+                failed.addSuppressed(t);
+                LOG.log(System.Logger.Level.ERROR, "socksify server: handler of " + key.channel()
+                        + " failed and could not clean up", failed);
+                key.cancel();
+                SocksServer.closeQuietly(key.channel());
+            }
         }
     }
 }

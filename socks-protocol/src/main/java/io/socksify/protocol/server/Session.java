@@ -24,7 +24,6 @@ import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
@@ -33,6 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -42,7 +42,9 @@ import java.util.concurrent.TimeUnit;
  * <p>The client-to-target buffer {@code up} first collects the handshake: the codec decodes each message from it
  * as soon as it is complete (one write or one byte at a time), and whatever follows the request stays in it as the
  * first application bytes for the target. The target-to-client buffer {@code down} first carries the replies, so
- * a success reply always precedes the target's bytes.
+ * a success reply always precedes the target's bytes. Until the relay starts both are small heap buffers; the two
+ * direct relay buffers are taken only then, so connections in the handshake cost little, and a session that gets
+ * no memory for them is answered with a general failure instead of taking its selector thread down.
  */
 final class Session implements EventLoop.Handler {
     private enum State {
@@ -56,6 +58,8 @@ final class Session implements EventLoop.Handler {
 
     private static final System.Logger LOG = System.getLogger(SocksServer.class.getName());
     private static final int PUMP_ROUNDS = 4;
+    /** Larger than any one handshake message (the longest, a SOCKS4a request, is 520 bytes). */
+    static final int HANDSHAKE_BUFFER = 1024;
 
     final SocksServer server;
     final EventLoop loop;
@@ -74,6 +78,12 @@ final class Session implements EventLoop.Handler {
     private ByteBuffer down;
     private EventLoop.Timer timer;
     private EventLoop.Timer connectTimer;
+    private EventLoop.Timer idleTimer;
+    /** Bytes and datagrams relayed when the idle timer last looked. */
+    private long activitySeen = -1;
+    private boolean relayBuffers;
+    /** Whether the server counted this session against its client's per-IP limit. */
+    boolean countedForClient;
 
     private boolean clientEof;
     private boolean targetEof;
@@ -111,10 +121,11 @@ final class Session implements EventLoop.Handler {
     void begin() {
         loop.add(this);
         try {
-            up = loop.allocate();
-            down = loop.allocate();
+            up = ByteBuffer.allocate(HANDSHAKE_BUFFER);
+            down = ByteBuffer.allocate(HANDSHAKE_BUFFER);
             clientKey = client.register(loop.selector, SelectionKey.OP_READ, this);
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
+            // An Error too (OutOfMemoryError): this connection is refused, the loop goes on.
             close("cannot register the client connection: " + e);
             return;
         }
@@ -171,10 +182,12 @@ final class Session implements EventLoop.Handler {
                 case BIND_WAIT -> {
                     int n = client.read(up);
                     if (n < 0) {
+                        // Nobody is left to relay the peer to: stop listening now, not at the BIND timeout.
                         clientEof = true;
-                    } else {
-                        bytesUp += n;
+                        close("client closed the connection before the BIND peer connected");
+                        return;
                     }
+                    bytesUp += n;
                 }
                 default -> {
                     if (state.handshake()) {
@@ -492,6 +505,11 @@ final class Session implements EventLoop.Handler {
         }
         if (cmd.equals(Socks5CommandType.CONNECT)) {
             state = State.RESOLVING;
+            // The connect timeout covers the name lookup too: a lookup that never returns cannot hold the client.
+            connectTimer = loop.schedule(server.connectTimeoutNanos, onLoop(() -> failRequest(
+                    Socks5CommandStatus.TTL_EXPIRED, (state == State.RESOLVING ? "resolving " : "connecting to ")
+                            + destination + " timed out after "
+                            + TimeUnit.NANOSECONDS.toMillis(server.connectTimeoutNanos) + " ms")));
             route(this::connectNext);
         } else if (cmd.equals(Socks5CommandType.BIND)) {
             startBind();
@@ -529,22 +547,15 @@ final class Session implements EventLoop.Handler {
             failRequest(Socks5CommandStatus.NOT_ALLOWED, "destination not allowed by the rules");
             return;
         }
+        CompletableFuture<InetAddress[]> lookup;
         try {
-            server.resolver().execute(() -> {
-                InetAddress[] resolved = null;
-                String error = null;
-                try {
-                    resolved = InetAddress.getAllByName(name);
-                } catch (UnknownHostException | SecurityException e) {
-                    error = e.getMessage();
-                }
-                InetAddress[] r = resolved;
-                String err = error;
-                loop.execute(onLoop(() -> resolved(r, err, byName, then)));
-            });
+            lookup = server.lookups().lookup(name);
         } catch (RejectedExecutionException e) {
             failRequest(Socks5CommandStatus.GENERAL_FAILURE, "too many name lookups waiting");
+            return;
         }
+        lookup.whenComplete((addresses, error) -> loop.execute(onLoop(() -> resolved(addresses,
+                error == null ? null : String.valueOf(error.getMessage()), byName, then))));
     }
 
     private void resolved(InetAddress[] addresses, String error, boolean allowedByName, Runnable then) {
@@ -601,11 +612,6 @@ final class Session implements EventLoop.Handler {
             return;
         }
         state = State.CONNECTING;
-        if (connectTimer == null) {
-            connectTimer = loop.schedule(server.connectTimeoutNanos, onLoop(() -> failRequest(
-                    Socks5CommandStatus.TTL_EXPIRED, "connecting to " + destination + " timed out after "
-                            + TimeUnit.NANOSECONDS.toMillis(server.connectTimeoutNanos) + " ms")));
-        }
         while (candidateIndex < candidates.size()) {
             InetAddress ip = candidates.get(candidateIndex++);
             SocketChannel ch = null;
@@ -671,6 +677,9 @@ final class Session implements EventLoop.Handler {
             failRequest(Socks5CommandStatus.GENERAL_FAILURE, "connection to " + destination + " lost: " + e);
             return;
         }
+        if (!takeRelayBuffers()) {
+            return;
+        }
         succeed(bound);
         startRelay();
     }
@@ -693,8 +702,33 @@ final class Session implements EventLoop.Handler {
         return Socks5CommandStatus.GENERAL_FAILURE;
     }
 
+    /**
+     * Moves what the handshake buffers hold into the two relay buffers of the loop's pool.
+     *
+     * @return false, after a failure reply, if there is no (direct) memory for them
+     */
+    private boolean takeRelayBuffers() {
+        ByteBuffer relayUp = null;
+        ByteBuffer relayDown;
+        try {
+            relayUp = loop.allocate();
+            relayDown = loop.allocate();
+        } catch (OutOfMemoryError e) {
+            loop.release(relayUp);
+            failRequest(Socks5CommandStatus.GENERAL_FAILURE, "no memory for the relay buffers: " + e.getMessage());
+            return false;
+        }
+        relayUp.put(up.flip());
+        relayDown.put(down.flip());
+        up = relayUp;
+        down = relayDown;
+        relayBuffers = true;
+        return true;
+    }
+
     private void startRelay() {
         state = State.RELAY;
+        startIdleTimer();
         try {
             writeTarget();
             writeClient();
@@ -750,10 +784,13 @@ final class Session implements EventLoop.Handler {
                     + destination.host());
             return;
         }
+        target = peer;
         peer.configureBlocking(false);
         peer.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        target = peer;
         targetKey = peer.register(loop.selector, 0, this);
+        if (!takeRelayBuffers()) {
+            return;
+        }
         succeed(from);
         startRelay();
     }
@@ -763,13 +800,14 @@ final class Session implements EventLoop.Handler {
     private void startUdp() {
         try {
             udp = new UdpRelay(this, (InetSocketAddress) client.getLocalAddress(), clientAddress.getAddress(),
-                    destination.port());
+                    destination);
             succeed(udp.clientSideAddress());
-        } catch (IOException e) {
+        } catch (IOException | OutOfMemoryError e) {
             failRequest(Socks5CommandStatus.GENERAL_FAILURE, "cannot open the UDP relay: " + e);
             return;
         }
         state = State.UDP;
+        startIdleTimer();
         if (clientEof) {
             close(null);
         }
@@ -867,6 +905,31 @@ final class Session implements EventLoop.Handler {
         }
     }
 
+    /** With {@link SocksServer.Builder#idleTimeout}: ends the relay when nothing moved for that long. */
+    private void startIdleTimer() {
+        if (server.idleTimeoutNanos > 0 && idleTimer == null) {
+            if (activitySeen < 0) {
+                activitySeen = bytesUp + bytesDown + datagramsUp + datagramsDown;
+            }
+            idleTimer = loop.schedule(server.idleTimeoutNanos, this::checkIdle);
+        }
+    }
+
+    private void checkIdle() {
+        idleTimer = null;
+        if (state != State.RELAY && state != State.UDP) {
+            return;
+        }
+        long activity = bytesUp + bytesDown + datagramsUp + datagramsDown;
+        if (activity == activitySeen) {
+            close("idle timeout: nothing relayed for " + TimeUnit.NANOSECONDS.toMillis(server.idleTimeoutNanos)
+                    + " ms");
+            return;
+        }
+        activitySeen = activity;
+        startIdleTimer();
+    }
+
     private void cancelTimer() {
         if (timer != null) {
             timer.cancel();
@@ -899,13 +962,23 @@ final class Session implements EventLoop.Handler {
         if (connectTimer != null) {
             connectTimer.cancel();
         }
+        if (idleTimer != null) {
+            idleTimer.cancel();
+            idleTimer = null;
+        }
         closeRelaySide();
         SocksServer.closeQuietly(client);
-        loop.release(up);
-        loop.release(down);
+        if (relayBuffers) {
+            loop.release(up);
+            loop.release(down);
+        }
         up = null;
         down = null;
         loop.remove(this);
+        if (countedForClient) {
+            countedForClient = false;
+            server.clientEnded(clientAddress.getAddress());
+        }
         server.ended(new SessionRecord(clientAddress, version, command, destination, user, reply, failure,
                 bytesUp, bytesDown, datagramsUp, datagramsDown, start, Instant.now()));
     }
@@ -922,7 +995,7 @@ final class Session implements EventLoop.Handler {
             }
             try {
                 action.run();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 fail(e);
                 return;
             }

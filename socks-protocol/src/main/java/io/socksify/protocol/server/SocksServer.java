@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -20,13 +21,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
 /**
@@ -58,10 +58,19 @@ import java.util.function.Predicate;
  *
  * <h2>Threads and memory</h2>
  * A few selector threads (one per core by default) do all network work without blocking; names are resolved on a
- * small bounded pool (at most 8 threads, 1024 waiting lookups). Each relayed TCP session holds two fixed direct
+ * small bounded pool (at most 8 threads, 1024 waiting lookups). Lookups of one name at the same time are merged; UDP
+ * datagrams may keep at most half of the threads busy, and a name that failed is not looked up for them again for
+ * 5 seconds, so a flood of datagrams cannot delay CONNECT. The connect timeout runs from the request, so it covers
+ * the lookup too. A session in the handshake holds two small heap buffers; once it relays TCP, two fixed direct
  * buffers of {@link Builder#bufferSize} bytes, taken from a per-thread pool; a UDP association one 64 KiB buffer.
- * A side whose peer cannot take more is not read (backpressure), and a half-close is passed on.
+ * A session that gets no memory for its buffers is answered with a general failure (1) and closed; the server
+ * goes on. A side whose peer cannot take more is not read (backpressure), and a half-close is passed on.
  * {@link #close()} ends every session and thread and returns when they are gone.
+ *
+ * <h2>Limits</h2>
+ * {@link Builder#maxConnections} bounds the connections open at once, {@link Builder#maxConnectionsPerClient} (off
+ * by default) those of one client IP address; more are closed on accept and recorded. {@link Builder#idleTimeout}
+ * (off by default) ends a relay or UDP association through which nothing has passed for that long.
  */
 public final class SocksServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SocksServer.class.getName());
@@ -85,17 +94,23 @@ public final class SocksServer implements AutoCloseable {
     final boolean openRelay;
     final int recordLimit;
     final Consumer<SessionRecord> listener;
+    final long idleTimeoutNanos;
+    final int maxConnectionsPerClient;
+    private final Lookups.Resolver lookupResolver;
+    private final IntFunction<ByteBuffer> bufferAllocator;
 
     private final Object lock = new Object();
     private final ArrayDeque<SessionRecord> records = new ArrayDeque<>();
     private long recordCount;
     final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger nextLoop = new AtomicInteger();
+    /** Open sessions per client IP, with {@link Builder#maxConnectionsPerClient}. */
+    private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
 
     private ServerSocketChannel acceptor;
     private InetSocketAddress address;
     private EventLoop[] loops;
-    private ThreadPoolExecutor resolver;
+    private Lookups lookups;
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -115,6 +130,10 @@ public final class SocksServer implements AutoCloseable {
         this.openRelay = b.openRelay;
         this.recordLimit = b.recordLimit;
         this.listener = b.listener;
+        this.idleTimeoutNanos = b.idleTimeout == null ? 0 : b.idleTimeout.toNanos();
+        this.maxConnectionsPerClient = b.maxConnectionsPerClient;
+        this.lookupResolver = b.lookupResolver;
+        this.bufferAllocator = b.bufferAllocator;
     }
 
     public static Builder builder() {
@@ -148,7 +167,7 @@ public final class SocksServer implements AutoCloseable {
             address = (InetSocketAddress) acceptor.getLocalAddress();
             String base = "socksify-server-" + address.getPort();
             for (int i = 0; i < selectorThreads; i++) {
-                created.add(new EventLoop(base + "-loop-" + i, bufferSize));
+                created.add(new EventLoop(base + "-loop-" + i, bufferSize, bufferAllocator));
             }
         } catch (IOException | RuntimeException e) {
             for (EventLoop l : created) {
@@ -161,14 +180,7 @@ public final class SocksServer implements AutoCloseable {
             throw e;
         }
         loops = created.toArray(new EventLoop[0]);
-        AtomicInteger resolverThreads = new AtomicInteger();
-        resolver = new ThreadPoolExecutor(8, 8, 5, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
-            Thread t = new Thread(r, "socksify-server-" + address.getPort() + "-resolver-"
-                    + resolverThreads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        resolver.allowCoreThreadTimeOut(true);
+        lookups = new Lookups("socksify-server-" + address.getPort() + "-resolver-", lookupResolver);
         EventLoop first = loops[0];
         Acceptor a = new Acceptor(first);
         first.execute(() -> {
@@ -250,9 +262,9 @@ public final class SocksServer implements AutoCloseable {
                 interrupted = true;
             }
         }
-        resolver.shutdownNow();
+        lookups.shutdownNow();
         try {
-            if (!resolver.awaitTermination(10, TimeUnit.SECONDS)) {
+            if (!lookups.awaitTermination(10, TimeUnit.SECONDS)) {
                 LOG.log(System.Logger.Level.WARNING, "socksify server: name lookups still running after close");
             }
         } catch (InterruptedException e) {
@@ -317,8 +329,13 @@ public final class SocksServer implements AutoCloseable {
         return false;
     }
 
-    ExecutorService resolver() {
-        return resolver;
+    Lookups lookups() {
+        return lookups;
+    }
+
+    /** A session counted against its client's limit ({@link Builder#maxConnectionsPerClient}) ended. */
+    void clientEnded(InetAddress client) {
+        perClient.computeIfPresent(client, (ip, n) -> n <= 1 ? null : n - 1);
     }
 
     boolean isClosed() {
@@ -403,24 +420,51 @@ public final class SocksServer implements AutoCloseable {
                 return;
             }
             String refusal = null;
+            boolean counted = false;
+            EventLoop target = null;
             if (active.get() > maxConnections) {
                 refusal = "connection limit " + maxConnections + " reached";
             } else if (!clientAllowed(remote.getAddress())) {
                 refusal = "client not allowed";
-            }
-            if (refusal != null) {
-                closeQuietly(ch);
-                ended(new SessionRecord(remote, null, null, null, null, -1, refusal, 0, 0, 0, 0, start,
-                        Instant.now()));
-                return;
-            }
-            EventLoop target = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
-            Session s = new Session(SocksServer.this, target, ch, remote, start);
-            if (target == loop) {
-                s.begin();
+            } else if (maxConnectionsPerClient > 0
+                    && perClient.merge(remote.getAddress(), 1, Integer::sum) > maxConnectionsPerClient) {
+                clientEnded(remote.getAddress());
+                refusal = "connection limit per client " + maxConnectionsPerClient + " reached";
             } else {
-                target.execute(s::begin);
+                counted = maxConnectionsPerClient > 0;
+                target = nextRunningLoop();
+                if (target == null) {
+                    refusal = "no selector thread is running";
+                }
             }
+            if (refusal == null) {
+                Session s = new Session(SocksServer.this, target, ch, remote, start);
+                s.countedForClient = counted;
+                if (target == loop) {
+                    s.begin();
+                    return;
+                }
+                if (target.execute(s::begin)) {
+                    return;
+                }
+                refusal = "no selector thread is running";
+            }
+            if (counted) {
+                clientEnded(remote.getAddress());
+            }
+            closeQuietly(ch);
+            ended(new SessionRecord(remote, null, null, null, null, -1, refusal, 0, 0, 0, 0, start, Instant.now()));
+        }
+
+        /** @return the next loop, round robin, that still runs (one that died is skipped), or null if none does */
+        private EventLoop nextRunningLoop() {
+            for (int i = 0; i < loops.length; i++) {
+                EventLoop l = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
+                if (l.isRunning()) {
+                    return l;
+                }
+            }
+            return null;
         }
 
         @Override
@@ -446,6 +490,10 @@ public final class SocksServer implements AutoCloseable {
         private boolean openRelay;
         private int recordLimit = 10_000;
         private Consumer<SessionRecord> listener;
+        private Duration idleTimeout;
+        private int maxConnectionsPerClient;
+        private Lookups.Resolver lookupResolver = InetAddress::getAllByName;
+        private IntFunction<ByteBuffer> bufferAllocator = ByteBuffer::allocateDirect;
 
         private Builder() {
         }
@@ -546,6 +594,40 @@ public final class SocksServer implements AutoCloseable {
                 throw new IllegalArgumentException("maxConnections: " + max + " (expected: 1 or more)");
             }
             this.maxConnections = max;
+            return this;
+        }
+
+        /**
+         * The most client connections open at once from one IP address; more are closed on accept; default 0: no
+         * limit but {@link #maxConnections}.
+         */
+        public Builder maxConnectionsPerClient(int max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("maxConnectionsPerClient: " + max + " (expected: 0 or more)");
+            }
+            this.maxConnectionsPerClient = max;
+            return this;
+        }
+
+        /**
+         * Ends a TCP relay or a UDP association through which no byte has passed for this long (checked at this
+         * interval, so it ends within twice the time); null, the default, never does. The handshake has its own
+         * {@link #handshakeTimeout}; a BIND waits 60 s for its peer.
+         */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = timeout == null ? null : positive("idleTimeout", timeout);
+            return this;
+        }
+
+        /** A test hook: how names are resolved; default {@link InetAddress#getAllByName}. */
+        Builder lookupResolver(Lookups.Resolver resolver) {
+            this.lookupResolver = Objects.requireNonNull(resolver, "resolver");
+            return this;
+        }
+
+        /** A test hook: how the relay buffers are allocated; default {@link ByteBuffer#allocateDirect}. */
+        Builder bufferAllocator(IntFunction<ByteBuffer> allocator) {
+            this.bufferAllocator = Objects.requireNonNull(allocator, "allocator");
             return this;
         }
 

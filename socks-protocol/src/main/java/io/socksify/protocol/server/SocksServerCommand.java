@@ -10,7 +10,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The standalone server: {@code server [--bind ADDR] [--port N] [--user NAME:PASSWORD ...] [--allow CIDR ...]
- * [--allow-destination RULE ...] [--outgoing ADDR] [--max-connections N] [--open-relay] [--help]}.
+ * [--allow-destination RULE ...] [--outgoing ADDR] [--max-connections N] [--max-connections-per-client N]
+ * [--handshake-timeout SECONDS] [--idle-timeout SECONDS] [--open-relay] [--help]}.
  *
  * <p>It prints one line when it listens and one line per ended session on stdout (never a password), and runs
  * until the JVM is stopped (Ctrl-C, SIGTERM), closing every session on the way out.
@@ -28,7 +29,10 @@ public final class SocksServerCommand {
             "  --allow-destination RULE    allow only destinations matching CIDR, host, *.domain or *; repeat",
             "  --outgoing ADDR             send outgoing connections and datagrams from this local address",
             "  --max-connections N         most client connections at once (default 10000)",
+            "  --max-connections-per-client N",
+            "                              most connections at once from one client IP address (default: no limit)",
             "  --handshake-timeout SECONDS time a client has to send its request (default 10)",
+            "  --idle-timeout SECONDS      end a relay or UDP association idle this long (default: never)",
             "  --open-relay                allow a non-loopback --bind without --user or --allow",
             "  --help                      print this help",
             "",
@@ -117,7 +121,8 @@ public final class SocksServerCommand {
                 }
                 case "--open-relay" -> b.allowOpenRelay();
                 case "--bind", "--port", "--user", "--allow", "--allow-destination", "--outgoing",
-                        "--max-connections", "--handshake-timeout" -> {
+                        "--max-connections", "--max-connections-per-client", "--handshake-timeout",
+                        "--idle-timeout" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) {
                             throw new IllegalArgumentException(name + ": missing value (expected: "
@@ -140,8 +145,8 @@ public final class SocksServerCommand {
             case "--user" -> "NAME:PASSWORD";
             case "--allow" -> "a CIDR network such as 192.168.0.0/16 or an IP address";
             case "--allow-destination" -> "a CIDR network, an IP address, a host name, *.domain or *";
-            case "--max-connections" -> "a number of at least 1";
-            case "--handshake-timeout" -> "a number of seconds of at least 1";
+            case "--max-connections", "--max-connections-per-client" -> "a number of at least 1";
+            case "--handshake-timeout", "--idle-timeout" -> "a number of seconds of at least 1";
             default -> "a value";
         };
     }
@@ -164,7 +169,15 @@ public final class SocksServerCommand {
                 case "--allow" -> b.allowClients(value);
                 case "--allow-destination" -> b.allowDestinations(value);
                 case "--max-connections" -> b.maxConnections(number(name, value));
+                case "--max-connections-per-client" -> {
+                    int max = number(name, value);
+                    if (max < 1) {
+                        throw new IllegalArgumentException(name + ": " + max + " (expected: " + expected(name) + ")");
+                    }
+                    b.maxConnectionsPerClient(max);
+                }
                 case "--handshake-timeout" -> b.handshakeTimeout(Duration.ofSeconds(number(name, value)));
+                case "--idle-timeout" -> b.idleTimeout(Duration.ofSeconds(number(name, value)));
                 default -> throw new IllegalArgumentException("unknown argument '" + name + "'");
             }
         } catch (IllegalArgumentException e) {

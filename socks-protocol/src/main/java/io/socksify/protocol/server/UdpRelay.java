@@ -10,28 +10,46 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
+import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The UDP side of one UDP ASSOCIATE (RFC 1928 section 7), owned by its {@link Session}: it lives exactly as long as
  * the control connection.
  *
  * <p>Two sockets: the client side, bound to the control connection's local address (never the wildcard), which
- * accepts datagrams only from the client's IP address (and port: the one the request named, or else the first
- * seen); and the target side, bound to the outgoing address (or an ephemeral wildcard one), which accepts replies
- * only from destinations the client has sent to. Fragments ({@code FRAG != 0}) and malformed headers are dropped.
- * A datagram to the client carries its real sender as an IP {@code ATYP}.
+ * accepts datagrams only from the client's IP address (always the control connection's) and port; and the target
+ * side, bound to the outgoing address (or an ephemeral wildcard one), which accepts replies only from destinations
+ * the client has sent to. Fragments ({@code FRAG != 0}) and malformed headers are dropped. A datagram to the client
+ * carries its real sender as an IP {@code ATYP}.
+ *
+ * <p>The client's port is the request's {@code DST.PORT} only when {@code DST.ADDR} is the client's own IP or all
+ * zeros; many clients wrongly send the destination there (socks-notes pitfall 1), so otherwise the first port seen
+ * is pinned.
+ *
+ * <p>One datagram that cannot be delivered (a broadcast or reserved destination, one too long for the client once
+ * the header is added, an unreachable network) is dropped and counted; only a failure of a socket itself ends the
+ * association. Drops are logged at {@code DEBUG}.
  */
 final class UdpRelay {
     /** Room before the payload for the longest IP header: RSV(2) FRAG(1) ATYP(1) IPv6(16) PORT(2). */
     private static final int HEADER_ROOM = 22;
     private static final int MAX_DATAGRAM = 65_535;
+    /** The largest UDP payload over IPv4: 65,535 less the IPv4 (20) and UDP (8) headers. */
+    static final int MAX_UDP_PAYLOAD_IPV4 = 65_507;
+    /** The largest UDP payload over IPv6 without jumbograms: 65,535 less the UDP header (8). */
+    static final int MAX_UDP_PAYLOAD_IPV6 = 65_527;
+    /** Datagrams held per association while their destination's name is looked up. */
+    private static final int MAX_PENDING = 64;
+    private static final System.Logger LOG = System.getLogger(SocksServer.class.getName());
     /** Datagrams handled per readiness event, so one busy association cannot starve the loop. */
     private static final int BATCH = 64;
     private static final int MAX_PEERS = 256;
@@ -63,16 +81,25 @@ final class UdpRelay {
             return size() > MAX_NAMES;
         }
     };
+    /** Datagrams waiting for a name lookup, per name. */
+    private final Map<String, ArrayDeque<Pending>> pending = new HashMap<>();
+    private int pendingCount;
     private InetSocketAddress lastSender;
     private Socks5UdpHeader lastSenderHeader;
     long dropped;
     private boolean closed;
 
-    UdpRelay(Session session, InetSocketAddress controlLocal, InetAddress clientIp, int requestedPort)
+    private record Pending(byte[] payload, int port) {
+    }
+
+    /**
+     * @param requested the request's {@code DST}: the address and port the client says it sends from
+     */
+    UdpRelay(Session session, InetSocketAddress controlLocal, InetAddress clientIp, SocksAddress requested)
             throws IOException {
         this.session = session;
         this.clientIp = clientIp;
-        this.clientPort = requestedPort;
+        this.clientPort = requestedClientPort(clientIp, requested);
         DatagramChannel c = null;
         DatagramChannel t = null;
         try {
@@ -97,6 +124,14 @@ final class UdpRelay {
         }
         this.clientSide = c;
         this.targetSide = t;
+    }
+
+    /** @return {@code DST.PORT} if {@code DST.ADDR} names the client (or is all zeros), else 0: pin the first seen */
+    static int requestedClientPort(InetAddress clientIp, SocksAddress requested) {
+        if (requested == null || requested.isDomain()) {
+            return 0;
+        }
+        return requested.isWildcard() || requested.ip().equals(clientIp) ? requested.port() : 0;
     }
 
     private static StandardProtocolFamily family(InetAddress a) {
@@ -125,7 +160,8 @@ final class UdpRelay {
             }
             InetSocketAddress from = (InetSocketAddress) source;
             if (!from.getAddress().equals(clientIp) || (clientPort != 0 && from.getPort() != clientPort)) {
-                dropped++;
+                drop(() -> "from " + from + ", not the client " + clientIp.getHostAddress() + ":"
+                        + (clientPort != 0 ? clientPort : "*"));
                 continue;
             }
             if (clientPort == 0) {
@@ -139,11 +175,11 @@ final class UdpRelay {
             try {
                 header = Socks5UdpHeader.decode(buffer);
             } catch (SocksProtocolException e) {
-                dropped++;
+                drop(() -> "malformed header from the client: " + e.getMessage());
                 continue;
             }
             if (header.isFragment()) {
-                dropped++;
+                drop(() -> "fragment " + header.fragment() + " from the client");
                 continue;
             }
             SocksAddress dst = header.address();
@@ -151,7 +187,7 @@ final class UdpRelay {
                 if (session.server.addressAllowed(dst.ip())) {
                     send(dst.ip(), dst.port(), buffer);
                 } else {
-                    dropped++;
+                    drop(() -> "to " + dst + ": not allowed by the rules");
                 }
                 continue;
             }
@@ -164,45 +200,74 @@ final class UdpRelay {
         }
     }
 
-    /** A name not seen before: the payload is copied and sent once the name resolves off the loop. */
+    /**
+     * A name not seen before: the payload is copied and sent once the name resolves off the loop. Datagrams for a
+     * name already being looked up wait for that lookup; see {@link Lookups#lookupForUdp} for the limits.
+     */
     private void resolveAndSend(SocksAddress dst, ByteBuffer payload) {
         String name = dst.domain();
         boolean byName = session.server.hostAllowed(name);
         if (!byName && !session.server.hasNetworkDestinationRules()) {
-            dropped++;
+            drop(() -> "to " + dst + ": not allowed by the rules");
             return;
+        }
+        if (pendingCount >= MAX_PENDING) {
+            drop(() -> "to " + dst + ": " + MAX_PENDING + " datagrams already wait for name lookups");
+            return;
+        }
+        ArrayDeque<Pending> waiting = pending.get(name);
+        if (waiting == null) {
+            CompletableFuture<InetAddress[]> lookup = session.server.lookups().lookupForUdp(name);
+            if (lookup == null) {
+                drop(() -> "to " + dst + ": the name failed a moment ago or too many UDP lookups run");
+                return;
+            }
+            waiting = new ArrayDeque<>();
+            pending.put(name, waiting);
+            lookup.whenComplete((addresses, error) -> session.loop.execute(() -> resolved(name, byName,
+                    addresses)));
         }
         byte[] copy = new byte[payload.remaining()];
         payload.get(copy);
-        try {
-            session.server.resolver().execute(() -> {
-                InetAddress ip = null;
-                try {
-                    for (InetAddress a : InetAddress.getAllByName(name)) {
-                        if (outgoingFamilyMatches(a)) {
-                            ip = a;
-                            break;
-                        }
-                    }
-                } catch (UnknownHostException | SecurityException ignored) {
-                    // Dropped below, as an unreachable destination's datagram would be.
+        waiting.add(new Pending(copy, dst.port()));
+        pendingCount++;
+    }
+
+    /** On the loop: sends (or drops) every datagram that waited for {@code name}. */
+    private void resolved(String name, boolean allowedByName, InetAddress[] addresses) {
+        ArrayDeque<Pending> waiting = pending.remove(name);
+        if (waiting == null) {
+            return;
+        }
+        pendingCount -= waiting.size();
+        if (closed) {
+            return;
+        }
+        InetAddress ip = null;
+        if (addresses != null) {
+            for (InetAddress a : addresses) {
+                if (outgoingFamilyMatches(a)) {
+                    ip = a;
+                    break;
                 }
-                InetAddress resolved = ip;
-                session.loop.execute(() -> {
-                    if (closed || resolved == null || (!byName && !session.server.addressAllowed(resolved))) {
-                        dropped++;
-                        return;
-                    }
-                    names.put(name, resolved);
-                    try {
-                        send(resolved, dst.port(), ByteBuffer.wrap(copy));
-                    } catch (IOException e) {
-                        session.close("UDP relay: " + e);
-                    }
-                });
-            });
-        } catch (RejectedExecutionException e) {
-            dropped++;
+            }
+        }
+        if (ip == null || (!allowedByName && !session.server.addressAllowed(ip))) {
+            boolean unresolved = ip == null;
+            for (Pending p : waiting) {
+                drop(() -> "to " + name + ":" + p.port() + ": " + (unresolved
+                        ? "the name does not resolve (to an address of the outgoing family)"
+                        : "not allowed by the rules"));
+            }
+            return;
+        }
+        names.put(name, ip);
+        try {
+            for (Pending p : waiting) {
+                send(ip, p.port(), ByteBuffer.wrap(p.payload()));
+            }
+        } catch (IOException e) {
+            session.close("UDP relay: " + e);
         }
     }
 
@@ -211,15 +276,26 @@ final class UdpRelay {
         return outgoing == null || (outgoing instanceof Inet4Address) == (a instanceof Inet4Address);
     }
 
+    /** Sends one datagram to a destination; only a failure of the socket itself is thrown. */
     private void send(InetAddress ip, int port, ByteBuffer payload) throws IOException {
         if (!outgoingFamilyMatches(ip)) {
-            dropped++;
+            drop(() -> "to " + ip.getHostAddress() + ":" + port + ": not of the outgoing address's family");
             return;
         }
         InetSocketAddress to = new InetSocketAddress(ip, port);
         int length = payload.remaining();
-        if (targetSide.send(payload, to) == 0) {
-            dropped++;
+        int sent;
+        try {
+            sent = targetSide.send(payload, to);
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            // EACCES for a broadcast address, EINVAL for a reserved one, EMSGSIZE, ENETUNREACH: this datagram only.
+            drop(() -> "to " + to + ": " + e);
+            return;
+        }
+        if (sent == 0) {
+            drop(() -> "to " + to + ": the socket's send buffer is full");
             return;
         }
         peers.put(to, Boolean.TRUE);
@@ -237,7 +313,7 @@ final class UdpRelay {
             }
             InetSocketAddress from = (InetSocketAddress) source;
             if (clientUdpAddress == null || !peers.containsKey(from)) {
-                dropped++;
+                drop(() -> "from " + from + ": not a destination the client sent to");
                 continue;
             }
             int end = buffer.position();
@@ -246,11 +322,29 @@ final class UdpRelay {
                 lastSenderHeader = Socks5UdpHeader.of(SocksAddress.ofIp(from.getAddress(), from.getPort()));
             }
             int start = HEADER_ROOM - lastSenderHeader.encodedLength();
+            int max = clientUdpAddress.getAddress() instanceof Inet4Address ? MAX_UDP_PAYLOAD_IPV4
+                    : MAX_UDP_PAYLOAD_IPV6;
+            if (end - start > max) {
+                int length = end - HEADER_ROOM;
+                int header = lastSenderHeader.encodedLength();
+                drop(() -> "from " + from + ": " + length + " bytes and a " + header + "-byte header exceed the "
+                        + max + " bytes a datagram to the client can carry");
+                continue;
+            }
             buffer.limit(end).position(start);
             lastSenderHeader.encode(buffer);
             buffer.position(start);
-            if (clientSide.send(buffer, clientUdpAddress) == 0) {
-                dropped++;
+            int sent;
+            try {
+                sent = clientSide.send(buffer, clientUdpAddress);
+            } catch (ClosedChannelException e) {
+                throw e;
+            } catch (IOException e) {
+                drop(() -> "from " + from + " to the client " + clientUdpAddress + ": " + e);
+                continue;
+            }
+            if (sent == 0) {
+                drop(() -> "from " + from + ": the client socket's send buffer is full");
                 continue;
             }
             session.datagramsDown++;
@@ -258,8 +352,18 @@ final class UdpRelay {
         }
     }
 
+    private void drop(Supplier<String> why) {
+        dropped++;
+        if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+            LOG.log(System.Logger.Level.DEBUG, "socksify server: UDP association of " + clientIp.getHostAddress()
+                    + " dropped a datagram " + why.get());
+        }
+    }
+
     void close() {
         closed = true;
+        pending.clear();
+        pendingCount = 0;
         SocksServer.closeQuietly(clientSide);
         SocksServer.closeQuietly(targetSide);
     }

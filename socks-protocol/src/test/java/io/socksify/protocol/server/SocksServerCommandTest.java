@@ -39,6 +39,24 @@ class SocksServerCommandTest {
     }
 
     @Test
+    void setsTheIdleTimeoutAndThePerClientLimit() {
+        SocksServer configured = SocksServerCommand.parse(new String[] {"--idle-timeout", "30",
+                "--max-connections-per-client=4"}, out).build();
+        assertEquals(30_000_000_000L, configured.idleTimeoutNanos);
+        assertEquals(4, configured.maxConnectionsPerClient);
+        SocksServer plain = SocksServerCommand.parse(new String[0], out).build();
+        assertEquals(0, plain.idleTimeoutNanos, "no idle timeout unless asked for");
+        assertEquals(0, plain.maxConnectionsPerClient);
+        assertEquals(2, run("--idle-timeout", "0"));
+        assertTrue(err().contains("--idle-timeout: idleTimeout: PT0S (expected: more than zero)"), err());
+        errBytes.reset();
+        assertEquals(2, run("--max-connections-per-client", "0"));
+        assertTrue(err().contains("--max-connections-per-client: 0 (expected: a number of at least 1)"), err());
+        assertEquals(0, run("--help"));
+        assertTrue(outBytes.toString(StandardCharsets.UTF_8).contains("--idle-timeout SECONDS"));
+    }
+
+    @Test
     void namesTheBadArgumentAndWhatIsExpected() {
         assertEquals(2, run("--port", "eighty"));
         assertTrue(err().contains("--port: 'eighty' (expected: a port number 0..65535)"), err());

@@ -34,6 +34,8 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 @Timeout(30)
 class SocksServerUdpBindTest {
@@ -48,10 +50,14 @@ class SocksServerUdpBindTest {
 
     /** Opens a UDP association for {@code udp}'s port; returns the control connection and the relay address. */
     private Object[] associate(DatagramSocket udp, int dstPort) throws IOException {
+        return associate(SocksAddress.ofIp(Peers.address("0.0.0.0"), dstPort));
+    }
+
+    /** Opens a UDP association whose request carries {@code dst} as {@code DST}. */
+    private Object[] associate(SocksAddress dst) throws IOException {
         Peers.RawClient control = new Peers.RawClient(server.address());
         control.write(hex("05 01 00")).expect("05 00");
-        control.write(new Socks5CommandRequest(Socks5CommandType.UDP_ASSOCIATE,
-                SocksAddress.ofIp(Peers.address("0.0.0.0"), dstPort)).toBytes());
+        control.write(new Socks5CommandRequest(Socks5CommandType.UDP_ASSOCIATE, dst).toBytes());
         Socks5CommandResponse reply = control.readSocks5Reply();
         assertEquals(Socks5CommandStatus.SUCCEEDED, reply.status());
         return new Object[] {control, reply.bound().toInetSocketAddress()};
@@ -145,6 +151,113 @@ class SocksServerUdpBindTest {
         }
     }
 
+    /** Asserts the control connection is still open: no EOF and no reset within a moment. */
+    private static void assertStillOpen(Peers.RawClient control) throws IOException {
+        control.socket.setSoTimeout(200);
+        assertThrows(SocketTimeoutException.class, () -> control.in.read(), "the control connection was closed");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"255.255.255.255, 9", "127.0.0.1, 0"})
+    void aDatagramThatCannotBeSentIsDroppedAndTheAssociationLives(String undeliverable, int port) throws Exception {
+        // To a broadcast address send fails with EACCES (no SO_BROADCAST: BindException), to port 0 with
+        // "Can't send to port 0"; the next datagram must still go out.
+        server = SocksServer.builder().port(0).start();
+        try (Peers.UdpEchoTarget echo = new Peers.UdpEchoTarget(LOCALHOST);
+             DatagramSocket udp = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0))) {
+            udp.setSoTimeout(3000);
+            Object[] a = associate(udp, udp.getLocalPort());
+            try (Peers.RawClient control = (Peers.RawClient) a[0]) {
+                InetSocketAddress relay = (InetSocketAddress) a[1];
+                send(udp, relay, 0, SocksAddress.ofIp(Peers.address(undeliverable), port), new byte[] {1, 2, 3});
+                byte[] data = "after".getBytes(StandardCharsets.US_ASCII);
+                send(udp, relay, 0, SocksAddress.of(echo.address()), data);
+                Object[] back = receive(udp);
+                assertTrue(back != null, "a datagram after the undeliverable one was not relayed");
+                assertArrayEquals(data, (byte[]) back[1]);
+                assertStillOpen(control);
+                assertEquals(1, server.activeSessions());
+            }
+            SessionRecord r = server.awaitRecords(1, Duration.ofSeconds(10)).get(0);
+            assertEquals(null, r.failure(), "the association ended only with its control connection");
+            assertEquals(1, r.datagramsFromClient());
+        }
+    }
+
+    @Test
+    void aReplyTooLongForTheClientOnceTheHeaderIsAddedIsDropped() throws Exception {
+        server = SocksServer.builder().port(0).start();
+        try (DatagramSocket target = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
+             DatagramSocket udp = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0))) {
+            target.setSoTimeout(3000);
+            udp.setSoTimeout(3000);
+            Object[] a = associate(udp, udp.getLocalPort());
+            try (Peers.RawClient control = (Peers.RawClient) a[0]) {
+                InetSocketAddress relay = (InetSocketAddress) a[1];
+                SocksAddress dst = SocksAddress.of((InetSocketAddress) target.getLocalSocketAddress());
+                send(udp, relay, 0, dst, new byte[] {7});
+                DatagramPacket request = new DatagramPacket(new byte[16], 16);
+                target.receive(request);
+                // The largest IPv4 UDP payload: with the 10-byte header it no longer fits a datagram to the client.
+                byte[] big = new byte[65_507];
+                target.send(new DatagramPacket(big, big.length, request.getSocketAddress()));
+                byte[] small = "small".getBytes(StandardCharsets.US_ASCII);
+                target.send(new DatagramPacket(small, small.length, request.getSocketAddress()));
+                Object[] back = receive(udp);
+                assertTrue(back != null, "the reply after the oversized one did not arrive");
+                assertArrayEquals(small, (byte[]) back[1]);
+                // The largest reply that does fit still goes through.
+                byte[] fits = new byte[65_507 - 10];
+                target.send(new DatagramPacket(fits, fits.length, request.getSocketAddress()));
+                Object[] fitted = receive(udp);
+                assertTrue(fitted != null, "a reply of exactly the maximum size did not arrive");
+                assertEquals(fits.length, ((byte[]) fitted[1]).length);
+                assertStillOpen(control);
+            }
+            SessionRecord r = server.awaitRecords(1, Duration.ofSeconds(10)).get(0);
+            assertEquals(null, r.failure());
+            assertEquals(2, r.datagramsToClient());
+        }
+    }
+
+    @Test
+    void aRequestNamingTheDestinationInsteadOfTheClientPinsTheFirstPortSeen() throws Exception {
+        // socks-notes pitfall 1: many clients send the destination as DST; its port is not theirs.
+        server = SocksServer.builder().port(0).start();
+        try (Peers.UdpEchoTarget echo = new Peers.UdpEchoTarget(OTHER_LOOPBACK);
+             DatagramSocket udp = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0));
+             DatagramSocket otherPort = new DatagramSocket(new InetSocketAddress(LOCALHOST, 0))) {
+            udp.setSoTimeout(3000);
+            Object[] a = associate(SocksAddress.of(echo.address()));
+            try (Peers.RawClient control = (Peers.RawClient) a[0]) {
+                InetSocketAddress relay = (InetSocketAddress) a[1];
+                byte[] data = "pinned".getBytes(StandardCharsets.US_ASCII);
+                send(udp, relay, 0, SocksAddress.of(echo.address()), data);
+                Object[] back = receive(udp);
+                assertTrue(back != null, "the client's datagrams were dropped: its port was pinned to DST.PORT");
+                assertArrayEquals(data, (byte[]) back[1]);
+                // The first port seen is the client's from now on.
+                send(otherPort, relay, 0, SocksAddress.of(echo.address()), data);
+                send(udp, relay, 0, SocksAddress.of(echo.address()), data);
+                assertTrue(receive(udp) != null);
+                assertStillOpen(control);
+            }
+            SessionRecord r = server.awaitRecords(1, Duration.ofSeconds(10)).get(0);
+            assertEquals(2, r.datagramsFromClient(), "the datagram from another port was dropped");
+        }
+    }
+
+    @Test
+    void requestedClientPortIsUsedOnlyWhenTheRequestNamesTheClient() {
+        java.net.InetAddress client = LOCALHOST;
+        assertEquals(4000, UdpRelay.requestedClientPort(client, SocksAddress.ofIp(LOCALHOST, 4000)));
+        assertEquals(4000, UdpRelay.requestedClientPort(client, SocksAddress.ofIp(Peers.address("0.0.0.0"), 4000)));
+        assertEquals(4000, UdpRelay.requestedClientPort(client, SocksAddress.ofIp(Peers.address("::"), 4000)));
+        assertEquals(0, UdpRelay.requestedClientPort(client, SocksAddress.ofIp(OTHER_LOOPBACK, 4000)));
+        assertEquals(0, UdpRelay.requestedClientPort(client, SocksAddress.ofHost("example.com", 4000)));
+        assertEquals(0, UdpRelay.requestedClientPort(client, SocksAddress.ofIp(LOCALHOST, 0)));
+    }
+
     @Test
     void endsTheAssociationWithItsControlConnection() throws Exception {
         server = SocksServer.builder().port(0).start();
@@ -189,6 +302,22 @@ class SocksServerUdpBindTest {
         assertEquals(Socks5CommandType.BIND, r.command());
         assertEquals(11, r.bytesFromClient());
         assertEquals(9, r.bytesToClient());
+    }
+
+    @Test
+    void aBindEndsWhenTheClientClosesBeforeThePeerConnects() throws Exception {
+        server = SocksServer.builder().port(0).start();
+        InetSocketAddress listening;
+        try (Peers.RawClient c = new Peers.RawClient(server.address())) {
+            c.write(hex("05 01 00")).expect("05 00");
+            c.write(new Socks5CommandRequest(Socks5CommandType.BIND, SocksAddress.ofIp(LOCALHOST, 0)).toBytes());
+            listening = c.readSocks5Reply().bound().toInetSocketAddress();
+        }
+        // Well before the 60 s a BIND waits for its peer.
+        SessionRecord r = server.awaitRecords(1, Duration.ofSeconds(5)).get(0);
+        assertTrue(r.failure().contains("before the BIND peer connected"), r.failure());
+        assertThrows(java.net.ConnectException.class, () -> new Socket(listening.getAddress(), listening.getPort())
+                .close(), "the BIND listener is closed");
     }
 
     @Test
