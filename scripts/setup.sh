@@ -7,9 +7,16 @@
 # Environment:
 #   SOCKSIFY_SETUP_FORCE_APT=1   run apt-get update and install even when every package is present
 #   SOCKSIFY_JDK25=/path         a JDK 25 (or newer) home to use instead of scanning for one
+#
+# The JDK 25 search lives in scripts/jdks.sh (also sourced by .ci/run; Jdks.java scans the same places).
 set -euo pipefail
 
+# shellcheck source=scripts/jdks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/jdks.sh"
+
 PACKAGES=(
+    maven                    # the build (README: mvn -B verify)
+    openjdk-17-jdk-headless  # the JDK the build and the JDK-17 child JVMs run on
     dante-server             # danted: SOCKS4/5 with CONNECT, BIND, UDP ASSOCIATE, username auth
     microsocks               # SOCKS5 CONNECT only
     curl                     # --socks4/--socks4a/--socks5/--socks5-hostname client
@@ -102,26 +109,8 @@ perl -MIO::Socket::Socks -e 1 2>/dev/null || die "perl cannot load IO::Socket::S
 
 # JDKs: the test JVM's own (17) and a JDK 25. Debian 12 packages no JDK 25, so it has to be on the
 # machine already (the image ships Temurin 25 under /usr/lib/jvm); setup.sh only checks.
-feature_of() { # prints the feature release of the JDK home $1, or nothing
-    local rel="$1/release" v
-    [[ -f $rel && -x $1/bin/java ]] || return 0
-    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$rel" | head -1)
-    printf '%s' "$v"
-}
-find_jdk25() {
-    local c f
-    for c in ${SOCKSIFY_JDK25:-} ${JAVA_HOME:-} /usr/lib/jvm/* /opt/java/* /opt/jdk*; do
-        [[ -d $c ]] || continue
-        f=$(feature_of "$c")
-        if [[ -n $f && $f -ge 25 ]]; then
-            readlink -f "$c"
-            return 0
-        fi
-    done
-    return 1
-}
-jdk25=$(find_jdk25) || die "no JDK 25 (or newer) found: scanned \$SOCKSIFY_JDK25, \$JAVA_HOME, /usr/lib/jvm/*, /opt; \
-install one there or set SOCKSIFY_JDK25"
+jdk25=$(socksify_find_jdk25) || die "no JDK 25 (or newer) found: scanned \$SOCKSIFY_JDK25, \$JAVA_HOME, \
+/usr/lib/jvm/*, /opt/*, /opt/java/*; install one there or set SOCKSIFY_JDK25"
 log "JDK 25: $jdk25 ($("$jdk25/bin/java" -version 2>&1 | head -1))"
 log "default java: $(command -v java) ($(java -version 2>&1 | head -1))"
 log "done"

@@ -27,8 +27,12 @@ import java.util.regex.Pattern;
  */
 public final class Jdks {
 
-    /** Where Debian and the image put JDKs; each has a {@code release} file naming its version. */
-    private static final Path JVM_DIR = Path.of("/usr/lib/jvm");
+    /**
+     * Directories whose entries may be JDK homes, after {@code JAVA_HOME}: the same places, in the same order, as
+     * {@code scripts/jdks.sh} (which setup.sh and .ci/run use). Each JDK has a {@code release} file naming its
+     * version.
+     */
+    private static final List<Path> JDK_DIRS = List.of(Path.of("/usr/lib/jvm"), Path.of("/opt"), Path.of("/opt/java"));
     private static final Pattern JAVA_VERSION = Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)");
 
     private Jdks() {
@@ -41,7 +45,8 @@ public final class Jdks {
 
     /**
      * A JDK 17: system property {@code socksify.jdk17}, environment {@code SOCKSIFY_JDK17}, the test JVM when it
-     * is 17, else the first {@code /usr/lib/jvm/*} whose {@code release} says 17.
+     * is 17, else the first of {@code JAVA_HOME}, {@code /usr/lib/jvm/*}, {@code /opt/*}, {@code /opt/java/*}
+     * whose {@code release} says 17.
      */
     public static Path jdk17() {
         return find(17, false, "socksify.jdk17", "SOCKSIFY_JDK17");
@@ -49,7 +54,8 @@ public final class Jdks {
 
     /**
      * A JDK 25: system property {@code socksify.jdk25}, environment {@code SOCKSIFY_JDK25}, the test JVM when it
-     * is 25, else a {@code /usr/lib/jvm/*} whose {@code release} says 25 (or, lacking one, the oldest newer one).
+     * is 25, else the first of {@code JAVA_HOME}, {@code /usr/lib/jvm/*}, {@code /opt/*}, {@code /opt/java/*} whose
+     * {@code release} says 25 (or, lacking one, the oldest newer one): what {@code scripts/jdks.sh} picks.
      */
     public static Path jdk25() {
         return find(25, true, "socksify.jdk25", "SOCKSIFY_JDK25");
@@ -103,15 +109,7 @@ public final class Jdks {
             return current;
         }
         tried.add(current + " (test JVM)");
-        List<Path> candidates = new ArrayList<>();
-        if (Files.isDirectory(JVM_DIR)) {
-            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(JVM_DIR)) {
-                dirs.forEach(candidates::add);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot list " + JVM_DIR, e);
-            }
-        }
-        candidates.sort(Comparator.naturalOrder());
+        List<Path> candidates = candidates();
         Optional<Path> exact = Optional.empty();
         Optional<Path> newer = Optional.empty();
         int newerVersion = Integer.MAX_VALUE;
@@ -135,7 +133,31 @@ public final class Jdks {
             return newer.get();
         }
         throw new AssertionError("no JDK " + feature + (orNewer ? " (or newer)" : "") + " found; set -D" + property
-                + "=<java home> or " + variable + ", or install one under " + JVM_DIR + ". Looked at: " + tried);
+                + "=<java home> or " + variable + ", or install one under one of " + JDK_DIRS + ". Looked at: "
+                + tried);
+    }
+
+    /** {@code JAVA_HOME}, then the entries of each of {@link #JDK_DIRS} in name order: a shell glob's order. */
+    private static List<Path> candidates() {
+        List<Path> candidates = new ArrayList<>();
+        String javaHome = System.getenv("JAVA_HOME");
+        if (javaHome != null && !javaHome.isBlank()) {
+            candidates.add(Path.of(javaHome));
+        }
+        for (Path dir : JDK_DIRS) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            List<Path> entries = new ArrayList<>();
+            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dir, Files::isDirectory)) {
+                dirs.forEach(entries::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + dir, e);
+            }
+            entries.sort(Comparator.naturalOrder());
+            candidates.addAll(entries);
+        }
+        return candidates;
     }
 
     private static OptionalInt usableVersion(Path home) {
