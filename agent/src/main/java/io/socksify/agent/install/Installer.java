@@ -2,6 +2,7 @@ package io.socksify.agent.install;
 
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
+import io.socksify.agent.bootstrap.ServerThreads;
 import io.socksify.agent.cli.AttachStatus;
 import io.socksify.agent.config.AgentConfig;
 import io.socksify.agent.config.ConfigException;
@@ -169,11 +170,9 @@ public final class Installer {
     private static void activate(Router router) throws ReflectiveOperationException {
         Dispatcher.install(new SocketRouting(router,
                 MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup())));
-        // The embedded server's own connections and datagrams (channels, on its threads) go direct.
-        String unroutedThreads = embeddedServer == null ? null
-                : "socksify-server-" + embeddedServer.address().getPort() + "-";
-        ChannelRouting.install(router, unroutedThreads);
-        DatagramRouting.install(router, unroutedThreads);
+        // The embedded server's own connections and datagrams (channels, on its ServerThreads) go direct.
+        ChannelRouting.install(router);
+        DatagramRouting.install(router);
     }
 
     private static String describe(AgentConfig config) {
@@ -187,7 +186,7 @@ public final class Installer {
      * does not route (the NIO path must exempt them, or it would route the server through itself).
      */
     private static SocksProxy startEmbeddedServer() throws IOException {
-        embeddedServer = SocksServer.builder().port(0).start();
+        embeddedServer = SocksServer.builder().port(0).threadFactory(new ServerThreads()).start();
         return SocksProxy.of(SocksVersion.SOCKS5, embeddedServer.address());
     }
 

@@ -12,6 +12,7 @@ import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
@@ -71,15 +72,20 @@ final class EventLoop implements Runnable {
     private volatile boolean stopped;
 
     EventLoop(String name, int bufferSize) throws IOException {
-        this(name, bufferSize, ByteBuffer::allocateDirect);
+        this(name, bufferSize, ByteBuffer::allocateDirect, SocksServer.PlainThreads.INSTANCE);
     }
 
-    /** @param allocator makes the relay buffers: {@link ByteBuffer#allocateDirect}, or a test's failing one */
-    EventLoop(String name, int bufferSize, IntFunction<ByteBuffer> allocator) throws IOException {
+    /**
+     * @param allocator makes the relay buffers: {@link ByteBuffer#allocateDirect}, or a test's failing one
+     * @param threads   makes the loop's thread (see {@link SocksServer.Builder#threadFactory})
+     */
+    EventLoop(String name, int bufferSize, IntFunction<ByteBuffer> allocator, ThreadFactory threads)
+            throws IOException {
         this.selector = Selector.open();
         this.bufferSize = bufferSize;
         this.allocator = allocator;
-        this.thread = new Thread(this, name);
+        this.thread = threads.newThread(this);
+        this.thread.setName(name);
         this.thread.setDaemon(true);
     }
 

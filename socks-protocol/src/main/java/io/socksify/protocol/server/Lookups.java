@@ -7,6 +7,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,11 +40,12 @@ final class Lookups {
     private final Map<String, Long> failed = new ConcurrentHashMap<>();
     private final AtomicInteger udpInFlight = new AtomicInteger();
 
-    Lookups(String threadPrefix, Resolver resolver) {
+    Lookups(String threadPrefix, Resolver resolver, ThreadFactory threadFactory) {
         this.resolver = resolver;
         AtomicInteger threads = new AtomicInteger();
         pool = new ThreadPoolExecutor(THREADS, THREADS, 5, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
-            Thread t = new Thread(r, threadPrefix + threads.incrementAndGet());
+            Thread t = threadFactory.newThread(r);
+            t.setName(threadPrefix + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });

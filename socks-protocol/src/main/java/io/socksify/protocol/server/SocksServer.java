@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -98,6 +99,7 @@ public final class SocksServer implements AutoCloseable {
     final int maxConnectionsPerClient;
     private final Lookups.Resolver lookupResolver;
     private final IntFunction<ByteBuffer> bufferAllocator;
+    private final ThreadFactory threadFactory;
 
     private final Object lock = new Object();
     private final ArrayDeque<SessionRecord> records = new ArrayDeque<>();
@@ -134,6 +136,7 @@ public final class SocksServer implements AutoCloseable {
         this.maxConnectionsPerClient = b.maxConnectionsPerClient;
         this.lookupResolver = b.lookupResolver;
         this.bufferAllocator = b.bufferAllocator;
+        this.threadFactory = b.threadFactory;
     }
 
     public static Builder builder() {
@@ -167,7 +170,7 @@ public final class SocksServer implements AutoCloseable {
             address = (InetSocketAddress) acceptor.getLocalAddress();
             String base = "socksify-server-" + address.getPort();
             for (int i = 0; i < selectorThreads; i++) {
-                created.add(new EventLoop(base + "-loop-" + i, bufferSize, bufferAllocator));
+                created.add(new EventLoop(base + "-loop-" + i, bufferSize, bufferAllocator, threadFactory));
             }
         } catch (IOException | RuntimeException e) {
             for (EventLoop l : created) {
@@ -180,7 +183,8 @@ public final class SocksServer implements AutoCloseable {
             throw e;
         }
         loops = created.toArray(new EventLoop[0]);
-        lookups = new Lookups("socksify-server-" + address.getPort() + "-resolver-", lookupResolver);
+        lookups = new Lookups("socksify-server-" + address.getPort() + "-resolver-", lookupResolver,
+                threadFactory);
         EventLoop first = loops[0];
         Acceptor a = new Acceptor(first);
         first.execute(() -> {
@@ -473,6 +477,16 @@ public final class SocksServer implements AutoCloseable {
         }
     }
 
+    /** {@code new Thread(runnable)}. */
+    enum PlainThreads implements ThreadFactory {
+        INSTANCE;
+
+        @Override
+        public Thread newThread(Runnable r) {
+            return new Thread(r);
+        }
+    }
+
     /** Configures a {@link SocksServer}; every setting has a safe default. */
     public static final class Builder {
         private InetAddress bindAddress = SocksAddress.parseLiteral("127.0.0.1");
@@ -494,8 +508,20 @@ public final class SocksServer implements AutoCloseable {
         private int maxConnectionsPerClient;
         private Lookups.Resolver lookupResolver = InetAddress::getAllByName;
         private IntFunction<ByteBuffer> bufferAllocator = ByteBuffer::allocateDirect;
+        private ThreadFactory threadFactory = PlainThreads.INSTANCE;
 
         private Builder() {
+        }
+
+        /**
+         * Creates every thread the server runs on (selector loops and name lookups); the server then names them
+         * {@code socksify-server-<port>-...} and makes them daemons. Default: {@code new Thread(runnable)}. An
+         * embedding that must tell the server's threads apart (socksify's agent exempts them from routing) marks
+         * them here.
+         */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = Objects.requireNonNull(factory, "threadFactory");
+            return this;
         }
 
         /** The address to listen on; default 127.0.0.1. */

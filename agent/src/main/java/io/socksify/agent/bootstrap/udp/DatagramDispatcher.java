@@ -1,5 +1,7 @@
 package io.socksify.agent.bootstrap.udp;
 
+import io.socksify.agent.bootstrap.ServerThreads;
+
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.SocketAddress;
@@ -11,7 +13,7 @@ import java.nio.channels.DatagramChannel;
  * The entry points the prologues in {@code sun.nio.ch.DatagramChannelImpl} call (see
  * {@code DatagramChannelInstrumentation}). No logic of its own: it lets the JDK run when socksify is not installed,
  * for socksify's own calls into the originals ({@link UdpGuard}) and for the threads of the embedded SOCKS server
- * (its UDP relay sends to destinations directly, or it would route itself through itself), and hands
+ * ({@link ServerThreads}: its UDP relay sends to destinations directly, or it would route itself through itself), and hands
  * everything else to the installed {@link DatagramConnector}. An internal failure becomes the operation's own
  * {@link SocketException}: it never lets a datagram go out directly.
  */
@@ -22,24 +24,20 @@ public final class DatagramDispatcher {
     public static final long PASS_COUNT = Long.MIN_VALUE;
 
     private static volatile DatagramConnector connector;
-    private static volatile String unroutedThreads;
 
     private DatagramDispatcher() {
     }
 
-    /** @param unroutedThreadPrefix the name prefix of threads whose datagrams go direct, or null */
-    public static void install(DatagramConnector datagramConnector, String unroutedThreadPrefix) {
-        unroutedThreads = unroutedThreadPrefix;
+    public static void install(DatagramConnector datagramConnector) {
         connector = datagramConnector;
     }
 
     private static DatagramConnector active() {
         DatagramConnector c = connector;
-        if (c == null || UdpGuard.inside()) {
+        if (c == null || UdpGuard.inside() || ServerThreads.current()) {
             return null;
         }
-        String unrouted = unroutedThreads;
-        return unrouted != null && Thread.currentThread().getName().startsWith(unrouted) ? null : c;
+        return c;
     }
 
     public static long send(DatagramChannel channel, ByteBuffer src, SocketAddress target) throws IOException {

@@ -3,6 +3,7 @@ package io.socksify.agent.route.nio;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.Metrics;
+import io.socksify.agent.bootstrap.ServerThreads;
 import io.socksify.agent.bootstrap.nio.ChannelConnector;
 import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
 import io.socksify.agent.route.Route;
@@ -44,11 +45,9 @@ public final class ChannelRouting implements ChannelConnector {
     private final JdkChannels jdk;
     private final HandshakeDriver driver;
     private final AsyncConnects asyncConnects;
-    private volatile String unroutedThreads;
 
-    private ChannelRouting(Router router, String unroutedThreads) throws ReflectiveOperationException {
+    private ChannelRouting(Router router) throws ReflectiveOperationException {
         this.router = router;
-        this.unroutedThreads = unroutedThreads;
         this.jdk = new JdkChannels();
         this.driver = new HandshakeDriver(jdk);
         this.asyncConnects = new AsyncConnects(jdk);
@@ -58,19 +57,16 @@ public final class ChannelRouting implements ChannelConnector {
      * Installs channel routing: the dispatcher the advice calls, and Netty's switch to its NIO transport (its
      * native epoll/io_uring transports use no JDK channel, so nothing could route them).
      * Called again by each re-attach: the installed routing then takes the new router for new connections.
-     *
-     * @param unroutedThreads the name prefix of threads whose channels go direct: the embedded SOCKS server's
-     *                        (its outgoing connections are channels; routed, it would connect through itself), or null
+     * The embedded SOCKS server's threads ({@link ServerThreads}) are never routed: its outgoing connections are
+     * channels, and routed it would connect through itself.
      */
-    public static synchronized void install(Router router, String unroutedThreads)
-            throws ReflectiveOperationException {
+    public static synchronized void install(Router router) throws ReflectiveOperationException {
         if (installed != null) {
             // A re-attach: new connections take the new router; handshakes under way finish with their proxy.
             installed.router = router;
-            installed.unroutedThreads = unroutedThreads;
             return;
         }
-        installed = new ChannelRouting(router, unroutedThreads);
+        installed = new ChannelRouting(router);
         ChannelDispatcher.install(installed);
         if (System.getProperty(NETTY_NO_NATIVE) == null) {
             System.setProperty(NETTY_NO_NATIVE, "true");
@@ -361,8 +357,7 @@ public final class ChannelRouting implements ChannelConnector {
 
     /** Connections the JDK makes itself: routing switched off ({@code attach <pid> off}), or the embedded server's. */
     private boolean unrouted() {
-        return !Dispatcher.routing()
-                || unroutedThreads != null && Thread.currentThread().getName().startsWith(unroutedThreads);
+        return !Dispatcher.routing() || ServerThreads.current();
     }
 
     private static Route route(Router router, Channel channel, InetSocketAddress destination) throws IOException {

@@ -67,15 +67,12 @@ public final class DatagramRouting implements DatagramConnector {
     /**
      * Installs UDP routing (the dispatcher the prologues call), or hands a new configuration to the installed one.
      *
-     * @param unroutedThreads the name prefix of threads whose datagrams go direct: the embedded SOCKS server's
-     *                        (its relay must reach destinations itself); null if none
      * @throws IllegalStateException when this JDK's {@code DatagramSocket} would not run on a channel (the legacy
      *                               implementation of JDK 17, {@code -Djdk.net.usePlainDatagramSocketImpl}) and UDP
      *                               is not {@code udp=direct}: its datagrams could not be routed, so the JVM must
      *                               not run
      */
-    public static synchronized void install(Router router, String unroutedThreads)
-            throws ReflectiveOperationException {
+    public static synchronized void install(Router router) throws ReflectiveOperationException {
         if (router.config().udp() != UdpMode.DIRECT && legacyDatagramSocket()) {
             throw new IllegalStateException("-Djdk.net.usePlainDatagramSocketImpl makes DatagramSocket bypass the"
                     + " channel socksify routes; remove it or set udp=direct");
@@ -85,7 +82,7 @@ public final class DatagramRouting implements DatagramConnector {
         } else {
             installed.router = router;
         }
-        DatagramDispatcher.install(installed, unroutedThreads);
+        DatagramDispatcher.install(installed);
     }
 
     /**
