@@ -9,6 +9,7 @@ import io.socksify.agent.config.ConfigException;
 import io.socksify.agent.jmx.AgentMBean;
 import io.socksify.agent.jmx.PlatformMBeanServerTransformer;
 import io.socksify.agent.instrument.DatagramChannelInstrumentation;
+import io.socksify.agent.instrument.ImplFactoryInstrumentation;
 import io.socksify.agent.instrument.SocketChannelTransformer;
 import io.socksify.agent.instrument.SocksSocketImplTransformer;
 import io.socksify.agent.route.Router;
@@ -101,6 +102,7 @@ public final class Installer {
             instrument(instrumentation);
             SocketChannelTransformer.install(instrumentation);
             DatagramChannelInstrumentation.install(instrumentation);
+            ImplFactoryInstrumentation.install(instrumentation);
             installed = true;
             active = config;
             version = version(jar);

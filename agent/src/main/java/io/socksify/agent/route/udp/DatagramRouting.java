@@ -3,6 +3,7 @@ package io.socksify.agent.route.udp;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.udp.DatagramConnector;
 import io.socksify.agent.bootstrap.Dispatcher;
+import io.socksify.agent.bootstrap.ImplFactoryGuard;
 import io.socksify.agent.bootstrap.Metrics;
 import io.socksify.agent.bootstrap.udp.DatagramDispatcher;
 import io.socksify.agent.bootstrap.udp.UdpGuard;
@@ -73,10 +74,16 @@ public final class DatagramRouting implements DatagramConnector {
      *                               not run
      */
     public static synchronized void install(Router router) throws ReflectiveOperationException {
-        if (router.config().udp() != UdpMode.DIRECT && legacyDatagramSocket()) {
+        boolean udpDirect = router.config().udp() == UdpMode.DIRECT;
+        if (!udpDirect && legacyDatagramSocket()) {
             throw new IllegalStateException("-Djdk.net.usePlainDatagramSocketImpl makes DatagramSocket bypass the"
                     + " channel socksify routes; remove it or set udp=direct");
         }
+        if (!udpDirect && datagramSocketImplFactory() != null) {
+            throw new IllegalStateException("the application set a DatagramSocketImplFactory ("
+                    + datagramSocketImplFactory() + "): its datagrams could not be routed; set udp=direct");
+        }
+        ImplFactoryGuard.allowDatagramFactory(udpDirect);
         if (installed == null) {
             installed = new DatagramRouting(router);
         } else {
@@ -100,6 +107,13 @@ public final class DatagramRouting implements DatagramConnector {
                 .getDeclaredField("USE_PLAINDATAGRAMSOCKET");
         legacy.setAccessible(true); // java.net is open to the agent from installation on
         return legacy.getBoolean(null);
+    }
+
+    /** The application's {@code DatagramSocketImplFactory} (JDK 17 and 25 alike), set before socksify was. */
+    private static Object datagramSocketImplFactory() throws ReflectiveOperationException {
+        Field factory = Class.forName("java.net.DatagramSocket", false, null).getDeclaredField("factory");
+        factory.setAccessible(true);
+        return factory.get(null);
     }
 
     // --- send, write ---
