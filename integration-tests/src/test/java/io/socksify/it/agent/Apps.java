@@ -1,6 +1,7 @@
 package io.socksify.it.agent;
 
 import io.socksify.it.apps.ConnectApp;
+import io.socksify.it.support.ChildApps;
 import io.socksify.it.support.ChildJvm;
 
 import java.nio.file.Path;
@@ -11,7 +12,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Runs {@link ConnectApp} in a fresh JVM, with or without the agent, and checks what it printed. */
+/** Runs {@link ConnectApp} in a fresh JVM, with or without the agent ({@link ChildApps} reads what it printed). */
 final class Apps {
     static final Duration CHILD_TIMEOUT = Duration.ofSeconds(40);
 
@@ -23,12 +24,7 @@ final class Apps {
      * @param jvmArgs      extra JVM options, e.g. {@code -Dsocksify.proxy=...}
      */
     static ChildJvm connect(Path javaHome, String agentOptions, List<String> jvmArgs, String... args) {
-        ChildJvm.Builder b = ChildJvm.builder(ConnectApp.class).javaHome(javaHome)
-                .jvmArgs(jvmArgs.toArray(String[]::new)).args(args);
-        if (agentOptions != null) {
-            b.agent(agentOptions);
-        }
-        return b.run(CHILD_TIMEOUT);
+        return ChildApps.run(ConnectApp.class, javaHome, agentOptions, CHILD_TIMEOUT, jvmArgs, args);
     }
 
     static ChildJvm connect(Path javaHome, String agentOptions, String... args) {
@@ -39,27 +35,8 @@ final class Apps {
         return new ArrayList<>(List.of(args));
     }
 
-    static void assertOk(ChildJvm child) {
-        assertEquals(0, child.exitCode(), child.describe());
-        assertTrue(child.stdout().contains("OK"), child.describe());
-    }
-
-    /** The application got a {@code type} (the most specific standard type), its message naming the text. */
-    static void assertFailed(ChildJvm child, Class<?> type, String messagePart) {
-        assertEquals(3, child.exitCode(), child.describe());
-        assertTrue(child.stdout().contains("KIND " + type.getSimpleName() + "\n"), "expected " + type.getName()
-                + "\n" + child.describe());
-        assertTrue(child.stdout().contains(messagePart), "expected message with '" + messagePart + "'\n"
-                + child.describe());
-    }
-
     static long elapsedMillis(ChildJvm child) {
-        for (String line : child.stdout().split("\n")) {
-            if (line.startsWith("ELAPSED ")) {
-                return Long.parseLong(line.substring(8).trim());
-            }
-        }
-        throw new AssertionError("no ELAPSED line\n" + child.describe());
+        return Long.parseLong(ChildApps.value(child, "ELAPSED"));
     }
 
     /** The agent's stderr is its one INFO line, nothing else (no JVM or library warnings). */

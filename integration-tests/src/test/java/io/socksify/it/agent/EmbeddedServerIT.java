@@ -14,8 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import static io.socksify.it.agent.Apps.assertOk;
 import static io.socksify.it.agent.Apps.connect;
+import static io.socksify.it.support.ChildApps.assertOk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,6 @@
 package io.socksify.it.nio;
 
+import io.socksify.it.support.ChildApps;
 import io.socksify.it.support.ChildJvm;
 import io.socksify.it.support.Loopback;
 import io.socksify.it.support.TcpEchoTarget;
@@ -12,9 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import static io.socksify.it.nio.NioChannels.assertOk;
-import static io.socksify.it.nio.NioChannels.number;
 import static io.socksify.it.nio.NioChannels.run;
+import static io.socksify.it.support.ChildApps.assertOk;
+import static io.socksify.it.support.ChildApps.number;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,7 +57,7 @@ class EventLoopNotStalledIT {
             // the handshakes, would burn the whole 200+ ms window.
             assertTrue(cpuMicros < 50_000, "the selector thread must stay idle while the proxy delays: " + measured);
             assertTrue(selects < 10 * CONNECTIONS, "the selector must not spin: " + measured);
-            assertEquals("/127.0.0.1:" + target.port(), NioChannels.value(child, "REMOTE"), child.describe());
+            assertEquals("/127.0.0.1:" + target.port(), ChildApps.value(child, "REMOTE"), child.describe());
             // The 50, and the one the application makes first (to load classes before measuring).
             assertEquals(CONNECTIONS + 1, server.awaitRecords(CONNECTIONS + 1, Duration.ofSeconds(10)).size());
             System.out.println(jdk + ": " + measured.lines().findFirst().orElse(""));

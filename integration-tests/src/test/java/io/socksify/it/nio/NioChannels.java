@@ -1,15 +1,14 @@
 package io.socksify.it.nio;
 
 import io.socksify.it.apps.nio.NioClientApp;
+import io.socksify.it.support.ChildApps;
 import io.socksify.it.support.ChildJvm;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/** Runs {@link NioClientApp} in a fresh JVM, with or without the agent, and reads what it printed. */
+/** Runs {@link NioClientApp} in a fresh JVM, with or without the agent ({@link ChildApps} reads what it printed). */
 final class NioChannels {
     static final Duration CHILD_TIMEOUT = Duration.ofSeconds(60);
 
@@ -18,38 +17,6 @@ final class NioChannels {
 
     /** @param agentOptions null runs without the agent (the negative control) */
     static ChildJvm run(Path javaHome, String agentOptions, String... args) {
-        ChildJvm.Builder b = ChildJvm.builder(NioClientApp.class).javaHome(javaHome).args(args);
-        if (agentOptions != null) {
-            b.agent(agentOptions);
-        }
-        return b.run(CHILD_TIMEOUT);
-    }
-
-    static void assertOk(ChildJvm child) {
-        assertEquals(0, child.exitCode(), child.describe());
-        assertTrue(child.stdout().contains("\nOK\n") || child.stdout().startsWith("OK\n"), child.describe());
-    }
-
-    /** The application got a {@code type} (the most specific standard type), its message naming the text. */
-    static void assertFailed(ChildJvm child, Class<?> type, String messagePart) {
-        assertEquals(3, child.exitCode(), child.describe());
-        assertTrue(child.stdout().contains("KIND " + type.getSimpleName() + "\n"), "expected " + type.getName()
-                + "\n" + child.describe());
-        assertTrue(child.stdout().contains(messagePart), "expected message with '" + messagePart + "'\n"
-                + child.describe());
-    }
-
-    /** The value of the first {@code NAME value} line. */
-    static String value(ChildJvm child, String name) {
-        for (String line : child.stdout().split("\n")) {
-            if (line.startsWith(name + " ")) {
-                return line.substring(name.length() + 1).trim();
-            }
-        }
-        throw new AssertionError("no " + name + " line\n" + child.describe());
-    }
-
-    static long number(ChildJvm child, String name) {
-        return Long.parseLong(value(child, name).split(" ")[0]);
+        return ChildApps.run(NioClientApp.class, javaHome, agentOptions, CHILD_TIMEOUT, List.of(), args);
     }
 }

@@ -1,5 +1,7 @@
 package io.socksify.it.nio;
 
+import io.socksify.it.support.BrokenProxy;
+import io.socksify.it.support.ChildApps;
 import io.socksify.it.support.ChildJvm;
 import io.socksify.it.support.FreePort;
 import io.socksify.it.support.Loopback;
@@ -10,20 +12,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import static io.socksify.it.nio.NioChannels.assertFailed;
-import static io.socksify.it.nio.NioChannels.number;
 import static io.socksify.it.nio.NioChannels.run;
+import static io.socksify.it.support.ChildApps.assertFailed;
+import static io.socksify.it.support.ChildApps.number;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,45 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class NioFailClosedIT {
     private static final List<String> KINDS = List.of("blocking", "selector", "future", "handler");
-
-    /** A proxy that accepts TCP and then either says nothing or closes after the first byte. */
-    private static final class BrokenProxy implements AutoCloseable {
-        private final ServerSocket server = new ServerSocket(0, 50, Loopback.LOCALHOST);
-        private final List<Socket> held = new CopyOnWriteArrayList<>();
-
-        BrokenProxy(boolean closeMidHandshake) throws IOException {
-            Thread t = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        Socket s = server.accept();
-                        if (closeMidHandshake) {
-                            InputStream in = s.getInputStream();
-                            in.read();
-                            s.close();
-                        } else {
-                            held.add(s);
-                        }
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            }, "broken-proxy");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        int port() {
-            return server.getLocalPort();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            for (Socket s : held) {
-                s.close();
-            }
-        }
-    }
 
     /** Runs every kind against the proxy; each must fail with {@code type} and the target must see nothing. */
     private static void failsClosed(Path jdk, String agentOptions, Class<?> type, String messagePart)
@@ -121,7 +80,7 @@ class NioFailClosedIT {
     @ParameterizedTest
     @MethodSource("io.socksify.it.support.Jdks#all")
     void proxyThatNeverAnswersTimesOut(Path jdk) throws Exception {
-        try (BrokenProxy proxy = new BrokenProxy(false); TcpEchoTarget target = TcpEchoTarget.acceptingAny()) {
+        try (BrokenProxy proxy = BrokenProxy.silent(); TcpEchoTarget target = TcpEchoTarget.acceptingAny()) {
             for (String kind : KINDS) {
                 ChildJvm child = run(jdk, "proxy=socks5://127.0.0.1:" + proxy.port() + ",bypass=none,"
                         + "connectTimeout=1000", kind, "127.0.0.1", "" + target.port());
@@ -137,7 +96,7 @@ class NioFailClosedIT {
     @ParameterizedTest
     @MethodSource("io.socksify.it.support.Jdks#all")
     void proxyThatClosesMidHandshake(Path jdk) throws Exception {
-        try (BrokenProxy proxy = new BrokenProxy(true)) {
+        try (BrokenProxy proxy = BrokenProxy.closingMidHandshake()) {
             failsClosed(jdk, "proxy=socks5://127.0.0.1:" + proxy.port() + ",bypass=none", IOException.class,
                     "closed the connection");
         }
@@ -149,7 +108,7 @@ class NioFailClosedIT {
         // The negative control for the cases above: without the agent, the same application reaches the target.
         try (TcpEchoTarget target = TcpEchoTarget.acceptingAny()) {
             ChildJvm child = run(jdk, null, "selector", "127.0.0.1", "" + target.port());
-            NioChannels.assertOk(child);
+            ChildApps.assertOk(child);
             assertEquals(1, target.acceptedSources().size());
             assertEquals(new InetSocketAddress(Loopback.LOCALHOST, 0).getAddress(),
                     target.acceptedSources().get(0).getAddress());

@@ -16,9 +16,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static io.socksify.it.nio.NioChannels.assertOk;
 import static io.socksify.it.nio.NioChannels.run;
-import static io.socksify.it.nio.NioChannels.value;
+import static io.socksify.it.support.ChildApps.assertOk;
+import static io.socksify.it.support.ChildApps.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 

@@ -22,9 +22,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import static io.socksify.it.udp.Udp.assertFailed;
-import static io.socksify.it.udp.Udp.assertOk;
-import static io.socksify.it.udp.Udp.value;
+import static io.socksify.it.support.ChildApps.assertFailed;
+import static io.socksify.it.support.ChildApps.assertOk;
+import static io.socksify.it.support.ChildApps.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

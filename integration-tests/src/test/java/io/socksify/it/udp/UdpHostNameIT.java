@@ -16,8 +16,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-import static io.socksify.it.udp.Udp.assertOk;
-import static io.socksify.it.udp.Udp.value;
+import static io.socksify.it.support.ChildApps.assertOk;
+import static io.socksify.it.support.ChildApps.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**

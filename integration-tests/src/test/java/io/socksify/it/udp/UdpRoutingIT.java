@@ -21,9 +21,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import static io.socksify.it.udp.Udp.assertOk;
+import static io.socksify.it.support.ChildApps.assertOk;
+import static io.socksify.it.support.ChildApps.value;
 import static io.socksify.it.udp.Udp.run;
-import static io.socksify.it.udp.Udp.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
