@@ -273,18 +273,70 @@ public final class DatagramRouting implements DatagramConnector {
 
     // --- receive, read ---
 
-    @Override
-    public Object receive(DatagramChannel channel, ByteBuffer dst) throws IOException {
-        if (dst.isReadOnly() || !channel.isOpen() || untouched(channel)) {
-            return DatagramDispatcher.PASS;
-        }
-        ByteBuffer scratch = SCRATCH.get().direct(receiveCapacity(dst.remaining()));
+    /**
+     * The one JDK receive that differs between {@link #receive}, {@link #blockingReceive(DatagramChannel, ByteBuffer,
+     * long)} and {@link #blockingReceive(DatagramChannel, DatagramPacket, long)}: constants, so a receive allocates
+     * nothing for it (and, unlike lambdas, nothing is bootstrapped while the agent installs).
+     */
+    private enum RawReceive {
+        /** {@code DatagramChannel.receive}: null when a non-blocking channel has nothing. */
+        CHANNEL {
+            @Override
+            SocketAddress receive(DatagramRouting routing, DatagramChannel channel, ByteBuffer scratch, long nanos,
+                    DatagramPacket packet) throws IOException {
+                return channel.receive(scratch);
+            }
+        },
+        /** JDK 17's adaptor, {@code blockingReceive(ByteBuffer, long)}: null when the channel was closed meanwhile. */
+        BUFFER {
+            @Override
+            SocketAddress receive(DatagramRouting routing, DatagramChannel channel, ByteBuffer scratch, long nanos,
+                    DatagramPacket packet) throws IOException {
+                return routing.jdk.blockingReceive(channel, scratch, nanos);
+            }
+        },
+        /** JDK 25's adaptor, {@code blockingReceive(DatagramPacket, long)}, into {@code packet} over the scratch. */
+        PACKET {
+            @Override
+            SocketAddress receive(DatagramRouting routing, DatagramChannel channel, ByteBuffer scratch, long nanos,
+                    DatagramPacket packet) throws IOException {
+                synchronized (packet) {
+                    packet.setData(scratch.array(), 0, scratch.limit());
+                    routing.jdk.blockingReceive(channel, packet, nanos);
+                }
+                if (packet.getAddress() == null) {
+                    return null; // closed meanwhile, nothing received
+                }
+                scratch.position(packet.getLength());
+                return packet.getSocketAddress();
+            }
+        };
+
+        /**
+         * Receives one datagram into {@code scratch} from its position (0) up to its limit, leaving the position
+         * after the datagram.
+         *
+         * @param packet the packet {@link #PACKET} receives into (over {@code scratch}'s array); else null
+         * @return the sender, or null when nothing was received
+         */
+        abstract SocketAddress receive(DatagramRouting routing, DatagramChannel channel, ByteBuffer scratch,
+                long nanos, DatagramPacket packet) throws IOException;
+    }
+
+    /**
+     * Receives until a datagram socksify lets through ({@link #accept}), within {@code nanos} when positive.
+     *
+     * @return its sender to report, with {@code scratch} at its payload; null when nothing was received
+     */
+    private InetSocketAddress receiveAccepted(DatagramChannel channel, ByteBuffer scratch, int capacity, long nanos,
+            RawReceive raw, DatagramPacket packet) throws IOException {
+        long deadline = nanos > 0 ? System.nanoTime() + nanos : 0;
         while (true) {
-            scratch.clear().limit(receiveCapacity(dst.remaining()));
+            scratch.clear().limit(capacity);
             SocketAddress sender;
             UdpGuard guard = UdpGuard.enter();
             try {
-                sender = channel.receive(scratch);
+                sender = raw.receive(this, channel, scratch, remaining(nanos, deadline), packet);
             } finally {
                 guard.exit();
             }
@@ -294,10 +346,23 @@ public final class DatagramRouting implements DatagramConnector {
             scratch.flip();
             InetSocketAddress source = accept(channel, (InetSocketAddress) sender, scratch);
             if (source != null) {
-                copy(scratch, dst);
                 return source;
             }
         }
+    }
+
+    @Override
+    public Object receive(DatagramChannel channel, ByteBuffer dst) throws IOException {
+        if (dst.isReadOnly() || !channel.isOpen() || untouched(channel)) {
+            return DatagramDispatcher.PASS;
+        }
+        int capacity = receiveCapacity(dst.remaining());
+        ByteBuffer scratch = SCRATCH.get().direct(capacity);
+        InetSocketAddress source = receiveAccepted(channel, scratch, capacity, 0, RawReceive.CHANNEL, null);
+        if (source != null) {
+            copy(scratch, dst);
+        }
+        return source;
     }
 
     @Override
@@ -305,27 +370,14 @@ public final class DatagramRouting implements DatagramConnector {
         if (!channel.isOpen() || untouched(channel)) {
             return DatagramDispatcher.PASS;
         }
-        long deadline = System.nanoTime() + nanos;
-        ByteBuffer scratch = SCRATCH.get().direct(receiveCapacity(dst.remaining()));
-        while (true) {
-            scratch.clear().limit(receiveCapacity(dst.remaining()));
-            SocketAddress sender;
-            UdpGuard guard = UdpGuard.enter();
-            try {
-                sender = jdk.blockingReceive(channel, scratch, remaining(nanos, deadline));
-            } finally {
-                guard.exit();
-            }
-            if (sender == null) {
-                return null; // closed meanwhile: the adaptor reports it
-            }
-            scratch.flip();
-            InetSocketAddress source = accept(channel, (InetSocketAddress) sender, scratch);
-            if (source != null) {
-                copy(scratch, dst);
-                return source;
-            }
+        int capacity = receiveCapacity(dst.remaining());
+        ByteBuffer scratch = SCRATCH.get().direct(capacity);
+        // null: closed meanwhile, the adaptor reports it
+        InetSocketAddress source = receiveAccepted(channel, scratch, capacity, nanos, RawReceive.BUFFER, null);
+        if (source != null) {
+            copy(scratch, dst);
         }
+        return source;
     }
 
     @Override
@@ -333,33 +385,18 @@ public final class DatagramRouting implements DatagramConnector {
         if (!channel.isOpen() || untouched(channel)) {
             return false;
         }
-        long deadline = System.nanoTime() + nanos;
         int capacity = receiveCapacity(jdk.bufLength(packet));
-        byte[] scratch = SCRATCH.get().array(capacity);
-        DatagramPacket raw = new DatagramPacket(scratch, capacity);
-        while (true) {
-            UdpGuard guard = UdpGuard.enter();
-            try {
-                synchronized (raw) {
-                    raw.setData(scratch, 0, capacity);
-                    jdk.blockingReceive(channel, raw, remaining(nanos, deadline));
-                }
-            } finally {
-                guard.exit();
-            }
-            if (raw.getAddress() == null) {
-                return true; // closed meanwhile, nothing received: the packet stays as it was, as with the JDK
-            }
-            ByteBuffer datagram = ByteBuffer.wrap(scratch, 0, raw.getLength());
-            InetSocketAddress source = accept(channel, (InetSocketAddress) raw.getSocketAddress(), datagram);
-            if (source != null) {
-                int length = Math.min(datagram.remaining(), jdk.bufLength(packet));
-                datagram.get(packet.getData(), packet.getOffset(), length);
-                jdk.setReceivedLength(packet, length);
-                packet.setSocketAddress(source);
-                return true;
-            }
+        ByteBuffer scratch = SCRATCH.get().heap(capacity);
+        DatagramPacket raw = new DatagramPacket(scratch.array(), capacity);
+        InetSocketAddress source = receiveAccepted(channel, scratch, capacity, nanos, RawReceive.PACKET, raw);
+        if (source != null) {
+            int length = Math.min(scratch.remaining(), jdk.bufLength(packet));
+            scratch.get(packet.getData(), packet.getOffset(), length);
+            jdk.setReceivedLength(packet, length);
+            packet.setSocketAddress(source);
         }
+        // Closed meanwhile, nothing received: the packet stays as it was, as with the JDK.
+        return true;
     }
 
     @Override
@@ -633,7 +670,7 @@ public final class DatagramRouting implements DatagramConnector {
     /** Per-thread buffers, grown to what a datagram needs (at most 64 KiB plus a header). */
     private static final class Scratch {
         private ByteBuffer direct = ByteBuffer.allocateDirect(2048);
-        private byte[] array = new byte[0];
+        private ByteBuffer heap = ByteBuffer.allocate(0);
 
         ByteBuffer direct(int capacity) {
             if (direct.capacity() < capacity) {
@@ -644,11 +681,13 @@ public final class DatagramRouting implements DatagramConnector {
             return direct;
         }
 
-        byte[] array(int capacity) {
-            if (array.length < capacity) {
-                array = new byte[capacity];
+        /** A heap buffer (its {@code array()} for a {@code DatagramPacket}) of at least {@code capacity}. */
+        ByteBuffer heap(int capacity) {
+            if (heap.capacity() < capacity) {
+                heap = ByteBuffer.allocate(capacity);
             }
-            return array;
+            heap.clear().limit(capacity);
+            return heap;
         }
     }
 }
