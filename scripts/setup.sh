@@ -24,6 +24,7 @@ PACKAGES=(
     ncat                     # --proxy-type socks4|socks5 client
     libio-socket-socks-perl  # IO::Socket::Socks: scriptable SOCKS4/4a/5 client (BIND) and server
     openjdk-17-source        # src.zip of JDK 17, for reading what java.base really does
+    strace                   # NoLocalLookupIT: proves no DNS query leaves a JVM under dns=remote
 )
 
 log() { printf 'setup.sh: %s\n' "$*"; }

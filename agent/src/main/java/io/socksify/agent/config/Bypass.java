@@ -148,6 +148,19 @@ public final class Bypass {
         return null;
     }
 
+    /**
+     * @return the first rule that matches the host name {@code host} at some port, or null: a name such a rule may send
+     *         direct is resolved here even with {@code dns=remote} (a lookup does not know the port)
+     */
+    public BypassRule matchName(String host) {
+        for (BypassRule rule : rules) {
+            if (rule.matchesHost(host, null)) {
+                return rule;
+            }
+        }
+        return null;
+    }
+
     public List<BypassRule> rules() {
         return rules;
     }

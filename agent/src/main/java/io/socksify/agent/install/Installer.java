@@ -10,10 +10,12 @@ import io.socksify.agent.jmx.AgentMBean;
 import io.socksify.agent.jmx.PlatformMBeanServerTransformer;
 import io.socksify.agent.instrument.DatagramChannelInstrumentation;
 import io.socksify.agent.instrument.ImplFactoryInstrumentation;
+import io.socksify.agent.instrument.NameServiceTransformer;
 import io.socksify.agent.instrument.SocketChannelTransformer;
 import io.socksify.agent.instrument.SocksSocketImplTransformer;
 import io.socksify.agent.route.Router;
 import io.socksify.agent.route.SocketRouting;
+import io.socksify.agent.route.dns.RemoteNames;
 import io.socksify.agent.route.udp.DatagramRouting;
 import io.socksify.agent.route.nio.ChannelRouting;
 import io.socksify.protocol.client.SocksProxy;
@@ -103,6 +105,7 @@ public final class Installer {
             SocketChannelTransformer.install(instrumentation);
             DatagramChannelInstrumentation.install(instrumentation);
             ImplFactoryInstrumentation.install(instrumentation);
+            NameServiceTransformer.install(instrumentation);
             installed = true;
             active = config;
             version = version(jar);
@@ -175,6 +178,7 @@ public final class Installer {
         // The embedded server's own connections and datagrams (channels, on its ServerThreads) go direct.
         ChannelRouting.install(router);
         DatagramRouting.install(router);
+        RemoteNames.activate(router);
     }
 
     private static String describe(AgentConfig config) {

@@ -4,6 +4,7 @@ import io.socksify.agent.config.AgentConfig;
 import io.socksify.agent.config.Bypass;
 import io.socksify.agent.config.BypassRule;
 import io.socksify.agent.config.DnsMode;
+import io.socksify.agent.route.dns.RemoteNames;
 import io.socksify.protocol.client.SocksProxy;
 import io.socksify.protocol.wire.SocksVersion;
 
@@ -45,6 +46,10 @@ public final class Router {
      * @throws ConnectException     when SOCKS4/4a gets an IPv6 destination
      */
     public Route route(InetSocketAddress destination) throws IOException {
+        InetSocketAddress named = RemoteNames.named(destination);
+        if (named != null) {
+            return routeNamed(named, destination);
+        }
         if (isProxy(destination)) {
             return Route.direct("the proxy itself", destination);
         }
@@ -78,6 +83,30 @@ public final class Router {
                     destination);
         }
         return checked(Route.proxied("as IP", destination, destination));
+    }
+
+    /**
+     * {@code destination}'s address is a placeholder {@code dns=remote} handed out for {@code named}'s name (see
+     * {@link RemoteNames}): the name goes to the proxy, whatever the DNS mode is now, and nothing may go direct (the
+     * placeholder leads nowhere and the name was never resolved here).
+     */
+    private Route routeNamed(InetSocketAddress named, InetSocketAddress destination) throws IOException {
+        String host = named.getHostString();
+        if (!proxy.version().resolvesRemotely()) {
+            throw new UnknownHostException("socksify: " + host + " was resolved by the proxy (dns=remote), but "
+                    + proxy + " cannot carry host names; nothing was sent directly");
+        }
+        BypassRule rule = config.bypass().match(named);
+        if (rule == null) {
+            rule = config.bypass().match(destination);
+        }
+        if (rule != null) {
+            throw new ConnectException("socksify: " + host + " was resolved by the proxy (dns=remote), so bypass "
+                    + rule + " cannot send it direct: " + destination.getAddress().getHostAddress()
+                    + " only stands for the name; nothing was sent directly");
+        }
+        return Route.proxied("as name (resolved by the proxy, placeholder "
+                + destination.getAddress().getHostAddress() + ")", named, destination);
     }
 
     private Route checked(Route route) throws ConnectException {

@@ -27,7 +27,8 @@ import javax.net.ssl.TrustManagerFactory;
  * every connection's source; a rejected connection is closed before the TLS handshake.
  *
  * <p>The certificate is for {@code CN=localhost} with subject alternative names {@code localhost},
- * {@code 127.0.0.1} and {@code 127.0.0.2}. In the test JVM use {@link #clientContext()}; a child JVM trusts it with
+ * {@link Hostnames#PROXY_ONLY}, {@code 127.0.0.1} and {@code 127.0.0.2}. In the test JVM use {@link #clientContext()};
+ * a child JVM trusts it with
  * {@code -Djavax.net.ssl.trustStore=}{@link #trustStore()} and
  * {@code -Djavax.net.ssl.trustStorePassword=}{@link #STORE_PASSWORD}.
  */
@@ -112,7 +113,8 @@ public final class TlsEchoTarget extends StreamEchoTarget {
                 Path keytool = Jdks.current().resolve("bin").resolve("keytool");
                 ExternalProcess.run(Duration.ofSeconds(60), keytool.toString(), "-genkeypair", "-alias", ALIAS,
                         "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
-                        "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1,ip:127.0.0.2",
+                        "-dname", "CN=localhost",
+                        "-ext", "SAN=dns:localhost,dns:" + Hostnames.PROXY_ONLY + ",ip:127.0.0.1,ip:127.0.0.2",
                         "-validity", "7", "-keystore", keyStore.toString(), "-storetype", "PKCS12",
                         "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD, "-noprompt")
                         .assertExitCode(0);

@@ -1,0 +1,109 @@
+package io.socksify.agent.route.dns;
+
+import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.Dispatcher;
+import io.socksify.agent.bootstrap.dns.NameDispatcher;
+import io.socksify.agent.config.AgentConfig;
+import io.socksify.agent.config.Bypass;
+import io.socksify.agent.config.BypassRule;
+import io.socksify.agent.config.DnsMode;
+import io.socksify.agent.route.Router;
+import org.slf4j.Logger;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Locale;
+import java.util.function.Predicate;
+
+/**
+ * {@code dns=remote} for names the application resolves itself ({@code new InetSocketAddress(name, port)},
+ * {@code InetAddress.getAllByName}: {@code new Socket(name, port)}, {@code HttpURLConnection}, OkHttp, Netty,
+ * {@code HttpClient}): the JDK's built-in name service answers a name socksify routes with a placeholder address (see
+ * {@code SyntheticAddresses}) instead of asking DNS, and the {@code Router} sends the name to the proxy when a
+ * connection or datagram goes to that address. What proxychains' {@code proxy_dns} and Tor's automap do.
+ *
+ * <p>Resolved here as usual: IP literals, {@code localhost} and {@code *.localhost}, this machine's own host name
+ * ({@code InetAddress.getLocalHost()}), the proxy's host name, names a bypass rule matches at any port, and every
+ * name while routing is off. With {@code proxy=embedded} the proxy is this JVM, whose own lookups would meet the
+ * placeholders in the JDK's cache: names resolve here as with {@code dns=local}.
+ */
+public final class RemoteNames implements Predicate<String> {
+    private static final Logger LOG = Log.get("socksify");
+    private static final String LOCAL_HOST_NAME = localHostName();
+
+    private final Bypass bypass;
+    private final String proxyHost;
+
+    private RemoteNames(Router router) {
+        this.bypass = router.config().bypass();
+        this.proxyHost = normalize(router.proxy().address().getHostString());
+    }
+
+    /** Installs the policy of {@code router}'s configuration (each installation and re-attach). */
+    public static void activate(Router router) {
+        AgentConfig config = router.config();
+        boolean remote = config.dns() == DnsMode.REMOTE && router.proxy().version().resolvesRemotely()
+                && !config.embedded();
+        NameDispatcher.install(remote ? new RemoteNames(router) : null);
+    }
+
+    /**
+     * @return the name {@code destination} stands for as an unresolved address with its port, when its address is
+     *         a placeholder socksify handed out; else null
+     */
+    public static InetSocketAddress named(InetSocketAddress destination) {
+        if (destination.isUnresolved()) {
+            return null;
+        }
+        String name = NameDispatcher.nameOf(destination.getAddress());
+        return name == null ? null : InetSocketAddress.createUnresolved(name, destination.getPort());
+    }
+
+    @Override
+    public boolean test(String host) {
+        if (!Dispatcher.routing()) {
+            return false;
+        }
+        String h = normalize(host);
+        if (h.isEmpty() || Bypass.isIpLiteral(h) || h.equals("localhost") || h.endsWith(".localhost")
+                || h.equals(LOCAL_HOST_NAME) || h.equals(proxyHost)) {
+            return false;
+        }
+        BypassRule rule = bypass.matchName(host);
+        if (rule != null) {
+            LOG.debug("dns {} -> resolved here (bypass {})", host, rule);
+            return false;
+        }
+        LOG.debug("dns {} -> resolved by the proxy", host);
+        return true;
+    }
+
+    private static String normalize(String host) {
+        String h = host.trim().toLowerCase(Locale.ROOT);
+        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+    }
+
+    /**
+     * This machine's host name as {@code InetAddress.getLocalHost()} reads it ({@code gethostname}, no lookup), through
+     * {@code InetAddress.impl} ({@code java.net} is open to the agent). Only if that fails is it taken from
+     * {@code getLocalHost()}, which looks it up (before the first policy is installed, so locally).
+     */
+    private static String localHostName() {
+        try {
+            Field impl = InetAddress.class.getDeclaredField("impl");
+            impl.setAccessible(true);
+            Object i = impl.get(null);
+            Method m = impl.getType().getDeclaredMethod("getLocalHostName");
+            m.setAccessible(true);
+            return normalize((String) m.invoke(i));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            try {
+                return normalize(InetAddress.getLocalHost().getHostName());
+            } catch (java.io.IOException | RuntimeException e2) {
+                return "localhost";
+            }
+        }
+    }
+}
