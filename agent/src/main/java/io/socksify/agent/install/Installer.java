@@ -3,6 +3,8 @@ package io.socksify.agent.install;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.ServerThreads;
+import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
+import io.socksify.agent.bootstrap.udp.DatagramDispatcher;
 import io.socksify.agent.cli.AttachStatus;
 import io.socksify.agent.config.AgentConfig;
 import io.socksify.agent.config.ConfigException;
@@ -93,26 +95,28 @@ public final class Installer {
             return;
         }
         Log.configure(config.logLevel());
+        // All or nothing: a failure takes back every transformer and connector, so a later attach starts afresh.
+        TrackedInstrumentation tracked = new TrackedInstrumentation(instrumentation);
         try (JarFile jar = new JarFile(jarPath)) {
             takeOverJdkSocksProperties();
-            openJavaBase(instrumentation);
+            openJavaBase(tracked);
             if (config.embedded()) {
                 config = config.withProxy(startEmbeddedServer());
             }
             Router router = new Router(config);
             activate(router);
-            instrument(instrumentation);
-            SocketChannelTransformer.install(instrumentation);
-            DatagramChannelInstrumentation.install(instrumentation);
-            ImplFactoryInstrumentation.install(instrumentation);
-            NameServiceTransformer.install(instrumentation);
+            instrument(tracked);
+            SocketChannelTransformer.install(tracked);
+            DatagramChannelInstrumentation.install(tracked);
+            ImplFactoryInstrumentation.install(tracked);
+            NameServiceTransformer.install(tracked);
             installed = true;
             active = config;
             version = version(jar);
             AgentMBean.configured(config, version, premain);
             if (premain) {
                 // Registering now would create the platform MBean server (about 200 ms): wait until the JVM does.
-                PlatformMBeanServerTransformer.install(instrumentation, Installer.class.getModule());
+                PlatformMBeanServerTransformer.install(tracked, Installer.class.getModule());
             } else {
                 AgentMBean.registerNow();
             }
@@ -121,7 +125,16 @@ public final class Installer {
             log.debug("installed in {} ms", (System.nanoTime() - start) / 1_000_000);
         } catch (IOException | ReflectiveOperationException | UnmodifiableClassException | RuntimeException
                 | LinkageError e) {
+            installed = false;
+            active = null;
+            tracked.removeAdded();
             Dispatcher.install(null);
+            ChannelDispatcher.install(null);
+            DatagramDispatcher.install(null);
+            if (embeddedServer != null) {
+                embeddedServer.close();
+                embeddedServer = null;
+            }
             stop("socksify: cannot install the agent, so nothing may run unrouted: " + e, premain);
         }
     }
