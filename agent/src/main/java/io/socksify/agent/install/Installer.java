@@ -3,6 +3,7 @@ package io.socksify.agent.install;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.ServerThreads;
+import io.socksify.agent.bootstrap.dns.NameDispatcher;
 import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
 import io.socksify.agent.bootstrap.udp.DatagramDispatcher;
 import io.socksify.agent.cli.AttachStatus;
@@ -131,6 +132,7 @@ public final class Installer {
             Dispatcher.install(null);
             ChannelDispatcher.install(null);
             DatagramDispatcher.install(null);
+            NameDispatcher.install(null);
             if (embeddedServer != null) {
                 embeddedServer.close();
                 embeddedServer = null;
