@@ -152,7 +152,12 @@ public final class DatagramChannelInstrumentation implements ClassFileTransforme
             }
         }
         for (String group : groups) {
-            long n = found.stream().filter(h -> h.group.equals(group)).count();
+            int n = 0;
+            for (Hook h : found) {
+                if (h.group.equals(group)) {
+                    n++;
+                }
+            }
             if (n != 1) {
                 throw new IllegalStateException(TYPE + " has " + n + " methods " + group + " of the expected shapes"
                         + " on this JDK (expected: 1)");

@@ -143,9 +143,12 @@ public final class SocketChannelTransformer implements ClassFileTransformer {
                 if ((access & (Opcodes.ACC_STATIC | Opcodes.ACC_ABSTRACT)) != 0) {
                     return mv;
                 }
-                for (Hook hook : missing) {
+                for (int i = 0; i < missing.size(); i++) {
+                    Hook hook = missing.get(i);
                     if (hook.name.equals(name) && hook.descriptor.equals(descriptor)) {
-                        missing.remove(hook);
+                        // By index: remove(Object) would call the record's equals, whose invokedynamic bootstrap
+                        // spins dozens of method-handle classes at start-up.
+                        missing.remove(i);
                         return new Prologue(mv, className, hook);
                     }
                 }

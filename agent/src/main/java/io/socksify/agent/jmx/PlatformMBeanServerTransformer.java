@@ -12,6 +12,8 @@ import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import javax.management.MBeanServer;
 
 /**
  * Registers socksify's MBean the first time the JVM creates its platform MBean server, for a JVM started with the
@@ -47,7 +49,7 @@ public final class PlatformMBeanServerTransformer implements ClassFileTransforme
         }
         try {
             instrumentation.redefineModule(management, Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of());
-            MetricsExport.install(AgentMBean::register);
+            MetricsExport.install(new Exporter());
             instrumentation.addTransformer(new PlatformMBeanServerTransformer(), false);
         } catch (RuntimeException e) {
             System.err.println("socksify: no MBean " + AgentMBean.NAME + " in this JVM (routing is not affected): "
@@ -109,6 +111,14 @@ public final class PlatformMBeanServerTransformer implements ClassFileTransforme
         @Override
         public void visitMaxs(int maxStack, int maxLocals) {
             super.visitMaxs(maxStack + 1, maxLocals);
+        }
+    }
+
+    /** {@link AgentMBean#register}; a class rather than a method reference, which would spin a class at start-up. */
+    private static final class Exporter implements Consumer<MBeanServer> {
+        @Override
+        public void accept(MBeanServer server) {
+            AgentMBean.register(server);
         }
     }
 }

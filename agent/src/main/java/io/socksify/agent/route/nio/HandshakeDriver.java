@@ -189,7 +189,7 @@ final class HandshakeDriver implements Runnable {
                     case READ -> {
                         in.clear().limit(Math.min(in.capacity(), socks.bytesNeeded()));
                         int n = jdk.read(h.fd, in);
-                        if (n == JdkChannels.EOF) {
+                        if (jdk.isEof(n)) {
                             socks.endOfStream();
                             throw new SocketException(h + ": the proxy closed the connection");
                         }

@@ -6,6 +6,9 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -16,74 +19,155 @@ import java.nio.channels.SocketChannel;
 /**
  * The {@code sun.nio.ch} internals channel routing needs, as method handles. Every member used here has the same
  * name, type and meaning in JDK 17 and JDK 25. Private lookups into {@code sun.nio.ch} work because the installer
- * opens that package to the agent's module; a JDK without one of these members fails the installation (better than
- * routing some channels and not others).
+ * opens that package to the agent's module.
+ *
+ * <p>The constructor, run at installation, checks with plain reflection that every member exists with the expected
+ * type, and reads the JDK's constants ({@code ST_CONNECTIONPENDING}, {@code ST_CONNECTED}, {@code IOStatus.EOF},
+ * {@code Net.SHUT_RDWR}) from the JDK itself: a JDK that lacks or changes one fails the installation (better than
+ * routing some channels and not others, or corrupting a channel's state). The method handles are made on the first
+ * channel routed: making them costs tens of milliseconds of start-up (method-handle classes), which a JVM that never
+ * opens a channel should not pay.
  */
 final class JdkChannels {
-    private static final int ST_CONNECTIONPENDING = 1;
-    private static final int ST_CONNECTED = 2;
-    /** {@code sun.nio.ch.IOStatus.EOF} and {@code UNAVAILABLE}. */
-    static final int EOF = -1;
-
-    private final VarHandle state;
-    private final MethodHandle stateLock;
-    private final VarHandle remoteAddress;
-    private final MethodHandle fd;
-    private final MethodHandle blockingConnect;
-    private final MethodHandle read;
-    private final MethodHandle write;
-    private final MethodHandle pollConnectNow;
-    private final MethodHandle shutdown;
-    private final MethodHandle resetKey;
-    private final MethodHandle nioReadyOps;
-    private final MethodHandle nioInterestOps;
-    private final VarHandle asyncRemoteAddress;
+    private final int stConnectionPending;
+    private final int stConnected;
+    /** {@code sun.nio.ch.IOStatus.EOF}. */
+    private final int eof;
+    private final int shutRdWr;
+    private volatile Handles handles;
 
     JdkChannels() throws ReflectiveOperationException {
-        MethodHandles.Lookup own = MethodHandles.lookup();
         Class<?> channel = Class.forName("sun.nio.ch.SocketChannelImpl", false, null);
         Class<?> dispatcherType = Class.forName("sun.nio.ch.NativeDispatcher", false, null);
         Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil", false, null);
+        Class<?> ioStatus = Class.forName("sun.nio.ch.IOStatus", false, null);
         Class<?> net = Class.forName("sun.nio.ch.Net", false, null);
         Class<?> key = Class.forName("sun.nio.ch.SelectionKeyImpl", false, null);
         Class<?> async = Class.forName("sun.nio.ch.AsynchronousSocketChannelImpl", false, null);
 
-        MethodHandles.Lookup channelLookup = MethodHandles.privateLookupIn(channel, own);
-        state = channelLookup.findVarHandle(channel, "state", int.class);
-        stateLock = generic(channelLookup.findGetter(channel, "stateLock", Object.class));
-        remoteAddress = channelLookup.findVarHandle(channel, "remoteAddress", SocketAddress.class);
-        fd = generic(channelLookup.findGetter(channel, "fd", FileDescriptor.class));
-        blockingConnect = generic(channelLookup.findVirtual(channel, "blockingConnect",
-                MethodType.methodType(void.class, SocketAddress.class, long.class)));
-        Object nd = staticValue(channel, "nd");
+        stConnectionPending = constant(channel, "ST_CONNECTIONPENDING");
+        stConnected = constant(channel, "ST_CONNECTED");
+        eof = constant(ioStatus, "EOF");
+        shutRdWr = constant(net, "SHUT_RDWR");
 
-        MethodHandles.Lookup ioLookup = MethodHandles.privateLookupIn(ioUtil, own);
-        // IOUtil.read/write(fd, buffer, position -1 = "not positional", nd): what SocketChannelImpl itself calls.
-        MethodType io = MethodType.methodType(int.class, FileDescriptor.class, ByteBuffer.class, long.class,
-                dispatcherType);
-        read = MethodHandles.insertArguments(ioLookup.findStatic(ioUtil, "read", io), 2, -1L, nd);
-        write = MethodHandles.insertArguments(ioLookup.findStatic(ioUtil, "write", io), 2, -1L, nd);
-
-        MethodHandles.Lookup netLookup = MethodHandles.privateLookupIn(net, own);
-        pollConnectNow = netLookup.findStatic(net, "pollConnectNow",
-                MethodType.methodType(boolean.class, FileDescriptor.class));
-        int shutRdWr = (int) staticValue(net, "SHUT_RDWR");
-        shutdown = MethodHandles.insertArguments(netLookup.findStatic(net, "shutdown",
-                MethodType.methodType(void.class, FileDescriptor.class, int.class)), 1, shutRdWr);
-
-        MethodHandles.Lookup keyLookup = MethodHandles.privateLookupIn(key, own);
-        resetKey = generic(keyLookup.findVirtual(key, "reset", MethodType.methodType(void.class)));
-        nioReadyOps = generic(keyLookup.findVirtual(key, "nioReadyOps", MethodType.methodType(void.class, int.class)));
-        nioInterestOps = generic(keyLookup.findVirtual(key, "nioInterestOps", MethodType.methodType(int.class)));
-
-        asyncRemoteAddress = MethodHandles.privateLookupIn(async, own)
-                .findVarHandle(async, "remoteAddress", InetSocketAddress.class);
+        field(channel, "state", int.class, false);
+        field(channel, "stateLock", Object.class, false);
+        field(channel, "remoteAddress", SocketAddress.class, false);
+        field(channel, "fd", FileDescriptor.class, false);
+        field(channel, "nd", dispatcherType, true);
+        method(channel, "blockingConnect", void.class, false, SocketAddress.class, long.class);
+        method(ioUtil, "read", int.class, true, FileDescriptor.class, ByteBuffer.class, long.class, dispatcherType);
+        method(ioUtil, "write", int.class, true, FileDescriptor.class, ByteBuffer.class, long.class, dispatcherType);
+        method(net, "pollConnectNow", boolean.class, true, FileDescriptor.class);
+        method(net, "shutdown", void.class, true, FileDescriptor.class, int.class);
+        method(key, "reset", void.class, false);
+        method(key, "nioReadyOps", void.class, false, int.class);
+        method(key, "nioInterestOps", int.class, false);
+        field(async, "remoteAddress", InetSocketAddress.class, false);
     }
 
-    private static Object staticValue(Class<?> type, String name) throws ReflectiveOperationException {
-        java.lang.reflect.Field field = type.getDeclaredField(name);
-        field.setAccessible(true);
-        return field.get(null);
+    /** The method handles, made on first use (see the class comment). */
+    private Handles handles() {
+        Handles h = handles;
+        if (h == null) {
+            synchronized (this) {
+                h = handles;
+                if (h == null) {
+                    try {
+                        handles = h = new Handles(shutRdWr);
+                    } catch (ReflectiveOperationException e) {
+                        // Checked at installation, so not expected; the caller fails the connect (fail-closed).
+                        throw unexpected(e);
+                    }
+                }
+            }
+        }
+        return h;
+    }
+
+    private static final class Handles {
+        final VarHandle state;
+        final MethodHandle stateLock;
+        final VarHandle remoteAddress;
+        final MethodHandle fd;
+        final MethodHandle blockingConnect;
+        final MethodHandle read;
+        final MethodHandle write;
+        final MethodHandle pollConnectNow;
+        final MethodHandle shutdown;
+        final MethodHandle resetKey;
+        final MethodHandle nioReadyOps;
+        final MethodHandle nioInterestOps;
+        final VarHandle asyncRemoteAddress;
+
+        Handles(int shutRdWr) throws ReflectiveOperationException {
+            MethodHandles.Lookup own = MethodHandles.lookup();
+            Class<?> channel = Class.forName("sun.nio.ch.SocketChannelImpl", false, null);
+            Class<?> dispatcherType = Class.forName("sun.nio.ch.NativeDispatcher", false, null);
+            Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil", false, null);
+            Class<?> net = Class.forName("sun.nio.ch.Net", false, null);
+            Class<?> key = Class.forName("sun.nio.ch.SelectionKeyImpl", false, null);
+            Class<?> async = Class.forName("sun.nio.ch.AsynchronousSocketChannelImpl", false, null);
+
+            MethodHandles.Lookup channelLookup = MethodHandles.privateLookupIn(channel, own);
+            state = channelLookup.findVarHandle(channel, "state", int.class);
+            stateLock = generic(channelLookup.findGetter(channel, "stateLock", Object.class));
+            remoteAddress = channelLookup.findVarHandle(channel, "remoteAddress", SocketAddress.class);
+            fd = generic(channelLookup.findGetter(channel, "fd", FileDescriptor.class));
+            blockingConnect = generic(channelLookup.findVirtual(channel, "blockingConnect",
+                    MethodType.methodType(void.class, SocketAddress.class, long.class)));
+            Field ndField = channel.getDeclaredField("nd");
+            ndField.setAccessible(true);
+            Object nd = ndField.get(null);
+
+            MethodHandles.Lookup ioLookup = MethodHandles.privateLookupIn(ioUtil, own);
+            // IOUtil.read/write(fd, buffer, position -1 = "not positional", nd): what SocketChannelImpl itself calls.
+            MethodType io = MethodType.methodType(int.class, FileDescriptor.class, ByteBuffer.class, long.class,
+                    dispatcherType);
+            read = MethodHandles.insertArguments(ioLookup.findStatic(ioUtil, "read", io), 2, -1L, nd);
+            write = MethodHandles.insertArguments(ioLookup.findStatic(ioUtil, "write", io), 2, -1L, nd);
+
+            MethodHandles.Lookup netLookup = MethodHandles.privateLookupIn(net, own);
+            pollConnectNow = netLookup.findStatic(net, "pollConnectNow",
+                    MethodType.methodType(boolean.class, FileDescriptor.class));
+            shutdown = MethodHandles.insertArguments(netLookup.findStatic(net, "shutdown",
+                    MethodType.methodType(void.class, FileDescriptor.class, int.class)), 1, shutRdWr);
+
+            MethodHandles.Lookup keyLookup = MethodHandles.privateLookupIn(key, own);
+            resetKey = generic(keyLookup.findVirtual(key, "reset", MethodType.methodType(void.class)));
+            nioReadyOps = generic(keyLookup.findVirtual(key, "nioReadyOps",
+                    MethodType.methodType(void.class, int.class)));
+            nioInterestOps = generic(keyLookup.findVirtual(key, "nioInterestOps", MethodType.methodType(int.class)));
+
+            asyncRemoteAddress = MethodHandles.privateLookupIn(async, own)
+                    .findVarHandle(async, "remoteAddress", InetSocketAddress.class);
+        }
+    }
+
+    /** The value of a JDK constant ({@code static final int}), read from the JDK rather than copied. */
+    private static int constant(Class<?> type, String name) throws ReflectiveOperationException {
+        Field f = field(type, name, int.class, true);
+        f.setAccessible(true); // sun.nio.ch is open to the agent from installation on
+        return f.getInt(null);
+    }
+
+    private static Field field(Class<?> type, String name, Class<?> fieldType, boolean isStatic)
+            throws NoSuchFieldException {
+        Field f = type.getDeclaredField(name);
+        if (f.getType() != fieldType || Modifier.isStatic(f.getModifiers()) != isStatic) {
+            throw new NoSuchFieldException(type.getName() + "." + name + " is " + f + " on this JDK (expected "
+                    + (isStatic ? "static " : "") + fieldType.getName() + ")");
+        }
+        return f;
+    }
+
+    private static void method(Class<?> type, String name, Class<?> returnType, boolean isStatic,
+            Class<?>... parameters) throws NoSuchMethodException {
+        Method m = type.getDeclaredMethod(name, parameters);
+        if (m.getReturnType() != returnType || Modifier.isStatic(m.getModifiers()) != isStatic) {
+            throw new NoSuchMethodException(type.getName() + "." + name + " is " + m + " on this JDK (expected "
+                    + (isStatic ? "static " : "") + returnType.getName() + ")");
+        }
     }
 
     /** Erases the receiver type to Object so that {@code invokeExact} can be called without naming JDK internals. */
@@ -91,9 +175,14 @@ final class JdkChannels {
         return handle.asType(handle.type().changeParameterType(0, Object.class));
     }
 
+    /** @return whether {@code n}, a result of {@link #read}, is the JDK's end of stream */
+    boolean isEof(int n) {
+        return n == eof;
+    }
+
     FileDescriptor fd(SocketChannel channel) {
         try {
-            return (FileDescriptor) fd.invokeExact((Object) channel);
+            return (FileDescriptor) handles().fd.invokeExact((Object) channel);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -102,7 +191,7 @@ final class JdkChannels {
     /** The JDK's own timed connect (what {@code socket().connect(address, timeout)} calls); closes on failure. */
     void blockingConnect(SocketChannel channel, SocketAddress address, long nanos) throws IOException {
         try {
-            blockingConnect.invokeExact((Object) channel, address, nanos);
+            handles().blockingConnect.invokeExact((Object) channel, address, nanos);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -113,7 +202,7 @@ final class JdkChannels {
     /** Sets the address {@code getRemoteAddress()} and the socket adaptor report. */
     void setRemoteAddress(SocketChannel channel, SocketAddress address) {
         synchronized (stateLock(channel)) {
-            remoteAddress.set(channel, address);
+            handles().remoteAddress.set(channel, address);
         }
     }
 
@@ -123,24 +212,25 @@ final class JdkChannels {
      */
     void markPending(SocketChannel channel) {
         synchronized (stateLock(channel)) {
-            if ((int) state.getVolatile(channel) == ST_CONNECTED) {
-                state.setVolatile(channel, ST_CONNECTIONPENDING);
+            VarHandle state = handles().state;
+            if ((int) state.getVolatile(channel) == stConnected) {
+                state.setVolatile(channel, stConnectionPending);
             }
         }
     }
 
     private Object stateLock(SocketChannel channel) {
         try {
-            return (Object) stateLock.invokeExact((Object) channel);
+            return (Object) handles().stateLock.invokeExact((Object) channel);
         } catch (Throwable t) {
             throw unexpected(t);
         }
     }
 
-    /** @return bytes read, {@link #EOF}, or another negative value when nothing is available */
+    /** @return bytes read, end of stream ({@link #isEof}), or another negative value when nothing is available */
     int read(FileDescriptor fd, ByteBuffer buffer) throws IOException {
         try {
-            return (int) read.invokeExact(fd, buffer);
+            return (int) handles().read.invokeExact(fd, buffer);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -151,7 +241,7 @@ final class JdkChannels {
     /** @return bytes written, or a negative value when the socket cannot take any now */
     int write(FileDescriptor fd, ByteBuffer buffer) throws IOException {
         try {
-            return (int) write.invokeExact(fd, buffer);
+            return (int) handles().write.invokeExact(fd, buffer);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -162,7 +252,7 @@ final class JdkChannels {
     /** @return whether the TCP connect finished; throws its failure (e.g. "Connection refused") */
     boolean pollConnectNow(FileDescriptor fd) throws IOException {
         try {
-            return (boolean) pollConnectNow.invokeExact(fd);
+            return (boolean) handles().pollConnectNow.invokeExact(fd);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -176,7 +266,7 @@ final class JdkChannels {
      */
     void shutdown(FileDescriptor fd) {
         try {
-            shutdown.invokeExact(fd);
+            handles().shutdown.invokeExact(fd);
         } catch (Throwable ignored) {
             // Not connected (any more): there is nothing to shut down, and the channel is failed anyway.
         }
@@ -185,7 +275,7 @@ final class JdkChannels {
     /** Re-queues the key for its selector to translate its interest again, and wakes that selector. */
     void reset(SelectionKey key) {
         try {
-            resetKey.invokeExact((Object) key);
+            handles().resetKey.invokeExact((Object) key);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -193,7 +283,7 @@ final class JdkChannels {
 
     void readyOps(Object key, int ops) {
         try {
-            nioReadyOps.invokeExact(key, ops);
+            handles().nioReadyOps.invokeExact(key, ops);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -202,14 +292,14 @@ final class JdkChannels {
     /** The interest set without the validity check of {@link SelectionKey#interestOps()}. */
     int interestOps(Object key) {
         try {
-            return (int) nioInterestOps.invokeExact(key);
+            return (int) handles().nioInterestOps.invokeExact(key);
         } catch (Throwable t) {
             throw unexpected(t);
         }
     }
 
     void setRemoteAddress(AsynchronousSocketChannel channel, InetSocketAddress address) {
-        asyncRemoteAddress.setVolatile(channel, address);
+        handles().asyncRemoteAddress.setVolatile(channel, address);
     }
 
     private static IllegalStateException unexpected(Throwable t) {

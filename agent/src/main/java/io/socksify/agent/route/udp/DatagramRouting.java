@@ -46,7 +46,13 @@ public final class DatagramRouting implements DatagramConnector {
     /** The longest SOCKS5 UDP header: RSV(2) FRAG(1) ATYP(1) a 255-byte name with its length (256) PORT(2). */
     static final int MAX_HEADER = 262;
     private static final int MAX_DATAGRAM = 65_535;
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    // A class rather than withInitial(Scratch::new): a method reference would spin a class at start-up.
+    private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>() {
+        @Override
+        protected Scratch initialValue() {
+            return new Scratch();
+        }
+    };
 
     private static DatagramRouting installed;
 

@@ -5,6 +5,9 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -16,38 +19,98 @@ import java.nio.channels.DatagramChannel;
  * method and var handles (the installer opens {@code sun.nio.ch} and {@code java.net} to the agent's module). The
  * socket adaptor's receive is the one member that differs: JDK 17 has {@code SocketAddress blockingReceive(ByteBuffer,
  * long)}, JDK 25 {@code void blockingReceive(DatagramPacket, long)}; whichever exists is used.
+ *
+ * <p>The constructor, run at installation, checks with plain reflection that every member exists with the expected
+ * type (a JDK without one fails the installation); the handles are made on the first datagram routed, so that a JVM
+ * that sends none does not pay for them at start-up.
  */
 final class JdkDatagrams {
-    private final VarHandle remoteAddress;
-    private final MethodHandle stateLock;
-    private final MethodHandle connect;
-    private final MethodHandle blockingReceiveBuffer;
-    private final MethodHandle blockingReceivePacket;
-    private final VarHandle packetLength;
-    private final VarHandle packetBufLength;
+    private final boolean packetReceive;
+    private volatile Handles handles;
 
     JdkDatagrams() throws ReflectiveOperationException {
-        MethodHandles.Lookup own = MethodHandles.lookup();
         Class<?> impl = Class.forName("sun.nio.ch.DatagramChannelImpl", false, null);
-        MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(impl, own);
-        remoteAddress = lookup.findVarHandle(impl, "remoteAddress", InetSocketAddress.class);
-        stateLock = channelTyped(lookup.findGetter(impl, "stateLock", Object.class));
-        connect = channelTyped(lookup.findVirtual(impl, "connect",
-                MethodType.methodType(DatagramChannel.class, SocketAddress.class, boolean.class)));
-        MethodHandle buffer = null;
-        MethodHandle packet = null;
+        field(impl, "remoteAddress", InetSocketAddress.class);
+        field(impl, "stateLock", Object.class);
+        method(impl, "connect", DatagramChannel.class, SocketAddress.class, boolean.class);
+        boolean packet;
         try {
-            buffer = channelTyped(lookup.findVirtual(impl, "blockingReceive",
-                    MethodType.methodType(SocketAddress.class, ByteBuffer.class, long.class)));
+            method(impl, "blockingReceive", SocketAddress.class, ByteBuffer.class, long.class);
+            packet = false;
         } catch (NoSuchMethodException notJdk17) {
-            packet = channelTyped(lookup.findVirtual(impl, "blockingReceive",
-                    MethodType.methodType(void.class, DatagramPacket.class, long.class)));
+            method(impl, "blockingReceive", void.class, DatagramPacket.class, long.class);
+            packet = true;
         }
-        blockingReceiveBuffer = buffer;
-        blockingReceivePacket = packet;
-        MethodHandles.Lookup packetLookup = MethodHandles.privateLookupIn(DatagramPacket.class, own);
-        packetLength = packetLookup.findVarHandle(DatagramPacket.class, "length", int.class);
-        packetBufLength = packetLookup.findVarHandle(DatagramPacket.class, "bufLength", int.class);
+        packetReceive = packet;
+        field(DatagramPacket.class, "length", int.class);
+        field(DatagramPacket.class, "bufLength", int.class);
+    }
+
+    private static void field(Class<?> type, String name, Class<?> fieldType) throws NoSuchFieldException {
+        Field f = type.getDeclaredField(name);
+        if (f.getType() != fieldType || Modifier.isStatic(f.getModifiers())) {
+            throw new NoSuchFieldException(type.getName() + "." + name + " is " + f + " on this JDK (expected "
+                    + fieldType.getName() + ")");
+        }
+    }
+
+    private static void method(Class<?> type, String name, Class<?> returnType, Class<?>... parameters)
+            throws NoSuchMethodException {
+        Method m = type.getDeclaredMethod(name, parameters);
+        if (m.getReturnType() != returnType || Modifier.isStatic(m.getModifiers())) {
+            throw new NoSuchMethodException(type.getName() + "." + name + " is " + m + " on this JDK (expected "
+                    + returnType.getName() + ")");
+        }
+    }
+
+    private Handles handles() {
+        Handles h = handles;
+        if (h == null) {
+            synchronized (this) {
+                h = handles;
+                if (h == null) {
+                    try {
+                        handles = h = new Handles(packetReceive);
+                    } catch (ReflectiveOperationException e) {
+                        // Checked at installation, so not expected; the caller fails the operation (fail-closed).
+                        throw unexpected(e);
+                    }
+                }
+            }
+        }
+        return h;
+    }
+
+    private static final class Handles {
+        final VarHandle remoteAddress;
+        final MethodHandle stateLock;
+        final MethodHandle connect;
+        final MethodHandle blockingReceiveBuffer;
+        final MethodHandle blockingReceivePacket;
+        final VarHandle packetLength;
+        final VarHandle packetBufLength;
+
+        Handles(boolean packetReceive) throws ReflectiveOperationException {
+            MethodHandles.Lookup own = MethodHandles.lookup();
+            Class<?> impl = Class.forName("sun.nio.ch.DatagramChannelImpl", false, null);
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(impl, own);
+            remoteAddress = lookup.findVarHandle(impl, "remoteAddress", InetSocketAddress.class);
+            stateLock = channelTyped(lookup.findGetter(impl, "stateLock", Object.class));
+            connect = channelTyped(lookup.findVirtual(impl, "connect",
+                    MethodType.methodType(DatagramChannel.class, SocketAddress.class, boolean.class)));
+            if (packetReceive) {
+                blockingReceiveBuffer = null;
+                blockingReceivePacket = channelTyped(lookup.findVirtual(impl, "blockingReceive",
+                        MethodType.methodType(void.class, DatagramPacket.class, long.class)));
+            } else {
+                blockingReceiveBuffer = channelTyped(lookup.findVirtual(impl, "blockingReceive",
+                        MethodType.methodType(SocketAddress.class, ByteBuffer.class, long.class)));
+                blockingReceivePacket = null;
+            }
+            MethodHandles.Lookup packetLookup = MethodHandles.privateLookupIn(DatagramPacket.class, own);
+            packetLength = packetLookup.findVarHandle(DatagramPacket.class, "length", int.class);
+            packetBufLength = packetLookup.findVarHandle(DatagramPacket.class, "bufLength", int.class);
+        }
     }
 
     /** Lets the handle be called with a {@code DatagramChannel} (a checked cast to the implementation). */
@@ -57,26 +120,26 @@ final class JdkDatagrams {
 
     /** The JDK's remote address of the channel, read without its lock (a stale value only delays a decision). */
     InetSocketAddress remoteAddress(DatagramChannel channel) {
-        return (InetSocketAddress) remoteAddress.getAcquire(channel);
+        return (InetSocketAddress) handles().remoteAddress.getAcquire(channel);
     }
 
     /** Sets what {@code getRemoteAddress()} and the socket adaptor report, under the channel's state lock. */
     void setRemoteAddress(DatagramChannel channel, InetSocketAddress address) {
         Object lock;
         try {
-            lock = (Object) stateLock.invokeExact(channel);
+            lock = (Object) handles().stateLock.invokeExact(channel);
         } catch (Throwable t) {
             throw unexpected(t);
         }
         synchronized (lock) {
-            remoteAddress.setRelease(channel, address);
+            handles().remoteAddress.setRelease(channel, address);
         }
     }
 
     /** The JDK's own {@code connect(SocketAddress, boolean check)} (the adaptor passes {@code check = false}). */
     void connect(DatagramChannel channel, SocketAddress address, boolean check) throws IOException {
         try {
-            DatagramChannel ignored = (DatagramChannel) connect.invokeExact(channel, address, check);
+            DatagramChannel ignored = (DatagramChannel) handles().connect.invokeExact(channel, address, check);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -87,7 +150,7 @@ final class JdkDatagrams {
     /** JDK 17's adaptor receive; {@code nanos} 0 = no timeout. */
     SocketAddress blockingReceive(DatagramChannel channel, ByteBuffer dst, long nanos) throws IOException {
         try {
-            return (SocketAddress) blockingReceiveBuffer.invokeExact(channel, dst, nanos);
+            return (SocketAddress) handles().blockingReceiveBuffer.invokeExact(channel, dst, nanos);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -98,7 +161,7 @@ final class JdkDatagrams {
     /** JDK 25's adaptor receive; {@code nanos} 0 = no timeout; the caller holds the packet's lock. */
     void blockingReceive(DatagramChannel channel, DatagramPacket packet, long nanos) throws IOException {
         try {
-            blockingReceivePacket.invokeExact(channel, packet, nanos);
+            handles().blockingReceivePacket.invokeExact(channel, packet, nanos);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -108,12 +171,12 @@ final class JdkDatagrams {
 
     /** The packet's capacity, which {@code getLength()} stops telling once a receive has set the length. */
     int bufLength(DatagramPacket packet) {
-        return (int) packetBufLength.get(packet);
+        return (int) handles().packetBufLength.get(packet);
     }
 
     /** Sets the received length without shrinking the capacity ({@code setLength} would set both). */
     void setReceivedLength(DatagramPacket packet, int length) {
-        packetLength.set(packet, length);
+        handles().packetLength.set(packet, length);
     }
 
     private static IllegalStateException unexpected(Throwable t) {
