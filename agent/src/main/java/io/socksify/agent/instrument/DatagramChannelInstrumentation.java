@@ -167,45 +167,18 @@ public final class DatagramChannelInstrumentation implements ClassFileTransforme
     }
 
     /** Emits one hook's prologue at the start of the method. */
-    private static final class Prologue extends MethodVisitor {
-        private final Hook hook;
-        private final Object[] entryLocals;
-        private final Type[] arguments;
+    private static final class Prologue extends HookPrologue {
+        private final Exit exit;
 
         Prologue(MethodVisitor mv, Hook hook) {
-            super(Opcodes.ASM9, mv);
-            this.hook = hook;
-            this.arguments = Type.getArgumentTypes(hook.descriptor);
-            this.entryLocals = new Object[arguments.length + 1];
-            entryLocals[0] = INTERNAL_NAME;
-            for (int i = 0; i < arguments.length; i++) {
-                entryLocals[i + 1] = frameType(arguments[i]);
-            }
-        }
-
-        private static Object frameType(Type type) {
-            return switch (type.getSort()) {
-                case Type.BOOLEAN, Type.BYTE, Type.CHAR, Type.SHORT, Type.INT -> Opcodes.INTEGER;
-                case Type.LONG -> Opcodes.LONG;
-                case Type.FLOAT -> Opcodes.FLOAT;
-                case Type.DOUBLE -> Opcodes.DOUBLE;
-                default -> type.getInternalName();
-            };
+            // A count answer is duplicated and compared with a long constant: 6 slots.
+            super(mv, INTERNAL_NAME, hook.descriptor, DISPATCHER, hook.dispatch, hook.dispatchDescriptor, 6);
+            this.exit = hook.exit;
         }
 
         @Override
-        public void visitCode() {
-            super.visitCode();
-            visitVarInsn(Opcodes.ALOAD, 0);
-            int slot = 1;
-            for (Type argument : arguments) {
-                visitVarInsn(argument.getOpcode(Opcodes.ILOAD), slot);
-                slot += argument.getSize();
-            }
-            visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, hook.dispatch, hook.dispatchDescriptor, false);
-            Type returnType = Type.getReturnType(hook.descriptor);
-            Label original = new Label();
-            switch (hook.exit) {
+        void exit(Label original) {
+            switch (exit) {
                 case COUNT_UNLESS_PASS -> {
                     Label drop = new Label();
                     visitInsn(Opcodes.DUP2);
@@ -219,7 +192,7 @@ public final class DatagramChannelInstrumentation implements ClassFileTransforme
                         visitInsn(Opcodes.LRETURN);
                     }
                     visitLabel(drop);
-                    visitFrame(Opcodes.F_NEW, entryLocals.length, entryLocals, 1, new Object[] {Opcodes.LONG});
+                    dropFrame(Opcodes.LONG);
                     visitInsn(Opcodes.POP2);
                 }
                 case OBJECT_UNLESS_PASS -> {
@@ -230,8 +203,7 @@ public final class DatagramChannelInstrumentation implements ClassFileTransforme
                     visitTypeInsn(Opcodes.CHECKCAST, returnType.getInternalName());
                     visitInsn(Opcodes.ARETURN);
                     visitLabel(drop);
-                    visitFrame(Opcodes.F_NEW, entryLocals.length, entryLocals, 1,
-                            new Object[] {"java/lang/Object"});
+                    dropFrame("java/lang/Object");
                     visitInsn(Opcodes.POP);
                 }
                 case THIS_IF_TRUE -> {
@@ -247,20 +219,6 @@ public final class DatagramChannelInstrumentation implements ClassFileTransforme
                     // Nothing returned: the original runs.
                 }
             }
-            visitLabel(original);
-            visitFrame(Opcodes.F_NEW, entryLocals.length, entryLocals, 0, new Object[0]);
-            // A NOP keeps this frame apart from one the original code may have at its first instruction.
-            visitInsn(Opcodes.NOP);
-        }
-
-        @Override
-        public void visitMaxs(int maxStack, int maxLocals) {
-            int slots = 1;
-            for (Type argument : arguments) {
-                slots += argument.getSize();
-            }
-            // The prologue pushes this and the arguments; a count answer is duplicated and compared (6 slots).
-            super.visitMaxs(Math.max(maxStack, Math.max(slots, 6)), Math.max(maxLocals, slots));
         }
     }
 }

@@ -164,47 +164,20 @@ public final class SocketChannelTransformer implements ClassFileTransformer {
     }
 
     /** Emits one hook's prologue at the start of the method. */
-    private static final class Prologue extends MethodVisitor {
-        private final Hook hook;
-        private final Object[] entryLocals;
-        private final Type[] arguments;
+    private static final class Prologue extends HookPrologue {
+        private final Exit exit;
 
         Prologue(MethodVisitor mv, String owner, Hook hook) {
-            super(Opcodes.ASM9, mv);
-            this.hook = hook;
-            this.arguments = Type.getArgumentTypes(hook.descriptor);
-            this.entryLocals = new Object[arguments.length + 1];
-            entryLocals[0] = owner;
-            for (int i = 0; i < arguments.length; i++) {
-                entryLocals[i + 1] = frameType(arguments[i]);
-            }
-        }
-
-        private static Object frameType(Type type) {
-            return switch (type.getSort()) {
-                case Type.BOOLEAN, Type.BYTE, Type.CHAR, Type.SHORT, Type.INT -> Opcodes.INTEGER;
-                case Type.LONG -> Opcodes.LONG;
-                case Type.FLOAT -> Opcodes.FLOAT;
-                case Type.DOUBLE -> Opcodes.DOUBLE;
-                default -> type.getInternalName();
-            };
+            // The exit at most duplicates the one-slot answer.
+            super(mv, owner, hook.descriptor, DISPATCHER, hook.dispatch, hook.dispatchDescriptor, 2);
+            this.exit = hook.exit;
         }
 
         @Override
-        public void visitCode() {
-            super.visitCode();
-            visitVarInsn(Opcodes.ALOAD, 0);
-            int slot = 1;
-            for (Type argument : arguments) {
-                visitVarInsn(argument.getOpcode(Opcodes.ILOAD), slot);
-                slot += argument.getSize();
-            }
-            visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, hook.dispatch, hook.dispatchDescriptor, false);
-            Label original = new Label();
-            switch (hook.exit) {
+        void exit(Label original) {
+            switch (exit) {
                 case RETURN_IF_TRUE -> {
                     visitJumpInsn(Opcodes.IFEQ, original);
-                    Type returnType = Type.getReturnType(hook.descriptor);
                     if (returnType.getSort() == Type.VOID) {
                         visitInsn(Opcodes.RETURN);
                     } else {
@@ -218,34 +191,19 @@ public final class SocketChannelTransformer implements ClassFileTransformer {
                     visitJumpInsn(Opcodes.IFLT, drop);
                     visitInsn(Opcodes.IRETURN);
                     visitLabel(drop);
-                    visitFrame(Opcodes.F_NEW, entryLocals.length, entryLocals, 1, new Object[] {Opcodes.INTEGER});
+                    dropFrame(Opcodes.INTEGER);
                     visitInsn(Opcodes.POP);
                 }
                 case OBJECT_IF_NOT_NULL -> {
                     Label drop = new Label();
-                    String returned = Type.getReturnType(hook.descriptor).getInternalName();
                     visitInsn(Opcodes.DUP);
                     visitJumpInsn(Opcodes.IFNULL, drop);
                     visitInsn(Opcodes.ARETURN);
                     visitLabel(drop);
-                    visitFrame(Opcodes.F_NEW, entryLocals.length, entryLocals, 1, new Object[] {returned});
+                    dropFrame(returnType.getInternalName());
                     visitInsn(Opcodes.POP);
                 }
             }
-            visitLabel(original);
-            visitFrame(Opcodes.F_NEW, entryLocals.length, entryLocals, 0, new Object[0]);
-            // A NOP keeps this frame apart from one the original code may have at its first instruction.
-            visitInsn(Opcodes.NOP);
-        }
-
-        @Override
-        public void visitMaxs(int maxStack, int maxLocals) {
-            int slots = 1;
-            for (Type argument : arguments) {
-                slots += argument.getSize();
-            }
-            // The prologue pushes this and the arguments, and at most duplicates the one-slot answer.
-            super.visitMaxs(Math.max(maxStack, Math.max(slots, 2)), Math.max(maxLocals, slots));
         }
     }
 }

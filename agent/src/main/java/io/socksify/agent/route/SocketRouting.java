@@ -2,7 +2,6 @@ package io.socksify.agent.route;
 
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.SocketConnector;
-import io.socksify.protocol.client.SocksHandshake;
 import io.socksify.protocol.client.SocksProxy;
 import org.slf4j.Logger;
 
@@ -21,7 +20,6 @@ import java.net.SocketImpl;
 import java.net.SocketOptions;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Connects {@code java.net.Socket}s: the platform impl inside each socket's {@code SocksSocketImpl} is connected to
@@ -74,34 +72,61 @@ public final class SocketRouting implements SocketConnector {
             return route.target();
         }
 
-        SocksProxy proxy = router.proxy();
         int budget = timeoutMillis > 0 ? timeoutMillis : defaultTimeoutMillis;
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budget);
-        try {
-            invokeConnect(delegate, router.resolvedProxyAddress(), budget);
-        } catch (IOException e) {
-            close(delegate);
-            IOException failure = proxyUnreachable(e, proxy, endpoint);
-            LOG.debug("socket {} -> failed: {}", endpoint, failure.getMessage());
-            throw failure;
-        }
-        try {
-            Object previousTimeout = delegate.getOption(SocketOptions.SO_TIMEOUT);
-            InputStream in = (InputStream) inputStream.invokeExact(delegate);
-            OutputStream out = (OutputStream) outputStream.invokeExact(delegate);
-            SocksHandshake.connect(proxy, in, out, millis -> delegate.setOption(SocketOptions.SO_TIMEOUT, millis),
-                    route.target(), deadline);
-            delegate.setOption(SocketOptions.SO_TIMEOUT, previousTimeout);
-        } catch (IOException | RuntimeException | Error e) {
-            close(delegate);
-            LOG.debug("socket {} -> failed through {}: {}", endpoint, proxy, e.toString());
-            throw e;
-        } catch (Throwable t) {
-            close(delegate);
-            throw new IllegalStateException(t);
-        }
-        LOG.debug("socket {} -> via {} {}", endpoint, proxy, route.reason());
+        ProxyConnect.connect(router, route, endpoint, budget, new ImplConnection(delegate), "socket");
+        LOG.debug("socket {} -> via {} {}", endpoint, router.proxy(), route.reason());
         return route.reported();
+    }
+
+    /** A socket's platform impl, reached through the private lookup's handles. */
+    private final class ImplConnection implements ProxyConnect.Connection {
+        private final SocketImpl delegate;
+
+        ImplConnection(SocketImpl delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void connect(InetSocketAddress proxy, int timeoutMillis) throws IOException {
+            invokeConnect(delegate, proxy, timeoutMillis);
+        }
+
+        @Override
+        public InputStream input() throws IOException {
+            try {
+                return (InputStream) inputStream.invokeExact(delegate);
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public OutputStream output() throws IOException {
+            try {
+                return (OutputStream) outputStream.invokeExact(delegate);
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public int soTimeout() throws IOException {
+            return (Integer) delegate.getOption(SocketOptions.SO_TIMEOUT);
+        }
+
+        @Override
+        public void soTimeout(int millis) throws IOException {
+            delegate.setOption(SocketOptions.SO_TIMEOUT, millis);
+        }
+
+        @Override
+        public void close(Throwable failure) {
+            SocketRouting.this.close(delegate);
+        }
     }
 
     private void invokeConnect(SocketImpl delegate, SocketAddress address, int timeoutMillis) throws IOException {

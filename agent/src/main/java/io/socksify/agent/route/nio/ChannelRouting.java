@@ -6,17 +6,17 @@ import io.socksify.agent.bootstrap.Metrics;
 import io.socksify.agent.bootstrap.ServerThreads;
 import io.socksify.agent.bootstrap.nio.ChannelConnector;
 import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
+import io.socksify.agent.route.ProxyConnect;
 import io.socksify.agent.route.Route;
 import io.socksify.agent.route.Router;
 import io.socksify.agent.route.SocketRouting;
 import io.socksify.protocol.client.SocksClientHandshake;
-import io.socksify.protocol.client.SocksHandshake;
-import io.socksify.protocol.client.SocksProxy;
 import org.slf4j.Logger;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
@@ -167,38 +167,77 @@ public final class ChannelRouting implements ChannelConnector {
      */
     private void connectBlocking(Router router, SocketChannel channel, InetSocketAddress destination, Route route,
             int budgetMillis) throws IOException {
-        SocksProxy proxy = router.proxy();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
         try {
-            InetSocketAddress proxyAddress = router.resolvedProxyAddress();
-            ChannelDispatcher.direct(channel, () -> {
-                jdk.blockingConnect(channel, proxyAddress, TimeUnit.MILLISECONDS.toNanos(budgetMillis));
-                return null;
-            });
+            ProxyConnect.connect(router, route, destination, budgetMillis, new BlockingChannel(channel), "channel");
         } catch (ClosedChannelException e) {
             throw e; // closed meanwhile: the JDK's own exception
-        } catch (IOException e) {
-            close(channel, e);
-            IOException failure = SocketRouting.proxyUnreachable(e, proxy, destination);
-            LOG.debug("channel {} -> failed: {}", destination, failure.getMessage());
-            Metrics.failed(failure);
-            throw failure;
-        }
-        try {
-            Socket socket = channel.socket();
-            int previousTimeout = socket.getSoTimeout();
-            SocksHandshake.connect(proxy, socket.getInputStream(), socket.getOutputStream(), socket::setSoTimeout,
-                    route.target(), deadline);
-            socket.setSoTimeout(previousTimeout);
         } catch (IOException | RuntimeException e) {
-            close(channel, e);
-            LOG.debug("channel {} -> failed through {}: {}", destination, proxy, e.toString());
             Metrics.failed(e);
             throw e;
         }
         jdk.setRemoteAddress(channel, route.reported());
-        LOG.debug("channel {} -> via {} {} (blocking)", destination, proxy, route.reason());
+        LOG.debug("channel {} -> via {} {} (blocking)", destination, router.proxy(), route.reason());
         Metrics.CONNECTIONS_ROUTED.increment();
+    }
+
+    /**
+     * A blocking channel: the JDK's own timed connect (inside the direct scope: that connect is socksify's), and the
+     * socket adaptor's streams, whose reads honour SO_TIMEOUT.
+     */
+    private final class BlockingChannel implements ProxyConnect.Connection {
+        private final SocketChannel channel;
+
+        BlockingChannel(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void connect(InetSocketAddress proxy, int timeoutMillis) throws IOException {
+            ChannelDispatcher.direct(channel, new DirectBlockingConnect(channel, proxy, timeoutMillis));
+        }
+
+        @Override
+        public InputStream input() throws IOException {
+            return channel.socket().getInputStream();
+        }
+
+        @Override
+        public OutputStream output() throws IOException {
+            return channel.socket().getOutputStream();
+        }
+
+        @Override
+        public int soTimeout() throws IOException {
+            return channel.socket().getSoTimeout();
+        }
+
+        @Override
+        public void soTimeout(int millis) throws IOException {
+            channel.socket().setSoTimeout(millis);
+        }
+
+        @Override
+        public void close(Throwable failure) {
+            ChannelRouting.close(channel, failure);
+        }
+    }
+
+    private final class DirectBlockingConnect implements ChannelDispatcher.DirectConnect<Void> {
+        private final SocketChannel channel;
+        private final InetSocketAddress proxy;
+        private final int timeoutMillis;
+
+        DirectBlockingConnect(SocketChannel channel, InetSocketAddress proxy, int timeoutMillis) {
+            this.channel = channel;
+            this.proxy = proxy;
+            this.timeoutMillis = timeoutMillis;
+        }
+
+        @Override
+        public Void connect() throws IOException {
+            jdk.blockingConnect(channel, proxy, TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+            return null;
+        }
     }
 
     @Override
