@@ -1,5 +1,8 @@
 package io.socksify.agent.route.nio;
 
+import static io.socksify.agent.route.JdkMembers.field;
+import static io.socksify.agent.route.JdkMembers.method;
+
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
@@ -7,8 +10,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.lang.reflect.Field;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -149,25 +150,6 @@ final class JdkChannels {
         Field f = field(type, name, int.class, true);
         f.setAccessible(true); // sun.nio.ch is open to the agent from installation on
         return f.getInt(null);
-    }
-
-    private static Field field(Class<?> type, String name, Class<?> fieldType, boolean isStatic)
-            throws NoSuchFieldException {
-        Field f = type.getDeclaredField(name);
-        if (f.getType() != fieldType || Modifier.isStatic(f.getModifiers()) != isStatic) {
-            throw new NoSuchFieldException(type.getName() + "." + name + " is " + f + " on this JDK (expected "
-                    + (isStatic ? "static " : "") + fieldType.getName() + ")");
-        }
-        return f;
-    }
-
-    private static void method(Class<?> type, String name, Class<?> returnType, boolean isStatic,
-            Class<?>... parameters) throws NoSuchMethodException {
-        Method m = type.getDeclaredMethod(name, parameters);
-        if (m.getReturnType() != returnType || Modifier.isStatic(m.getModifiers()) != isStatic) {
-            throw new NoSuchMethodException(type.getName() + "." + name + " is " + m + " on this JDK (expected "
-                    + (isStatic ? "static " : "") + returnType.getName() + ")");
-        }
     }
 
     /** Erases the receiver type to Object so that {@code invokeExact} can be called without naming JDK internals. */

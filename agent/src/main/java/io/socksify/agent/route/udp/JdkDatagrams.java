@@ -1,13 +1,13 @@
 package io.socksify.agent.route.udp;
 
+import static io.socksify.agent.route.JdkMembers.field;
+import static io.socksify.agent.route.JdkMembers.method;
+
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -30,37 +30,20 @@ final class JdkDatagrams {
 
     JdkDatagrams() throws ReflectiveOperationException {
         Class<?> impl = Class.forName("sun.nio.ch.DatagramChannelImpl", false, null);
-        field(impl, "remoteAddress", InetSocketAddress.class);
-        field(impl, "stateLock", Object.class);
-        method(impl, "connect", DatagramChannel.class, SocketAddress.class, boolean.class);
+        field(impl, "remoteAddress", InetSocketAddress.class, false);
+        field(impl, "stateLock", Object.class, false);
+        method(impl, "connect", DatagramChannel.class, false, SocketAddress.class, boolean.class);
         boolean packet;
         try {
-            method(impl, "blockingReceive", SocketAddress.class, ByteBuffer.class, long.class);
+            method(impl, "blockingReceive", SocketAddress.class, false, ByteBuffer.class, long.class);
             packet = false;
         } catch (NoSuchMethodException notJdk17) {
-            method(impl, "blockingReceive", void.class, DatagramPacket.class, long.class);
+            method(impl, "blockingReceive", void.class, false, DatagramPacket.class, long.class);
             packet = true;
         }
         packetReceive = packet;
-        field(DatagramPacket.class, "length", int.class);
-        field(DatagramPacket.class, "bufLength", int.class);
-    }
-
-    private static void field(Class<?> type, String name, Class<?> fieldType) throws NoSuchFieldException {
-        Field f = type.getDeclaredField(name);
-        if (f.getType() != fieldType || Modifier.isStatic(f.getModifiers())) {
-            throw new NoSuchFieldException(type.getName() + "." + name + " is " + f + " on this JDK (expected "
-                    + fieldType.getName() + ")");
-        }
-    }
-
-    private static void method(Class<?> type, String name, Class<?> returnType, Class<?>... parameters)
-            throws NoSuchMethodException {
-        Method m = type.getDeclaredMethod(name, parameters);
-        if (m.getReturnType() != returnType || Modifier.isStatic(m.getModifiers())) {
-            throw new NoSuchMethodException(type.getName() + "." + name + " is " + m + " on this JDK (expected "
-                    + returnType.getName() + ")");
-        }
+        field(DatagramPacket.class, "length", int.class, false);
+        field(DatagramPacket.class, "bufLength", int.class, false);
     }
 
     private Handles handles() {

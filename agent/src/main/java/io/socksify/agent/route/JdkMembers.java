@@ -1,0 +1,36 @@
+package io.socksify.agent.route;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+
+/**
+ * Checks, at installation, that a JDK-internal member socksify relies on exists with the type it expects, using plain
+ * reflection (no method handles: those are made on first use). A JDK that changed one fails the installation with a
+ * message naming it, instead of failing a connection later.
+ */
+public final class JdkMembers {
+    private JdkMembers() {
+    }
+
+    /** @return the field, after checking its type and whether it is static */
+    public static Field field(Class<?> type, String name, Class<?> fieldType, boolean isStatic)
+            throws NoSuchFieldException {
+        Field f = type.getDeclaredField(name);
+        if (f.getType() != fieldType || Modifier.isStatic(f.getModifiers()) != isStatic) {
+            throw new NoSuchFieldException(type.getName() + "." + name + " is " + f + " on this JDK (expected "
+                    + (isStatic ? "static " : "") + fieldType.getName() + ")");
+        }
+        return f;
+    }
+
+    /** Checks a method's return type and whether it is static. */
+    public static void method(Class<?> type, String name, Class<?> returnType, boolean isStatic,
+            Class<?>... parameters) throws NoSuchMethodException {
+        Method m = type.getDeclaredMethod(name, parameters);
+        if (m.getReturnType() != returnType || Modifier.isStatic(m.getModifiers()) != isStatic) {
+            throw new NoSuchMethodException(type.getName() + "." + name + " is " + m + " on this JDK (expected "
+                    + (isStatic ? "static " : "") + returnType.getName() + ")");
+        }
+    }
+}
