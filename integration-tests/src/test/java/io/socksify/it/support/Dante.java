@@ -39,66 +39,30 @@ import java.util.Map;
  * </ul>
  * Every failure message includes Dante's log (its {@code logoutput} file) and the generated configuration.
  */
-public final class Dante implements AutoCloseable {
+public final class Dante extends ExternalSocksPeer {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final int BIND_ATTEMPTS = 3;
 
-    private final ExternalProcess process;
-    private final InetSocketAddress address;
-    private final InetAddress externalAddress;
     private final Path directory;
     private final Path logFile;
     private final String config;
-    private final String username;
-    private final String password;
 
     private Dante(ExternalProcess process, InetSocketAddress address, InetAddress externalAddress, Path directory,
             Path logFile, String config, String username, String password) {
-        this.process = process;
-        this.address = address;
-        this.externalAddress = externalAddress;
+        super("danted", process, address, externalAddress, username, password);
         this.directory = directory;
         this.logFile = logFile;
         this.config = config;
-        this.username = username;
-        this.password = password;
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Where Dante accepts SOCKS clients ({@code internal:}). */
-    public InetSocketAddress address() {
-        return address;
-    }
-
-    public String host() {
-        return address.getAddress().getHostAddress();
-    }
-
-    public int port() {
-        return address.getPort();
-    }
-
-    /** The address Dante sends from on clients' behalf ({@code external:}); 127.0.0.2 by default. */
-    public InetAddress externalAddress() {
-        return externalAddress;
-    }
-
-    /** The user of the username method, or {@code null} when the method is none. */
-    public String username() {
-        return username;
-    }
-
-    /** The password of the username method, or {@code null} when the method is none. */
-    public String password() {
-        return password;
-    }
-
     /** Dante's log so far. */
+    @Override
     public String log() {
         try {
             return Files.exists(logFile) ? Files.readString(logFile) : "";
@@ -113,31 +77,19 @@ public final class Dante implements AutoCloseable {
     }
 
     /** Log, configuration, and danted's own stdout and stderr: for failure messages. */
+    @Override
     public String describe() {
-        return "Dante on " + host() + ":" + port() + " (external " + externalAddress.getHostAddress() + ")\n"
+        return "Dante on " + host() + ":" + port() + " (external " + externalAddress().getHostAddress() + ")\n"
                 + "----- danted.conf -----\n" + config
                 + "----- danted log -----\n" + log()
                 + "\n" + process.describe();
     }
 
-    /** Fails with {@link #describe()} unless danted is still running. */
-    public void assertRunning() {
-        if (!process.isAlive()) {
-            throw new AssertionError("danted is no longer running\n" + describe());
-        }
-    }
-
-    /** Stops danted (SIGTERM, then SIGKILL after a bounded wait) and waits for all its processes. */
+    /** Stops danted and waits for all its processes, then removes its directory. */
     @Override
     public void close() {
-        process.terminate(STOP_TIMEOUT);
+        super.close();
         TempFiles.deleteRecursively(directory);
-    }
-
-    @Override
-    public String toString() {
-        return "Dante[" + host() + ":" + port() + ", external " + externalAddress.getHostAddress()
-                + (username == null ? ", no auth" : ", user " + username) + "]";
     }
 
     public static final class Builder {

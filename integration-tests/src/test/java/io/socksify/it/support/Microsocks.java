@@ -17,86 +17,30 @@ import java.util.Map;
  * writes, so a full-duplex stream can stall. It logs each connection ("client[n] ip: connected to host:port")
  * to stderr, shown in {@link #describe()}.
  */
-public final class Microsocks implements AutoCloseable {
+public final class Microsocks extends ExternalSocksPeer {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
     private static final int BIND_ATTEMPTS = 3;
 
-    private final ExternalProcess process;
-    private final InetSocketAddress address;
-    private final InetAddress externalAddress;
-    private final String username;
-    private final String password;
-
     private Microsocks(ExternalProcess process, InetSocketAddress address, InetAddress externalAddress,
             String username, String password) {
-        this.process = process;
-        this.address = address;
-        this.externalAddress = externalAddress;
-        this.username = username;
-        this.password = password;
+        super("microsocks", process, address, externalAddress, username, password);
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Where microsocks accepts SOCKS5 clients ({@code -i}, {@code -p}). */
-    public InetSocketAddress address() {
-        return address;
-    }
-
-    public String host() {
-        return address.getAddress().getHostAddress();
-    }
-
-    public int port() {
-        return address.getPort();
-    }
-
-    /** The address relayed connections come from ({@code -b}); 127.0.0.2 by default. */
-    public InetAddress externalAddress() {
-        return externalAddress;
-    }
-
-    /** The required user, or {@code null} without authentication. */
-    public String username() {
-        return username;
-    }
-
-    /** The required password, or {@code null} without authentication. */
-    public String password() {
-        return password;
-    }
-
     /** microsocks' output so far (stdout and stderr). */
+    @Override
     public String log() {
         return process.stdout() + process.stderr();
     }
 
-    /** Command line, state and output: for failure messages. */
+    @Override
     public String describe() {
         return "microsocks on " + host() + ":" + port() + "\n" + process.describe();
-    }
-
-    /** Fails with {@link #describe()} unless microsocks is still running. */
-    public void assertRunning() {
-        if (!process.isAlive()) {
-            throw new AssertionError("microsocks is no longer running\n" + describe());
-        }
-    }
-
-    /** Stops microsocks (SIGTERM, then SIGKILL after a bounded wait). */
-    @Override
-    public void close() {
-        process.terminate(STOP_TIMEOUT);
-    }
-
-    @Override
-    public String toString() {
-        return "Microsocks[" + host() + ":" + port() + ", external " + externalAddress.getHostAddress()
-                + (username == null ? ", no auth" : ", user " + username) + "]";
     }
 
     public static final class Builder {
