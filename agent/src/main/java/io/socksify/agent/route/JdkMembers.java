@@ -33,4 +33,35 @@ public final class JdkMembers {
                     + (isStatic ? "static " : "") + returnType.getName() + ")");
         }
     }
+
+    /**
+     * Method handles on JDK internals, made once on first use rather than at installation (making them costs start-up
+     * time; their members were already checked with {@link #field} and {@link #method}). An abstract class rather
+     * than a lambda, so that building one at installation spins no lambda class.
+     */
+    public abstract static class Lazy<T> {
+        private volatile T value;
+
+        /** Makes the handles; called at most once that succeeds. */
+        protected abstract T create() throws ReflectiveOperationException;
+
+        /** @throws IllegalStateException if the handles cannot be made (the caller fails its operation: fail-closed) */
+        public final T get() {
+            T v = value;
+            if (v == null) {
+                synchronized (this) {
+                    v = value;
+                    if (v == null) {
+                        try {
+                            value = v = create();
+                        } catch (ReflectiveOperationException e) {
+                            // Checked at installation, so not expected.
+                            throw new IllegalStateException("socksify: cannot reach a JDK internal: " + e, e);
+                        }
+                    }
+                }
+            }
+            return v;
+        }
+    }
 }

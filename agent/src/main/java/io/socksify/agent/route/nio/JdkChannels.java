@@ -3,6 +3,8 @@ package io.socksify.agent.route.nio;
 import static io.socksify.agent.route.JdkMembers.field;
 import static io.socksify.agent.route.JdkMembers.method;
 
+import io.socksify.agent.route.JdkMembers;
+
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
@@ -35,7 +37,12 @@ final class JdkChannels {
     /** {@code sun.nio.ch.IOStatus.EOF}. */
     private final int eof;
     private final int shutRdWr;
-    private volatile Handles handles;
+    private final JdkMembers.Lazy<Handles> handles = new JdkMembers.Lazy<>() {
+        @Override
+        protected Handles create() throws ReflectiveOperationException {
+            return new Handles(shutRdWr);
+        }
+    };
 
     JdkChannels() throws ReflectiveOperationException {
         Class<?> channel = Class.forName("sun.nio.ch.SocketChannelImpl", false, null);
@@ -67,23 +74,9 @@ final class JdkChannels {
         field(async, "remoteAddress", InetSocketAddress.class, false);
     }
 
-    /** The method handles, made on first use (see the class comment). */
+    /** The method handles, made on first use. */
     private Handles handles() {
-        Handles h = handles;
-        if (h == null) {
-            synchronized (this) {
-                h = handles;
-                if (h == null) {
-                    try {
-                        handles = h = new Handles(shutRdWr);
-                    } catch (ReflectiveOperationException e) {
-                        // Checked at installation, so not expected; the caller fails the connect (fail-closed).
-                        throw unexpected(e);
-                    }
-                }
-            }
-        }
-        return h;
+        return handles.get();
     }
 
     private static final class Handles {

@@ -3,6 +3,8 @@ package io.socksify.agent.route.udp;
 import static io.socksify.agent.route.JdkMembers.field;
 import static io.socksify.agent.route.JdkMembers.method;
 
+import io.socksify.agent.route.JdkMembers;
+
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -26,7 +28,12 @@ import java.nio.channels.DatagramChannel;
  */
 final class JdkDatagrams {
     private final boolean packetReceive;
-    private volatile Handles handles;
+    private final JdkMembers.Lazy<Handles> handles = new JdkMembers.Lazy<>() {
+        @Override
+        protected Handles create() throws ReflectiveOperationException {
+            return new Handles(packetReceive);
+        }
+    };
 
     JdkDatagrams() throws ReflectiveOperationException {
         Class<?> impl = Class.forName("sun.nio.ch.DatagramChannelImpl", false, null);
@@ -46,22 +53,9 @@ final class JdkDatagrams {
         field(DatagramPacket.class, "bufLength", int.class, false);
     }
 
+    /** The method handles, made on first use. */
     private Handles handles() {
-        Handles h = handles;
-        if (h == null) {
-            synchronized (this) {
-                h = handles;
-                if (h == null) {
-                    try {
-                        handles = h = new Handles(packetReceive);
-                    } catch (ReflectiveOperationException e) {
-                        // Checked at installation, so not expected; the caller fails the operation (fail-closed).
-                        throw unexpected(e);
-                    }
-                }
-            }
-        }
-        return h;
+        return handles.get();
     }
 
     private static final class Handles {
