@@ -1,5 +1,6 @@
 package io.socksify.agent.route;
 
+import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.protocol.client.ReadTimeout;
 import io.socksify.protocol.client.SocksHandshake;
@@ -61,7 +62,7 @@ public final class ProxyConnect {
         } catch (IOException e) {
             connection.close(e);
             IOException failure = SocketRouting.proxyUnreachable(e, proxy, destination);
-            LOG.debug("{} {} -> failed: {}", kind, destination, failure.getMessage());
+            LOG.debug("{} {} -> failed: {}", kind, Printable.address(destination), failure.getMessage());
             throw failure;
         }
         try {
@@ -71,7 +72,7 @@ public final class ProxyConnect {
             connection.soTimeout(previousTimeout);
         } catch (IOException | RuntimeException | Error e) {
             connection.close(e);
-            LOG.debug("{} {} -> failed through {}: {}", kind, destination, proxy, e.toString());
+            LOG.debug("{} {} -> failed through {}: {}", kind, Printable.address(destination), proxy, e.toString());
             throw e;
         }
     }

@@ -1,5 +1,6 @@
 package io.socksify.agent.route;
 
+import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.SocketConnector;
 import io.socksify.protocol.client.SocksProxy;
@@ -60,11 +61,11 @@ public final class SocketRouting implements SocketConnector {
             route = router.route(endpoint);
         } catch (IOException | RuntimeException e) {
             close(delegate);
-            LOG.debug("socket {} -> refused: {}", endpoint, e.getMessage());
+            LOG.debug("socket {} -> refused: {}", Printable.address(endpoint), e.getMessage());
             throw e;
         }
         if (route.direct()) {
-            LOG.debug("socket {} -> direct ({})", endpoint, route.reason());
+            LOG.debug("socket {} -> direct ({})", Printable.address(endpoint), route.reason());
             if (route.target() == endpoint) {
                 return null;
             }
@@ -74,7 +75,7 @@ public final class SocketRouting implements SocketConnector {
 
         int budget = timeoutMillis > 0 ? timeoutMillis : defaultTimeoutMillis;
         ProxyConnect.connect(router, route, endpoint, budget, new ImplConnection(delegate), "socket");
-        LOG.debug("socket {} -> via {} {}", endpoint, router.proxy(), route.reason());
+        LOG.debug("socket {} -> via {} {}", Printable.address(endpoint), router.proxy(), route.reason());
         return route.reported();
     }
 
@@ -149,8 +150,8 @@ public final class SocketRouting implements SocketConnector {
 
     /** The same exception type the application would get from a direct connection, naming proxy and destination. */
     public static IOException proxyUnreachable(IOException e, SocksProxy proxy, InetSocketAddress destination) {
-        String message = "socksify: cannot connect to proxy " + proxy + " for " + destination.getHostString() + ":"
-                + destination.getPort() + ": " + e.getMessage();
+        String message = "socksify: cannot connect to proxy " + proxy + " for " + Printable.address(destination) + ": "
+                + e.getMessage();
         IOException failure;
         if (e instanceof SocketTimeoutException) {
             failure = new SocketTimeoutException(message);

@@ -1,6 +1,7 @@
 package io.socksify.protocol.client;
 
 import io.socksify.protocol.client.SocksConnectException.Reason;
+import io.socksify.protocol.wire.Printable;
 import io.socksify.protocol.wire.Socks4CommandRequest;
 import io.socksify.protocol.wire.Socks4CommandResponse;
 import io.socksify.protocol.wire.Socks4CommandStatus;
@@ -110,7 +111,7 @@ public final class SocksClientHandshake {
             case BIND -> "BIND for ";
             case UDP_ASSOCIATE -> "UDP ASSOCIATE from ";
         };
-        String targetText = target.isUnresolved() ? target.getHostString() + ":" + target.getPort()
+        String targetText = target.isUnresolved() ? Printable.field(target.getHostString()) + ":" + target.getPort()
                 : SocksAddress.of(target).toString();
         this.context = proxy + " => " + what + targetText;
         try {

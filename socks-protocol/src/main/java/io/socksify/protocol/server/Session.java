@@ -1,5 +1,6 @@
 package io.socksify.protocol.server;
 
+import io.socksify.protocol.wire.Printable;
 import io.socksify.protocol.wire.Socks4CommandRequest;
 import io.socksify.protocol.wire.Socks4CommandResponse;
 import io.socksify.protocol.wire.Socks4CommandStatus;
@@ -411,7 +412,7 @@ final class Session implements EventLoop.Handler {
                 boolean ok = server.users.isEmpty() || server.authenticate(auth.username(), auth.password());
                 (ok ? Socks5PasswordAuthResponse.SUCCESS : Socks5PasswordAuthResponse.FAILURE).encode(down);
                 if (!ok) {
-                    failed(-1, "authentication failed for user " + auth.username());
+                    failed(-1, "authentication failed for user " + Printable.field(auth.username()));
                     return false;
                 }
                 state = State.REQUEST;
@@ -568,8 +569,8 @@ final class Session implements EventLoop.Handler {
             return;
         }
         if (addresses == null || addresses.length == 0) {
-            failRequest(Socks5CommandStatus.HOST_UNREACHABLE, "cannot resolve " + destination.domain()
-                    + (error != null ? ": " + error : ""));
+            failRequest(Socks5CommandStatus.HOST_UNREACHABLE, "cannot resolve "
+                    + Printable.field(destination.domain()) + (error != null ? ": " + Printable.escape(error) : ""));
             return;
         }
         List<InetAddress> allowed = new ArrayList<>();
@@ -584,8 +585,9 @@ final class Session implements EventLoop.Handler {
         }
         candidates = filterFamily(allowed);
         if (candidates.isEmpty()) {
-            failRequest(Socks5CommandStatus.NETWORK_UNREACHABLE, destination.domain() + " has no address of the "
-                    + "outgoing address's family (" + server.outgoingAddress.getHostAddress() + ")");
+            failRequest(Socks5CommandStatus.NETWORK_UNREACHABLE, Printable.field(destination.domain())
+                    + " has no address of the outgoing address's family (" + server.outgoingAddress.getHostAddress()
+                    + ")");
             return;
         }
         then.run();

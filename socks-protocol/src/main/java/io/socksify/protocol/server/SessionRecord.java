@@ -1,5 +1,6 @@
 package io.socksify.protocol.server;
 
+import io.socksify.protocol.wire.Printable;
 import io.socksify.protocol.wire.Socks5CommandType;
 import io.socksify.protocol.wire.SocksAddress;
 import io.socksify.protocol.wire.SocksVersion;
@@ -40,7 +41,11 @@ public record SessionRecord(InetSocketAddress client, SocksVersion version, Sock
         return Duration.between(start, end);
     }
 
-    /** @return one log line; it names the user but never holds a password */
+    /**
+     * @return one log line; it names the user but never holds a password. Whatever the client chose (the user name
+     *         or {@code USERID}, a domain name) is rendered by {@link Printable#field}, the failure by
+     *         {@link Printable#escape}: a client cannot add a line or a field. The components keep the raw values.
+     */
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder();
@@ -50,7 +55,7 @@ public record SessionRecord(InetSocketAddress client, SocksVersion version, Sock
         s.append(' ').append(command == null ? "-" : command.name());
         s.append(' ').append(destination == null ? "-" : destination.toString());
         if (user != null && !user.isEmpty()) {
-            s.append(" user=").append(user);
+            s.append(" user=").append(Printable.field(user));
         }
         s.append(" reply=").append(reply < 0 ? "-" : replyName());
         s.append(" up=").append(bytesFromClient).append(" down=").append(bytesToClient);
@@ -59,7 +64,7 @@ public record SessionRecord(InetSocketAddress client, SocksVersion version, Sock
         }
         s.append(" ms=").append(duration().toMillis());
         if (failure != null) {
-            s.append(" failure=\"").append(failure).append('"');
+            s.append(" failure=\"").append(Printable.escape(failure)).append('"');
         }
         return s.toString();
     }

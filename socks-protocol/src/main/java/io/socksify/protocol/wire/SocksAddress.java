@@ -205,7 +205,8 @@ public final class SocksAddress {
         try {
             ascii = IDN.toASCII(host, IDN.ALLOW_UNASSIGNED);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("host: " + host + " is not a valid host name: " + e.getMessage(), e);
+            throw new IllegalArgumentException("host: " + Printable.field(host) + " is not a valid host name: "
+                    + Printable.escape(e.getMessage()), e);
         }
         if (ascii.isEmpty() || ascii.length() > MAX_DOMAIN_LENGTH) {
             throw new IllegalArgumentException("host: " + ascii.length() + " octets in ASCII (expected: 1..255)");
@@ -287,7 +288,8 @@ public final class SocksAddress {
     /** @return {@code host:port}, with IPv6 in brackets */
     @Override
     public String toString() {
-        String host = host();
-        return (ip instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port;
+        // A domain name is the peer's choice of up to 255 arbitrary octets: rendered, it must stay one field.
+        return (ip instanceof Inet6Address ? "[" + host() + "]" : domain != null ? Printable.field(domain) : host())
+                + ":" + port;
     }
 }

@@ -1,5 +1,6 @@
 package io.socksify.agent.route.dns;
 
+import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.dns.NameDispatcher;
@@ -73,10 +74,10 @@ public final class RemoteNames implements Predicate<String> {
         }
         BypassRule rule = bypass.matchName(host);
         if (rule != null) {
-            LOG.debug("dns {} -> resolved here (bypass {})", host, rule);
+            LOG.debug("dns {} -> resolved here (bypass {})", Printable.field(host), rule);
             return false;
         }
-        LOG.debug("dns {} -> resolved by the proxy", host);
+        LOG.debug("dns {} -> resolved by the proxy", Printable.field(host));
         return true;
     }
 

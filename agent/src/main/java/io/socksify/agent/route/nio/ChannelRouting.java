@@ -1,5 +1,6 @@
 package io.socksify.agent.route.nio;
 
+import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.Metrics;
@@ -118,7 +119,7 @@ public final class ChannelRouting implements ChannelConnector {
         } catch (IOException e) {
             driver.forget(channel);
             IOException failure = SocketRouting.proxyUnreachable(e, router.proxy(), destination);
-            LOG.debug("channel {} -> failed: {}", destination, failure.getMessage());
+            LOG.debug("channel {} -> failed: {}", Printable.address(destination), failure.getMessage());
             Metrics.failed(failure);
             throw failure;
         } catch (RuntimeException e) {
@@ -176,7 +177,7 @@ public final class ChannelRouting implements ChannelConnector {
             throw e;
         }
         jdk.setRemoteAddress(channel, route.reported());
-        LOG.debug("channel {} -> via {} {} (blocking)", destination, router.proxy(), route.reason());
+        LOG.debug("channel {} -> via {} {} (blocking)", Printable.address(destination), router.proxy(), route.reason());
         Metrics.CONNECTIONS_ROUTED.increment();
     }
 
@@ -403,13 +404,13 @@ public final class ChannelRouting implements ChannelConnector {
         try {
             Route route = router.route(destination);
             if (route.direct()) {
-                LOG.debug("channel {} -> direct ({})", destination, route.reason());
+                LOG.debug("channel {} -> direct ({})", Printable.address(destination), route.reason());
                 Metrics.CONNECTIONS_BYPASSED.increment();
             }
             return route;
         } catch (IOException | RuntimeException e) {
             close(channel, e);
-            LOG.debug("channel {} -> refused: {}", destination, e.getMessage());
+            LOG.debug("channel {} -> refused: {}", Printable.address(destination), e.getMessage());
             Metrics.failed(e);
             throw e;
         }

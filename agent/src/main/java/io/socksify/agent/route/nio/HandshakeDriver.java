@@ -1,5 +1,6 @@
 package io.socksify.agent.route.nio;
 
+import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Metrics;
 import io.socksify.agent.route.SocketRouting;
@@ -217,7 +218,7 @@ final class HandshakeDriver implements Runnable {
     private void succeed(ChannelHandshake h) {
         h.key.cancel();
         handshakes.remove(h.channel);
-        LOG.debug("channel {} -> via {} (non-blocking)", h.destination, h.socks.proxy());
+        LOG.debug("channel {} -> via {} (non-blocking)", Printable.address(h.destination), h.socks.proxy());
         Metrics.CONNECTIONS_ROUTED.increment();
         wake(h.complete(null));
     }
@@ -231,7 +232,8 @@ final class HandshakeDriver implements Runnable {
         }
         List<SelectionKey> keys = h.complete(failure);
         if (keys != null) {
-            LOG.debug("channel {} -> failed through {}: {}", h.destination, h.socks.proxy(), failure.toString());
+            LOG.debug("channel {} -> failed through {}: {}", Printable.address(h.destination), h.socks.proxy(),
+                    failure.toString());
             Metrics.failed(failure);
             wake(keys);
         }

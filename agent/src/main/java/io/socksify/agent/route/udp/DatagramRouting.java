@@ -1,5 +1,6 @@
 package io.socksify.agent.route.udp;
 
+import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.udp.DatagramConnector;
 import io.socksify.agent.bootstrap.Dispatcher;
@@ -668,9 +669,7 @@ public final class DatagramRouting implements DatagramConnector {
     }
 
     private static String hostPort(InetSocketAddress a) {
-        String host = a.isUnresolved() ? a.getHostString()
-                : a.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        return Printable.address(a);
     }
 
     /** Per-thread buffers, grown to what a datagram needs (at most 64 KiB plus a header). */
