@@ -180,16 +180,7 @@ final class Session implements EventLoop.Handler {
                     }
                     up.clear();
                 }
-                case BIND_WAIT -> {
-                    int n = client.read(up);
-                    if (n < 0) {
-                        // Nobody is left to relay the peer to: stop listening now, not at the BIND timeout.
-                        clientEof = true;
-                        close("client closed the connection before the BIND peer connected");
-                        return;
-                    }
-                    bytesUp += n;
-                }
+                case RESOLVING, CONNECTING, REPLY_DELAY, BIND_WAIT -> readEarlyData();
                 default -> {
                     if (state.handshake()) {
                         int n = client.read(up);
@@ -214,6 +205,39 @@ final class Session implements EventLoop.Handler {
         if (state == State.RELAY) {
             finishIfDone();
         }
+    }
+
+    /**
+     * Reads what the client sends after its request and before the reply that lets it relay (a CONNECT being
+     * resolved or connected, a BIND waiting for its peer): kept in {@code up} for the relay, which grows up to one
+     * relay buffer ({@link SocksServer.Builder#bufferSize}); more ends the session with a failure reply. Reading on
+     * is what lets the session see the client's end in every state: a full buffer that is no longer read hides it.
+     */
+    private void readEarlyData() throws IOException {
+        if (!up.hasRemaining() && up.capacity() < server.bufferSize) {
+            ByteBuffer larger = ByteBuffer.allocate(Math.min(2 * up.capacity(), server.bufferSize));
+            up = larger.put(up.flip());
+        }
+        // At the bound, a one-byte read tells the client's end (kept data intact) from data beyond the bound.
+        ByteBuffer into = up.hasRemaining() ? up : ByteBuffer.allocate(1);
+        int n = client.read(into);
+        if (n < 0) {
+            clientEof = true;
+            if (state == State.BIND_WAIT) {
+                // Nobody is left to relay the peer to: stop listening now, not at the BIND timeout.
+                close("client closed the connection before the BIND peer connected");
+            }
+            // CONNECT goes on (a half-close is legal): the relay passes the early data and then the end on.
+            return;
+        }
+        if (into != up) {
+            if (n > 0) {
+                failRequest(Socks5CommandStatus.GENERAL_FAILURE, "client sent more than " + up.capacity()
+                        + " bytes before the reply to its " + command);
+            }
+            return;
+        }
+        bytesUp += n;
     }
 
     /**
@@ -307,8 +331,8 @@ final class Session implements EventLoop.Handler {
         int c = 0;
         boolean pendingDown = down.position() > 0;
         switch (state) {
-            case RELAY, BIND_WAIT -> c = (!clientEof && up.hasRemaining() ? SelectionKey.OP_READ : 0);
-            case UDP, FAILED -> c = clientEof ? 0 : SelectionKey.OP_READ;
+            case RELAY -> c = (!clientEof && up.hasRemaining() ? SelectionKey.OP_READ : 0);
+            case RESOLVING, CONNECTING, REPLY_DELAY, BIND_WAIT, UDP, FAILED -> c = clientEof ? 0 : SelectionKey.OP_READ;
             default -> {
                 if (state.handshake()) {
                     c = !clientEof && up.hasRemaining() ? SelectionKey.OP_READ : 0;
