@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Fuzzes one Jazzer target for a time budget (FUZZING.md). Usage:
+#   scripts/fuzz.sh TARGET [SECONDS]      TARGET: one of the names below; SECONDS default 300
+#   scripts/fuzz.sh list
+# The generated corpus grows in MODULE/.cifuzz-corpus/<class>/<method>/ (not committed); a finding is written to
+# MODULE/src/test/resources/<package>/<Class>Inputs/<method>/ and from then on replayed by every `mvn verify`.
+# Run targets one at a time: each takes a core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A TARGETS=(
+    [server-handshake]="socks-protocol io.socksify.protocol.fuzz.ServerHandshakeFuzzTest#handshake"
+    [client-reply]="socks-protocol io.socksify.protocol.fuzz.ClientReplyFuzzTest#replies"
+    [udp-header]="socks-protocol io.socksify.protocol.fuzz.UdpHeaderFuzzTest#header"
+    [agent-config]="agent io.socksify.agent.config.AgentConfigFuzzTest#configuration"
+    [agent-bypass]="agent io.socksify.agent.config.AgentConfigFuzzTest#bypass"
+)
+
+if [[ $# -lt 1 || "$1" == list || -z "${TARGETS[$1]:-}" ]]; then
+    echo "usage: scripts/fuzz.sh TARGET [SECONDS]; targets: ${!TARGETS[*]}" >&2
+    [[ $# -ge 1 && "$1" == list ]] && exit 0 || exit 2
+fi
+read -r module test <<<"${TARGETS[$1]}"
+seconds="${2:-300}"
+# jazzer-junit fuzzes (instead of replaying) when JAZZER_FUZZ is set; -print_final_stats prints the executions.
+JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" exec mvn -B test -pl "$module" -am \
+    -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false -Djazzer.max_duration="${seconds}s" \
+    -Djazzer.internal.arg.0=-print_final_stats=1 -DtrimStackTrace=false
