@@ -91,6 +91,10 @@ final class Session implements EventLoop.Handler {
     private boolean clientOutputShut;
     private boolean targetOutputShut;
     private boolean parsing;
+    /** An RFC 1929 request held back by {@link AuthThrottle}, checked when {@link #authTimer} fires. */
+    private Socks5PasswordAuthRequest pendingAuth;
+    private EventLoop.Timer authTimer;
+    private long authDelayNanos;
     private Socks5CommandType requestCommand;
     private SocksAddress requestDestination;
 
@@ -428,14 +432,25 @@ final class Session implements EventLoop.Handler {
                 return true;
             }
             case AUTH -> {
-                Socks5PasswordAuthRequest auth = Socks5PasswordAuthRequest.decode(up);
-                if (auth == null) {
+                if (authTimer != null) {
                     return false;
                 }
-                user = auth.username();
+                Socks5PasswordAuthRequest auth = pendingAuth;
+                pendingAuth = null;
+                if (auth == null) {
+                    auth = Socks5PasswordAuthRequest.decode(up);
+                    if (auth == null) {
+                        return false;
+                    }
+                    user = auth.username();
+                    if (!server.users.isEmpty() && throttled(auth)) {
+                        return false;
+                    }
+                }
                 boolean ok = server.users.isEmpty() || server.authenticate(auth.username(), auth.password());
                 (ok ? Socks5PasswordAuthResponse.SUCCESS : Socks5PasswordAuthResponse.FAILURE).encode(down);
                 if (!ok) {
+                    server.authThrottle.failed(clientAddress.getAddress(), System.nanoTime());
                     failed(-1, "authentication failed for user " + Printable.field(auth.username()));
                     return false;
                 }
@@ -480,6 +495,32 @@ final class Session implements EventLoop.Handler {
                 return false;
             }
         }
+    }
+
+    /**
+     * Asks the {@link AuthThrottle} whether this client's address may have its attempt checked now. If it must wait,
+     * the request is held on a loop timer (the loop goes on serving others) and parsing resumes when it fires; if
+     * it would wait longer than the cap, it is refused unchecked.
+     *
+     * @return true if the attempt is not to be checked now
+     */
+    private boolean throttled(Socks5PasswordAuthRequest auth) {
+        AuthThrottle.Admission admission = server.authThrottle.admit(clientAddress.getAddress(), System.nanoTime());
+        if (admission.refused()) {
+            Socks5PasswordAuthResponse.FAILURE.encode(down);
+            failed(-1, "authentication refused unchecked: too many failures from this address (throttled)");
+            return true;
+        }
+        if (admission.waitNanos() <= 0) {
+            return false;
+        }
+        pendingAuth = auth;
+        authDelayNanos += admission.waitNanos();
+        authTimer = loop.schedule(admission.waitNanos(), onLoop(() -> {
+            authTimer = null;
+            parse();
+        }));
+        return true;
     }
 
     private Socks5AuthMethod chooseMethod(Socks5InitialRequest greeting) {
@@ -992,6 +1033,10 @@ final class Session implements EventLoop.Handler {
             idleTimer.cancel();
             idleTimer = null;
         }
+        if (authTimer != null) {
+            authTimer.cancel();
+            authTimer = null;
+        }
         closeRelaySide();
         SocksServer.closeQuietly(client);
         if (relayBuffers) {
@@ -1006,7 +1051,8 @@ final class Session implements EventLoop.Handler {
             server.clientEnded(clientAddress.getAddress());
         }
         server.ended(new SessionRecord(clientAddress, version, command, destination, user, reply, failure,
-                bytesUp, bytesDown, datagramsUp, datagramsDown, start, Instant.now()));
+                bytesUp, bytesDown, datagramsUp, datagramsDown, start, Instant.now(),
+                TimeUnit.NANOSECONDS.toMillis(authDelayNanos)));
     }
 
     boolean isClosed() {

@@ -27,10 +27,20 @@ import java.time.Instant;
  * @param datagramsToClient UDP datagrams relayed from destinations to the client
  * @param start             when the connection was accepted
  * @param end               when the session ended
+ * @param authDelayMillis   how long the server held this client's RFC 1929 request back before checking it because
+ *                          its address had failed to authenticate before (throttling); 0 if not at all
  */
 public record SessionRecord(InetSocketAddress client, SocksVersion version, Socks5CommandType command,
         SocksAddress destination, String user, int reply, String failure, long bytesFromClient, long bytesToClient,
-        long datagramsFromClient, long datagramsToClient, Instant start, Instant end) {
+        long datagramsFromClient, long datagramsToClient, Instant start, Instant end, long authDelayMillis) {
+
+    /** A record of a session whose authentication was not held back. */
+    public SessionRecord(InetSocketAddress client, SocksVersion version, Socks5CommandType command,
+            SocksAddress destination, String user, int reply, String failure, long bytesFromClient,
+            long bytesToClient, long datagramsFromClient, long datagramsToClient, Instant start, Instant end) {
+        this(client, version, command, destination, user, reply, failure, bytesFromClient, bytesToClient,
+                datagramsFromClient, datagramsToClient, start, end, 0);
+    }
 
     /** @return whether the last reply sent was a success ({@code REP} 0 or {@code CD} 90) */
     public boolean succeeded() {
@@ -63,6 +73,9 @@ public record SessionRecord(InetSocketAddress client, SocksVersion version, Sock
             s.append(" datagrams-up=").append(datagramsFromClient).append(" datagrams-down=").append(datagramsToClient);
         }
         s.append(" ms=").append(duration().toMillis());
+        if (authDelayMillis > 0) {
+            s.append(" auth-delay-ms=").append(authDelayMillis);
+        }
         if (failure != null) {
             s.append(" failure=\"").append(Printable.escape(failure)).append('"');
         }

@@ -106,6 +106,8 @@ public final class SocksServer implements AutoCloseable {
     private long recordCount;
     final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger nextLoop = new AtomicInteger();
+    /** Failed authentications per client address, and the waits they impose. */
+    final AuthThrottle authThrottle = new AuthThrottle();
     /** Open sessions per client IP, with {@link Builder#maxConnectionsPerClient}. */
     private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
 
