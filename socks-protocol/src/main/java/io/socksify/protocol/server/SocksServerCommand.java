@@ -5,16 +5,31 @@ import io.socksify.protocol.wire.SocksAddress;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The standalone server: {@code server [--bind ADDR] [--port N] [--user NAME:PASSWORD ...] [--allow CIDR ...]
+ * The standalone server: {@code server [--bind ADDR] [--port N] [--users-file FILE] [--user NAME:PASSWORD ...]
+ * [--allow CIDR ...]
  * [--allow-destination RULE ...] [--outgoing ADDR] [--max-connections N] [--max-connections-per-client N]
  * [--handshake-timeout SECONDS] [--idle-timeout SECONDS] [--open-relay] [--help]}.
  *
  * <p>It prints one line when it listens and one line per ended session on stdout (never a password), and runs
  * until the JVM is stopped (Ctrl-C, SIGTERM), closing every session on the way out.
+ *
+ * <p>Users come from {@code --users-file} (refused if group or others may read it, as ssh refuses such keys), from
+ * the environment variable {@value #USERS_ENV} ({@code name:password} entries separated by commas), or from
+ * {@code --user}, which puts the password in the command line that every local user can read
+ * ({@code /proc/PID/cmdline}, {@code ps}); all three add up.
  */
 public final class SocksServerCommand {
     static final String USAGE = String.join(System.lineSeparator(),
@@ -23,8 +38,11 @@ public final class SocksServerCommand {
             "",
             "  --bind ADDR                 IP address to listen on (default 127.0.0.1)",
             "  --port N                    port to listen on, 0 for any free one (default 1080)",
-            "  --user NAME:PASSWORD        require RFC 1929 authentication; repeat for more users",
-            "                              (with users, SOCKS4/4a requests are refused)",
+            "  --users-file FILE           require RFC 1929 authentication by the users in FILE: one",
+            "                              NAME:PASSWORD a line, # comments; FILE must not be readable by",
+            "                              group or others (chmod 600). With users, SOCKS4/4a is refused",
+            "  --user NAME:PASSWORD        a user on the command line; repeat for more. Every local user can",
+            "                              read a command line: prefer --users-file or SOCKSIFY_SERVER_USERS",
             "  --allow CIDR                allow clients from this network only; repeat for more",
             "  --allow-destination RULE    allow only destinations matching CIDR, host, *.domain or *; repeat",
             "  --outgoing ADDR             send outgoing connections and datagrams from this local address",
@@ -36,8 +54,14 @@ public final class SocksServerCommand {
             "  --open-relay                allow a non-loopback --bind without --user or --allow",
             "  --help                      print this help",
             "",
-            "Binding an address other than loopback requires --user, --allow or --open-relay:",
-            "the server is never an open relay by accident.");
+            "Binding an address other than loopback requires users (--users-file, --user or",
+            "SOCKSIFY_SERVER_USERS), --allow or --open-relay: the server is never an open relay by accident.",
+            "",
+            "Environment:",
+            "  SOCKSIFY_SERVER_USERS       users as NAME:PASSWORD,NAME:PASSWORD (a password holding a comma",
+            "                              belongs in --users-file)");
+    /** The environment variable with users, {@code name:password} entries separated by commas. */
+    static final String USERS_ENV = "SOCKSIFY_SERVER_USERS";
 
     private SocksServerCommand() {
     }
@@ -59,9 +83,14 @@ public final class SocksServerCommand {
      * down (null: run until the JVM stops).
      */
     public static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) {
+        return run(args, out, err, stop, System.getenv());
+    }
+
+    /** Like {@link #run(String[], PrintStream, PrintStream, CountDownLatch)}, reading users from {@code env}. */
+    static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop, Map<String, String> env) {
         SocksServer.Builder builder;
         try {
-            builder = parse(args, out);
+            builder = parse(args, out, err, env);
         } catch (IllegalArgumentException e) {
             err.println("server: " + e.getMessage());
             err.println("Try 'server --help'.");
@@ -71,11 +100,12 @@ public final class SocksServerCommand {
             return 0;
         }
         builder.recordLimit(0).onSessionEnd(r -> out.println("socksify server: " + r));
-        SocksServer server;
+        SocksServer server = builder.build();
         try {
-            server = builder.start();
+            server.start();
         } catch (IOException | IllegalStateException e) {
-            err.println("server: cannot start: " + e.getMessage());
+            err.println("server: cannot listen on " + hostPort(server.bindAddress, server.port) + ": "
+                    + e.getMessage());
             return 1;
         }
         Thread hook = new Thread(server::close, "socksify-server-shutdown");
@@ -102,9 +132,24 @@ public final class SocksServerCommand {
         return 0;
     }
 
-    /** @return a configured builder, or null after printing the help */
+    private static String hostPort(InetAddress ip, int port) {
+        String host = ip.getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** {@link #parse(String[], PrintStream, PrintStream, Map)} without environment and warnings. */
     static SocksServer.Builder parse(String[] args, PrintStream out) {
+        return parse(args, out, new PrintStream(java.io.OutputStream.nullOutputStream()), Map.of());
+    }
+
+    /**
+     * @param env the environment ({@value #USERS_ENV} is read from it)
+     * @return a configured builder, or null after printing the help
+     * @throws IllegalArgumentException naming the option, the value (never a password) and what is expected
+     */
+    static SocksServer.Builder parse(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
         SocksServer.Builder b = SocksServer.builder();
+        Options seen = new Options();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String name = a;
@@ -119,8 +164,11 @@ public final class SocksServerCommand {
                     out.println(USAGE);
                     return null;
                 }
-                case "--open-relay" -> b.allowOpenRelay();
-                case "--bind", "--port", "--user", "--allow", "--allow-destination", "--outgoing",
+                case "--open-relay" -> {
+                    b.allowOpenRelay();
+                    seen.openRelay = true;
+                }
+                case "--bind", "--port", "--user", "--users-file", "--allow", "--allow-destination", "--outgoing",
                         "--max-connections", "--max-connections-per-client", "--handshake-timeout",
                         "--idle-timeout" -> {
                     if (value == null) {
@@ -130,12 +178,42 @@ public final class SocksServerCommand {
                         }
                         value = args[++i];
                     }
-                    apply(b, name, value);
+                    apply(b, name, value, seen);
                 }
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
+        String fromEnv = env.get(USERS_ENV);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            int n = 0;
+            for (String entry : fromEnv.split(",")) {
+                n++;
+                if (!entry.isBlank()) {
+                    user(b, USERS_ENV + ": entry " + n, entry.strip());
+                    seen.users++;
+                }
+            }
+        }
+        if (seen.commandLineUsers > 0) {
+            err.println("server: warning: --user puts a password in the command line, which every local user can "
+                    + "read; prefer --users-file FILE or " + USERS_ENV);
+        }
+        if (!seen.bind.isLoopbackAddress() && seen.users == 0 && !seen.allow && !seen.openRelay) {
+            // The builder refuses too, in its own words; here the user gets them in the command's.
+            throw new IllegalArgumentException("--bind " + seen.bind.getHostAddress() + ": refusing to be an open "
+                    + "relay on an address other than loopback: require users with --users-file FILE (or --user, "
+                    + USERS_ENV + "), restrict clients with --allow CIDR, or accept every client with --open-relay");
+        }
         return b;
+    }
+
+    /** What the options said, as far as the checks after them need. */
+    private static final class Options {
+        InetAddress bind = SocksAddress.parseLiteral("127.0.0.1");
+        int users;
+        int commandLineUsers;
+        boolean allow;
+        boolean openRelay;
     }
 
     private static String expected(String option) {
@@ -143,6 +221,7 @@ public final class SocksServerCommand {
             case "--bind", "--outgoing" -> "an IP address such as 127.0.0.1 or ::1";
             case "--port" -> "a port number 0..65535";
             case "--user" -> "NAME:PASSWORD";
+            case "--users-file" -> "a file of NAME:PASSWORD lines";
             case "--allow" -> "a CIDR network such as 192.168.0.0/16 or an IP address";
             case "--allow-destination" -> "a CIDR network, an IP address, a host name, *.domain or *";
             case "--max-connections", "--max-connections-per-client" -> "a number of at least 1";
@@ -151,33 +230,32 @@ public final class SocksServerCommand {
         };
     }
 
-    private static void apply(SocksServer.Builder b, String name, String value) {
+    private static void apply(SocksServer.Builder b, String name, String value, Options seen) {
         try {
             switch (name) {
-                case "--bind" -> b.bind(ip(name, value));
+                case "--bind" -> {
+                    seen.bind = ip(name, value);
+                    b.bind(seen.bind);
+                }
                 case "--outgoing" -> b.outgoingBindAddress(ip(name, value));
-                case "--port" -> b.port(number(name, value));
+                case "--port" -> b.port(number(name, value, 0, 0xFFFF));
                 case "--user" -> {
-                    int colon = value.indexOf(':');
-                    if (colon <= 0) {
-                        // The value is not echoed: it may hold a password.
-                        throw new IllegalArgumentException(name + ": " + (colon < 0 ? "no ':' in the value"
-                                : "empty user name") + " (expected: NAME:PASSWORD)");
-                    }
-                    b.user(value.substring(0, colon), value.substring(colon + 1));
+                    user(b, name, value);
+                    seen.users++;
+                    seen.commandLineUsers++;
                 }
-                case "--allow" -> b.allowClients(value);
+                case "--users-file" -> seen.users += usersFile(b, Path.of(value));
+                case "--allow" -> {
+                    b.allowClients(value);
+                    seen.allow = true;
+                }
                 case "--allow-destination" -> b.allowDestinations(value);
-                case "--max-connections" -> b.maxConnections(number(name, value));
-                case "--max-connections-per-client" -> {
-                    int max = number(name, value);
-                    if (max < 1) {
-                        throw new IllegalArgumentException(name + ": " + max + " (expected: " + expected(name) + ")");
-                    }
-                    b.maxConnectionsPerClient(max);
-                }
-                case "--handshake-timeout" -> b.handshakeTimeout(Duration.ofSeconds(number(name, value)));
-                case "--idle-timeout" -> b.idleTimeout(Duration.ofSeconds(number(name, value)));
+                case "--max-connections" -> b.maxConnections(number(name, value, 1, Integer.MAX_VALUE));
+                case "--max-connections-per-client" ->
+                        b.maxConnectionsPerClient(number(name, value, 1, Integer.MAX_VALUE));
+                case "--handshake-timeout" ->
+                        b.handshakeTimeout(Duration.ofSeconds(number(name, value, 1, Integer.MAX_VALUE)));
+                case "--idle-timeout" -> b.idleTimeout(Duration.ofSeconds(number(name, value, 1, Integer.MAX_VALUE)));
                 default -> throw new IllegalArgumentException("unknown argument '" + name + "'");
             }
         } catch (IllegalArgumentException e) {
@@ -194,11 +272,91 @@ public final class SocksServerCommand {
         return a;
     }
 
-    private static int number(String name, String value) {
+    private static int number(String name, String value, int min, int max) {
+        int n;
         try {
-            return Integer.parseInt(value);
+            n = Integer.parseInt(value);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + ": '" + value + "' (expected: " + expected(name) + ")", e);
         }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(name + ": " + n + " (expected: " + expected(name) + ")");
+        }
+        return n;
+    }
+
+    /** Adds {@code NAME:PASSWORD}; {@code where} names the source in an error, which never shows the value. */
+    private static void user(SocksServer.Builder b, String where, String value) {
+        int colon = value.indexOf(':');
+        if (colon <= 0) {
+            // The value is not echoed: it may hold a password.
+            throw new IllegalArgumentException(where + ": " + (colon < 0 ? "no ':' in the value" : "empty user name")
+                    + " (expected: NAME:PASSWORD)");
+        }
+        try {
+            b.user(value.substring(0, colon), value.substring(colon + 1));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads {@code --users-file}: UTF-8, one {@code NAME:PASSWORD} a line (the password is the rest of the line,
+     * spaces included), blank lines and lines starting with {@code #} skipped. Like ssh with a private key, it
+     * refuses a file that group or others may read or write (on a file system with POSIX permissions).
+     *
+     * @return the number of users read
+     */
+    static int usersFile(SocksServer.Builder b, Path file) {
+        String name = "--users-file " + file;
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            Set<PosixFilePermission> open = EnumSet.noneOf(PosixFilePermission.class);
+            for (PosixFilePermission p : perms) {
+                if (p.name().startsWith("GROUP_") || p.name().startsWith("OTHERS_")) {
+                    open.add(p);
+                }
+            }
+            if (!open.isEmpty()) {
+                throw new IllegalArgumentException(name + ": permissions " + mode(perms)
+                        + " are too open: it holds passwords, and group or others have access to it (expected: mode"
+                        + " 0600 or 0400: chmod 600 " + file + ")");
+            }
+        } catch (UnsupportedOperationException e) {
+            // No POSIX permissions on this file system: nothing to check.
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(name + ": no such file", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(name + ": cannot read its permissions: " + e, e);
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(name + ": cannot read it: " + e, e);
+        }
+        int users = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            String stripped = line.strip();
+            if (stripped.isEmpty() || stripped.startsWith("#")) {
+                continue;
+            }
+            user(b, name + ": line " + (i + 1), line);
+            users++;
+        }
+        if (users == 0) {
+            throw new IllegalArgumentException(name + ": no NAME:PASSWORD line in it");
+        }
+        return users;
+    }
+
+    /** @return the permissions as an octal mode, {@code 0644} */
+    private static String mode(Set<PosixFilePermission> perms) {
+        int mode = 0;
+        for (PosixFilePermission p : perms) {
+            mode |= 1 << (8 - p.ordinal());
+        }
+        return String.format("%04o", mode);
     }
 }

@@ -48,7 +48,7 @@ class SocksServerCommandTest {
         assertEquals(0, plain.idleTimeoutNanos, "no idle timeout unless asked for");
         assertEquals(0, plain.maxConnectionsPerClient);
         assertEquals(2, run("--idle-timeout", "0"));
-        assertTrue(err().contains("--idle-timeout: idleTimeout: PT0S (expected: more than zero)"), err());
+        assertTrue(err().contains("--idle-timeout: 0 (expected: a number of seconds of at least 1)"), err());
         errBytes.reset();
         assertEquals(2, run("--max-connections-per-client", "0"));
         assertTrue(err().contains("--max-connections-per-client: 0 (expected: a number of at least 1)"), err());
@@ -62,7 +62,7 @@ class SocksServerCommandTest {
         assertTrue(err().contains("--port: 'eighty' (expected: a port number 0..65535)"), err());
         errBytes.reset();
         assertEquals(2, run("--port", "70000"));
-        assertTrue(err().contains("--port: port: 70000 (expected: 0..65535)"), err());
+        assertTrue(err().contains("--port: 70000 (expected: a port number 0..65535)"), err());
         errBytes.reset();
         assertEquals(2, run("--bind", "localhost"));
         assertTrue(err().contains("--bind: 'localhost' (expected: an IP address"), err());
@@ -85,9 +85,35 @@ class SocksServerCommandTest {
     }
 
     @Test
-    void refusesAnOpenRelayOnAPublicAddress() {
-        assertEquals(1, run("--bind", "0.0.0.0", "--port", "0"));
-        assertTrue(err().contains("refusing to be an open relay"), err());
+    void refusesAnOpenRelayOnAPublicAddressInTheCommandsWords() {
+        assertEquals(2, run("--bind", "0.0.0.0", "--port", "0"));
+        assertTrue(err().contains("--bind 0.0.0.0: refusing to be an open relay on an address other than loopback: "
+                + "require users with --users-file FILE (or --user, SOCKSIFY_SERVER_USERS), restrict clients with "
+                + "--allow CIDR, or accept every client with --open-relay"), err());
+        assertFalse(err().contains("allowClients") || err().contains("allowOpenRelay()"), err());
+    }
+
+    @Test
+    void namesOtherBadNumbersInTheCommandsWords() {
+        assertEquals(2, run("--max-connections", "0"));
+        assertTrue(err().contains("server: --max-connections: 0 (expected: a number of at least 1)"), err());
+        errBytes.reset();
+        assertEquals(2, run("--handshake-timeout", "-3"));
+        assertTrue(err().contains("server: --handshake-timeout: -3 (expected: a number of seconds of at least 1)"),
+                err());
+        errBytes.reset();
+        assertEquals(2, run("--port", "-1"));
+        assertTrue(err().contains("server: --port: -1 (expected: a port number 0..65535)"), err());
+        assertFalse(err().contains("maxConnections") || err().contains("handshakeTimeout") || err().contains("PT"),
+                err());
+    }
+
+    @Test
+    void namesTheAddressItCannotListenOn() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, Peers.LOCALHOST)) {
+            assertEquals(1, run("--port", String.valueOf(taken.getLocalPort())));
+            assertTrue(err().contains("server: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": "), err());
+        }
     }
 
     @Test
