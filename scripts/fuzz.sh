@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes one Jazzer target for a time budget (FUZZING.md). Usage:
-#   scripts/fuzz.sh TARGET [SECONDS]      TARGET: one of the names below; SECONDS default 300
+#   scripts/fuzz.sh TARGET [SECONDS [EXECUTIONS]]
+#       TARGET: one of the names below; SECONDS default 300; EXECUTIONS: stop after that many runs (default: none)
 #   scripts/fuzz.sh list
 # The generated corpus grows in MODULE/.cifuzz-corpus/<class>/<method>/ (not committed); a finding is written to
 # MODULE/src/test/resources/<package>/<Class>Inputs/<method>/ and from then on replayed by every `mvn verify`.
@@ -22,7 +23,9 @@ if [[ $# -lt 1 || "$1" == list || -z "${TARGETS[$1]:-}" ]]; then
 fi
 read -r module test <<<"${TARGETS[$1]}"
 seconds="${2:-300}"
-# jazzer-junit fuzzes (instead of replaying) when JAZZER_FUZZ is set; -print_final_stats prints the executions.
-JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" exec mvn -B test -pl "$module" -am \
+executions="${3:-0}"
+# jazzer-junit fuzzes (instead of replaying) when JAZZER_FUZZ is set.
+JAZZER_FUZZ=1 exec mvn -B test -pl "$module" -am \
     -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false -Djazzer.max_duration="${seconds}s" \
-    -Djazzer.internal.arg.0=-print_final_stats=1 -DtrimStackTrace=false
+    -Djazzer.max_executions="$executions" \
+    -DtrimStackTrace=false
