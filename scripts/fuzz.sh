@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 
 declare -A TARGETS=(
     [server-handshake]="socks-protocol io.socksify.protocol.fuzz.ServerHandshakeFuzzTest#handshake"
+    [server-session]="socks-protocol io.socksify.protocol.server.SocksServerFuzzTest#session"
     [client-reply]="socks-protocol io.socksify.protocol.fuzz.ClientReplyFuzzTest#replies"
     [udp-header]="socks-protocol io.socksify.protocol.fuzz.UdpHeaderFuzzTest#header"
     [agent-config]="agent io.socksify.agent.config.AgentConfigFuzzTest#configuration"
