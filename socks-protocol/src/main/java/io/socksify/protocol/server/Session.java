@@ -336,7 +336,9 @@ final class Session implements EventLoop.Handler {
         boolean pendingDown = down.position() > 0;
         switch (state) {
             case RELAY -> c = (!clientEof && up.hasRemaining() ? SelectionKey.OP_READ : 0);
-            case RESOLVING, CONNECTING, REPLY_DELAY, BIND_WAIT, UDP, FAILED -> c = clientEof ? 0 : SelectionKey.OP_READ;
+            // Before the reply too: early data is kept (bounded), and the client's end must be seen in every state.
+            case RESOLVING, CONNECTING, REPLY_DELAY, BIND_WAIT, UDP, FAILED ->
+                    c = clientEof ? 0 : SelectionKey.OP_READ;
             default -> {
                 if (state.handshake()) {
                     c = !clientEof && up.hasRemaining() ? SelectionKey.OP_READ : 0;

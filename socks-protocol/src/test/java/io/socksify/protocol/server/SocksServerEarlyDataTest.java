@@ -63,7 +63,8 @@ class SocksServerEarlyDataTest {
         SessionRecord r = server.awaitRecords(1, PROMPTLY).get(0);
         assertEquals(Socks5CommandType.BIND, r.command());
         if (early <= BOUND) {
-            assertTrue(r.failure().contains("client closed the connection before the BIND peer connected"), r.toString());
+            assertTrue(r.failure().contains("client closed the connection before the BIND peer connected"),
+                    r.toString());
             assertEquals(early, r.bytesFromClient(), "the early data was read (kept for the relay)");
         } else {
             assertTrue(r.failure().contains("client sent more than " + BOUND + " bytes before the reply to its BIND"),

@@ -54,9 +54,9 @@ class SocksServerLogForgingTest {
             // 2. SOCKS5 domain name, after a good login: octets 0x00 excluded (refused by the codec), 0x80..0xFF too.
             byte[] name = concat("bank".getBytes(StandardCharsets.US_ASCII), NASTY, new byte[] {(byte) 0xC3,
                     (byte) 0xA9, (byte) 0xFF});
-            exchange(server, concat(new byte[] {5, 1, 2}, new byte[] {1, 5}, "alice".getBytes(StandardCharsets.US_ASCII),
-                    new byte[] {5}, "pw0rd".getBytes(StandardCharsets.US_ASCII),
-                    new byte[] {5, 1, 0, 3, (byte) name.length}, name, new byte[] {1, (byte) 0xBB}));
+            exchange(server, concat(new byte[] {5, 1, 2}, new byte[] {1, 5},
+                    "alice".getBytes(StandardCharsets.US_ASCII), new byte[] {5},
+                    "pw0rd".getBytes(StandardCharsets.US_ASCII), new byte[] {5, 1, 0, 3, (byte) name.length}, name, new byte[] {1, (byte) 0xBB}));
             // 3. SOCKS4 USERID (refused: the server has users), NUL-terminated so without NUL, but with the rest.
             byte[] userId = concat("eve".getBytes(StandardCharsets.US_ASCII), NASTY, new byte[] {(byte) 0xFF});
             exchange(server, concat(new byte[] {4, 1, 0, 80, 127, 0, 0, 1}, userId, new byte[] {0}));
