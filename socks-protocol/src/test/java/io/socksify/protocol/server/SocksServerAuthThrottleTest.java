@@ -48,7 +48,9 @@ class SocksServerAuthThrottleTest {
         assertEquals(0, authenticate(Peers.LOCALHOST, "alice", "right"), "the right password works after the wait");
         long rightNanos = System.nanoTime() - t0;
 
-        List<SessionRecord> records = server.awaitRecords(wrong + 2, Duration.ofSeconds(10));
+        // In the order the attempts were made: a record is written when its session ends, after the client saw it.
+        List<SessionRecord> records = new java.util.ArrayList<>(server.awaitRecords(wrong + 2, Duration.ofSeconds(10)));
+        records.sort(java.util.Comparator.comparing(SessionRecord::start));
         for (int i = 0; i < AuthThrottle.FREE_FAILURES; i++) {
             assertEquals(0, records.get(i).authDelayMillis(), records.get(i).toString());
         }
