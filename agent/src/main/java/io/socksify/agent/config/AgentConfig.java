@@ -309,7 +309,9 @@ public final class AgentConfig {
             try {
                 return new InetSocketAddress(InetAddress.getByName(host), port);
             } catch (UnknownHostException e) {
-                throw new IllegalStateException("an IP literal did not parse: " + host, e);
+                // isIpLiteral only looks at the characters: "::1::" looks like IPv6 but is none (found by fuzzing).
+                throw new ConfigException("proxy host " + host + ": looks like an IPv6 address but is not one ("
+                        + e.getMessage() + ")");
             }
         }
         return InetSocketAddress.createUnresolved(host, port);

@@ -33,6 +33,16 @@ class AgentConfigTest {
     }
 
     @Test
+    void aJdkProxyHostThatLooksLikeIpv6ButIsNoneIsAConfigurationError() {
+        // Found by AgentConfigFuzzTest (regression input crash-d77f6711...): was an IllegalStateException.
+        for (String host : new String[] {":", "::1::", "1:2:3:4:5:6:7:8:9"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> parse(null, AgentConfig.JDK_HOST, host));
+            assertTrue(e.getMessage().contains("proxy host " + host + ": looks like an IPv6 address but is not one"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void parsesSocks5WithDefaults() {
         AgentConfig c = parse("proxy=socks5://127.0.0.1:1080");
         assertEquals(SocksProxy.of(SocksVersion.SOCKS5, new InetSocketAddress("127.0.0.1", 1080)), c.proxy());
