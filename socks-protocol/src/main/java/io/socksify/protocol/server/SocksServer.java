@@ -71,7 +71,17 @@ import java.util.function.Predicate;
  * <h2>Limits</h2>
  * {@link Builder#maxConnections} bounds the connections open at once, {@link Builder#maxConnectionsPerClient} (off
  * by default) those of one client IP address; more are closed on accept and recorded. {@link Builder#idleTimeout}
- * (off by default) ends a relay or UDP association through which nothing has passed for that long.
+ * (off by default) ends a relay or UDP association through which nothing has passed for that long. Data a client
+ * sends after its CONNECT or BIND request and before the reply is kept for the relay up to one relay buffer
+ * ({@link Builder#bufferSize}); more ends the session with a general failure (1). A session sees its client's end in
+ * every state.
+ *
+ * <h2>Authentication and logs</h2>
+ * After 3 failed RFC 1929 authentications from one client address, its further attempts are held back before they
+ * are checked: 100 ms, doubling with every failure up to 5 s, forgotten after 60 s without a failure (see
+ * {@link SessionRecord#authDelayMillis()}); other clients are not slowed. A {@link SessionRecord}'s text renders what
+ * the client chose (names, user names, {@code USERID}s) with {@link io.socksify.protocol.wire.Printable}, so one
+ * session is one line whatever the client sent; its components keep the raw values.
  */
 public final class SocksServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SocksServer.class.getName());
