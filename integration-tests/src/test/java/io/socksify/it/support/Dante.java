@@ -253,9 +253,6 @@ public final class Dante extends ExternalSocksPeer {
             c.append("user.unprivileged: nobody\n");
             c.append("timeout.negotiate: ").append(negotiateTimeoutSeconds).append('\n');
             c.append("timeout.connect: 10\n");
-            if (necCompatibility) {
-                c.append("clientcompatibility: necgssapi\n");
-            }
             c.append("client pass {\n");
             c.append("    from: 127.0.0.0/8 to: 127.0.0.0/8\n");
             c.append("    log: error connect disconnect\n");
@@ -265,6 +262,9 @@ public final class Dante extends ExternalSocksPeer {
                 c.append("    gssapi.servicename: ").append(gssapiServiceName).append('\n');
                 if (!gssapiEnctypes.isEmpty()) {
                     c.append("    gssapi.enctype: ").append(String.join(" ", gssapiEnctypes)).append('\n');
+                }
+                if (necCompatibility) {
+                    c.append("    clientcompatibility: necgssapi\n");
                 }
             }
             c.append("}\n");

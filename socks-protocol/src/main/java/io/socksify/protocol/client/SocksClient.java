@@ -29,13 +29,34 @@ public final class SocksClient {
      */
     public static Socket connect(SocksProxy proxy, InetSocketAddress destination, int timeoutMillis)
             throws IOException {
+        SocksConnection connection = open(proxy, destination, timeoutMillis);
+        GssapiProtection protection = connection.gssapiProtection();
+        if (protection != null && protection.level().encapsulates()) {
+            // A plain Socket would send unprotected bytes the proxy cannot accept: fail closed, never downgrade.
+            IOException e = new IOException(proxy + " => " + destination + ": the proxy agreed to GSS-API protection "
+                    + "level " + protection.level() + ", which a plain Socket cannot carry; use SocksClient.open");
+            closeQuietly(connection, e);
+            throw e;
+        }
+        return connection.socket();
+    }
+
+    /**
+     * Connects to {@code destination} through {@code proxy} and returns the connection with the streams to use: at
+     * GSS-API protection levels integrity and confidentiality (RFC 1961) they wrap and unwrap every byte.
+     *
+     * @param timeoutMillis the time for connecting to the proxy and the whole handshake, more than 0
+     * @throws IOException as the table in {@link SocksConnectException} says
+     */
+    public static SocksConnection open(SocksProxy proxy, InetSocketAddress destination, int timeoutMillis)
+            throws IOException {
         long deadline = deadline(timeoutMillis);
         Socket socket = open(proxy, deadline);
         try {
-            SocksHandshake.connect(proxy, socket.getInputStream(), socket.getOutputStream(), socket::setSoTimeout,
-                    destination, deadline);
+            SocksClientHandshake handshake = SocksHandshake.connectHandshake(proxy, socket.getInputStream(),
+                    socket.getOutputStream(), socket::setSoTimeout, destination, deadline);
             socket.setSoTimeout(0);
-            return socket;
+            return new SocksConnection(socket, handshake.boundAddress(), handshake.gssapiProtection());
         } catch (IOException | RuntimeException e) {
             closeQuietly(socket, e);
             throw e;

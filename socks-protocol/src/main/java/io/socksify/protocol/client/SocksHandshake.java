@@ -33,9 +33,18 @@ public final class SocksHandshake {
      */
     public static InetSocketAddress connect(SocksProxy proxy, InputStream in, OutputStream out,
             ReadTimeout readTimeout, InetSocketAddress destination, long deadlineNanos) throws IOException {
+        return connectHandshake(proxy, in, out, readTimeout, destination, deadlineNanos).boundAddress();
+    }
+
+    /**
+     * Like {@link #connect}, returning the finished handshake: its {@link SocksClientHandshake#gssapiProtection()}
+     * says whether (and how) the data that follows must be wrapped (RFC 1961).
+     */
+    public static SocksClientHandshake connectHandshake(SocksProxy proxy, InputStream in, OutputStream out,
+            ReadTimeout readTimeout, InetSocketAddress destination, long deadlineNanos) throws IOException {
         SocksClientHandshake handshake = SocksClientHandshake.connect(proxy, destination);
         run(handshake, in, out, readTimeout, deadlineNanos);
-        return handshake.boundAddress();
+        return handshake;
     }
 
     /**
@@ -110,7 +119,7 @@ public final class SocksHandshake {
         readTimeout.set((int) Math.min(Integer.MAX_VALUE, millis));
         int n;
         try {
-            n = in.read(buffer, 0, handshake.bytesNeeded());
+            n = in.read(buffer, 0, Math.min(buffer.length, handshake.bytesNeeded()));
         } catch (SocketTimeoutException e) {
             SocketTimeoutException timeout = handshake.timeoutException(timeoutMillis);
             timeout.initCause(e);
