@@ -119,8 +119,8 @@ public final class GssapiOptions {
             login.login();
         } catch (LoginException e) {
             throw SocksFailures.gssapiNoCredentials(context, "no usable Kerberos credentials for "
-                    + (principal == null ? "the default principal" : principal) + " from "
-                    + credentialSource() + " (no keytab, no ticket, or the ticket has expired): " + e.getMessage(), e);
+                    + (principal == null ? "the default principal" : principal) + ": " + whatIsMissing() + " ("
+                    + e.getMessage() + ")", e);
         }
         if (!hasCurrentTicket(subject) && keytab == null) {
             throw SocksFailures.gssapiNoCredentials(context, "the Kerberos ticket from " + credentialSource()
@@ -128,6 +128,22 @@ public final class GssapiOptions {
         }
         loggedIn = subject;
         return subject;
+    }
+
+    /** Why a login failed, as far as the files tell: the JDK's LoginException only says it found nothing. */
+    private String whatIsMissing() {
+        if (keytab != null) {
+            return java.nio.file.Files.isReadable(keytab) ? "the keytab " + keytab + " has no key for it"
+                    : "the keytab " + keytab + " does not exist or cannot be read";
+        }
+        if (ticketCache != null) {
+            return java.nio.file.Files.exists(ticketCache)
+                    ? "the ticket cache " + ticketCache + " holds no current ticket for it (expired, or another "
+                            + "principal's)"
+                    : "no ticket: the ticket cache " + ticketCache + " does not exist (kinit first)";
+        }
+        return "no current ticket in the default ticket cache (KRB5CCNAME or the JDK's default; kinit first, or "
+                + "give a keytab)";
     }
 
     String credentialSource() {

@@ -41,6 +41,20 @@ public final class GssapiProtection {
     private final Object wrapLock = new Object();
     private final Object unwrapLock = new Object();
 
+    /**
+     * The protection of an established context at an agreed level: for the client after its sub-negotiation, and for
+     * an acceptor (a server) after its own.
+     *
+     * @throws GSSException if the context cannot say its wrap size limit
+     */
+    public static GssapiProtection of(GSSContext established, Socks5GssapiProtectionLevel level)
+            throws GSSException {
+        if (!established.isEstablished()) {
+            throw new IllegalArgumentException("the GSS-API context is not established");
+        }
+        return new GssapiProtection(established, level);
+    }
+
     GssapiProtection(GSSContext context, Socks5GssapiProtectionLevel level) throws GSSException {
         this.context = Objects.requireNonNull(context, "context");
         this.level = Objects.requireNonNull(level, "level");
