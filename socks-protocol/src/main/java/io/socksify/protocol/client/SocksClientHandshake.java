@@ -56,6 +56,13 @@ import java.util.Objects;
  * application data that the proxy pipelines right behind its final reply stays in the caller's buffer. A blocking
  * caller can read exactly {@link #bytesNeeded()} bytes and so never reads past the reply either.
  *
+ * <p>Authentication: the greeting offers {@code NO_AUTH} and every method the proxy's configuration has credentials
+ * for (RFC 1929 username/password, RFC 1961 GSS-API with {@link GssapiOptions}); the proxy's selection picks one
+ * authenticator, which runs its sub-negotiation through the same {@code writeTo}/{@code readFrom}. After GSS-API at
+ * integrity or confidentiality the request and reply are RFC 1961 {@code MTYP} 3 messages and
+ * {@link #gssapiProtection()} must wrap every byte that follows. Note: GSS-API's login and JGSS's
+ * {@code initSecContext} may talk to the KDC (never to the proxy) inside {@code readFrom}.
+ *
  * <p>Failures are thrown as {@link SocksConnectException}'s table says; after one, the status is
  * {@link Status#FAILED}. Instances are not thread-safe.
  */
