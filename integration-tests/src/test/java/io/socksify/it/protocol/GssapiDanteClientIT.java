@@ -65,6 +65,7 @@ class GssapiDanteClientIT {
         if (kdc != null) {
             kdc.close();
         }
+        System.clearProperty("java.security.krb5.conf");
     }
 
     static Stream<Arguments> levels() {
@@ -164,6 +165,7 @@ class GssapiDanteClientIT {
 
     @Test
     void expiredTicketIsNamed() throws Exception {
+        ThreadLeaks before = ThreadLeaks.snapshot();
         Path cache = kdc.kinit(Duration.ofSeconds(1));
         Thread.sleep(2_500);
         try (Dante dante = DanteGssapi.builder(kdc).start();
@@ -175,6 +177,7 @@ class GssapiDanteClientIT {
                     + "(expired"), e.getMessage());
             assertEquals(0, target.acceptedSources().size());
         }
+        before.assertNoNewThreads(Duration.ofSeconds(5));
     }
 
     @Test
@@ -194,6 +197,7 @@ class GssapiDanteClientIT {
 
     @Test
     void aServicePrincipalTheKdcDoesNotKnowKeepsTheGssException() throws Exception {
+        ThreadLeaks before = ThreadLeaks.snapshot();
         try (Dante dante = DanteGssapi.builder(kdc).start();
                 TcpEchoTarget target = TcpEchoTarget.acceptingOnly(dante.externalAddress())) {
             SocksConnectException e = assertThrows(SocksConnectException.class, () -> SocksClient.open(
@@ -202,6 +206,29 @@ class GssapiDanteClientIT {
             assertEquals(Reason.AUTHENTICATION_FAILED, e.reason(), e.getMessage());
             GSSException cause = assertInstanceOf(GSSException.class, e.getCause(), e.getMessage());
             assertTrue(e.getMessage().contains(cause.getMessage()), e.getMessage());
+            assertEquals(0, target.acceptedSources().size());
+        }
+        before.assertNoNewThreads(Duration.ofSeconds(5));
+    }
+
+    /** Negative control: the wrapping is real. Plain bytes on the socket at level integrity never reach the target. */
+    @Test
+    void plainBytesAtIntegrityAreNotRelayed() throws Exception {
+        try (Dante dante = DanteGssapi.builder(kdc, "integrity").start();
+                TcpEchoTarget target = TcpEchoTarget.acceptingOnly(dante.externalAddress());
+                SocksConnection connection = SocksClient.open(proxy(dante, keytabLogin().build()), target.address(),
+                        TIMEOUT_MILLIS)) {
+            connection.socket().setSoTimeout(10_000);
+            OutputStream raw = connection.socket().getOutputStream();
+            raw.write("plain bytes, not an RFC 1961 message".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            raw.flush();
+            int answer;
+            try {
+                answer = connection.socket().getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                answer = -1;
+            }
+            assertEquals(-1, answer, "Dante must close a connection that sends unwrapped data\n" + dante.describe());
         }
     }
 

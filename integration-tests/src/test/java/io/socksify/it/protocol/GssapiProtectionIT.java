@@ -91,6 +91,7 @@ class GssapiProtectionIT {
         if (kdc != null) {
             kdc.close();
         }
+        System.clearProperty("java.security.krb5.conf");
     }
 
     private static Subject login(String principal, Path keytab, boolean initiate) throws Exception {
