@@ -120,7 +120,7 @@ public final class GssapiOptions {
         } catch (LoginException e) {
             throw SocksFailures.gssapiNoCredentials(context, "no usable Kerberos credentials for "
                     + (principal == null ? "the default principal" : principal) + ": " + whatIsMissing() + " ("
-                    + e.getMessage() + ")", e);
+                    + String.valueOf(e.getMessage()).strip() + ")", e);
         }
         if (!hasCurrentTicket(subject) && keytab == null) {
             throw SocksFailures.gssapiNoCredentials(context, "the Kerberos ticket from " + credentialSource()
