@@ -277,12 +277,24 @@ class GssapiDanteClientIT {
     }
 
     @Test
-    void aPlainSocketIsRefusedAtAnEncapsulatingLevel() throws Exception {
+    void dataPathsThatCannotWrapAreRefusedAtAnEncapsulatingLevel() throws Exception {
+        ThreadLeaks before = ThreadLeaks.snapshot();
         try (Dante dante = DanteGssapi.builder(kdc, "integrity").start();
                 TcpEchoTarget target = TcpEchoTarget.acceptingOnly(dante.externalAddress())) {
-            IOException e = assertThrows(IOException.class, () -> SocksClient.connect(proxy(dante,
-                    keytabLogin().build()), target.address(), TIMEOUT_MILLIS));
-            assertTrue(e.getMessage().contains("use SocksClient.open"), e.getMessage());
+            SocksProxy proxy = proxy(dante, keytabLogin().build());
+            java.net.SocketException socket = assertThrows(java.net.SocketException.class,
+                    () -> SocksClient.connect(proxy, target.address(), TIMEOUT_MILLIS));
+            assertTrue(socket.getMessage().contains("level INTEGRITY(0x01)"), socket.getMessage());
+            assertTrue(socket.getMessage().contains("use SocksClient.open"), socket.getMessage());
+            java.net.SocketException bind = assertThrows(java.net.SocketException.class,
+                    () -> SocksClient.bind(proxy, new InetSocketAddress(Loopback.LOCALHOST, 0), TIMEOUT_MILLIS));
+            assertTrue(bind.getMessage().contains("BIND does not wrap"), bind.getMessage());
+            java.net.SocketException udp = assertThrows(java.net.SocketException.class,
+                    () -> io.socksify.protocol.client.UdpAssociation.open(proxy, null, TIMEOUT_MILLIS));
+            assertTrue(udp.getMessage().contains("does not wrap datagrams"), udp.getMessage());
+            // Refused after the level, before the request: Dante never connected to the target.
+            assertEquals(0, target.acceptedSources().size(), dante.describe());
         }
+        before.assertNoNewThreads(Duration.ofSeconds(5));
     }
 }

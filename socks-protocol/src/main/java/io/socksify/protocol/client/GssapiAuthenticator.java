@@ -142,7 +142,7 @@ final class GssapiAuthenticator implements Socks5Authenticator {
                 return new Socks5GssapiContextToken(next).toBytes();
             }
             if (!gss.isEstablished()) {
-                throw new SocksProtocolException(context + ": GSS-API context establishment: the context is not "
+                throw new SocksProtocolException("GSS-API context establishment: the context is not "
                         + "established and has no token to send");
             }
         }
@@ -181,7 +181,7 @@ final class GssapiAuthenticator implements Socks5Authenticator {
             }
         }
         if (level.length != 1) {
-            throw new SocksProtocolException(context + ": GSS-API protection-level sub-negotiation: the proxy's "
+            throw new SocksProtocolException("GSS-API protection-level sub-negotiation: the proxy's "
                     + "level has " + level.length + " octets (expected 1)");
         }
         Socks5GssapiProtectionLevel chosen = Socks5GssapiProtectionLevel.valueOf(level[0]);

@@ -29,16 +29,20 @@ public final class SocksClient {
      */
     public static Socket connect(SocksProxy proxy, InetSocketAddress destination, int timeoutMillis)
             throws IOException {
-        SocksConnection connection = open(proxy, destination, timeoutMillis);
-        GssapiProtection protection = connection.gssapiProtection();
-        if (protection != null && protection.level().encapsulates()) {
-            // A plain Socket would send unprotected bytes the proxy cannot accept: fail closed, never downgrade.
-            IOException e = new IOException(proxy + " => " + destination + ": the proxy agreed to GSS-API protection "
-                    + "level " + protection.level() + ", which a plain Socket cannot carry; use SocksClient.open");
-            closeQuietly(connection, e);
+        long deadline = deadline(timeoutMillis);
+        Socket socket = open(proxy, deadline);
+        try {
+            // A plain Socket would send unprotected bytes the proxy cannot accept: fail closed before the request.
+            SocksClientHandshake handshake = SocksClientHandshake.connect(proxy, destination)
+                    .requireUnwrappedDataPath("use SocksClient.open, whose streams wrap");
+            SocksHandshake.run(handshake, socket.getInputStream(), socket.getOutputStream(), socket::setSoTimeout,
+                    deadline);
+            socket.setSoTimeout(0);
+            return socket;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(socket, e);
             throw e;
         }
-        return connection.socket();
     }
 
     /**

@@ -109,6 +109,7 @@ public final class SocksClientHandshake {
     private Socks5AuthMethod selectedMethod;
     private Socks5Authenticator authenticator;
     private GssapiProtection protection;
+    private String unwrappedDataPathOnly;
     private InetSocketAddress listenAddress;
     private InetSocketAddress boundAddress;
 
@@ -425,6 +426,9 @@ public final class SocksClientHandshake {
                     queue(next);
                 } else if (authenticator.done()) {
                     protection = authenticator.protection();
+                    if (unwrappedDataPathOnly != null && encapsulated()) {
+                        throw SocksFailures.unprotectedDataPath(context, protection, unwrappedDataPathOnly);
+                    }
                     sendRequest();
                 }
             }
@@ -562,6 +566,18 @@ public final class SocksClientHandshake {
 
     private void queue(byte[] message) {
         outgoing = ByteBuffer.wrap(message);
+    }
+
+    /**
+     * Makes the handshake fail, before the request is sent, if the proxy agrees to a GSS-API level that wraps data
+     * (integrity, confidentiality): for callers whose data path cannot wrap. Call before driving the handshake.
+     *
+     * @param use what to do instead, for the {@code SocketException}'s message
+     * @return this
+     */
+    public SocksClientHandshake requireUnwrappedDataPath(String use) {
+        this.unwrappedDataPathOnly = Objects.requireNonNull(use, "use");
+        return this;
     }
 
     /**

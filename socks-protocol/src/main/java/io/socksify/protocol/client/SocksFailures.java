@@ -95,6 +95,16 @@ final class SocksFailures {
         return e;
     }
 
+    /**
+     * The proxy agreed to a GSS-API level that wraps every byte, and the caller's data path cannot: fail closed
+     * rather than hand out a connection that would send in the clear.
+     */
+    static java.net.SocketException unprotectedDataPath(String context, GssapiProtection protection, String use) {
+        return new java.net.SocketException(context + ": the proxy agreed to GSS-API protection level "
+                + protection.level() + " (RFC 1961: every byte in MTYP 3 messages), which this data path cannot "
+                + "carry; " + use);
+    }
+
     /** A failure found before anything was sent: the request cannot be expressed. */
     static SocksConnectException unsendable(String context, SocksVersion version, Reason reason, String detail) {
         return new SocksConnectException(context + ": " + reason.description() + ": " + detail, version, -1, reason);

@@ -33,7 +33,10 @@ public final class SocksHandshake {
      */
     public static InetSocketAddress connect(SocksProxy proxy, InputStream in, OutputStream out,
             ReadTimeout readTimeout, InetSocketAddress destination, long deadlineNanos) throws IOException {
-        return connectHandshake(proxy, in, out, readTimeout, destination, deadlineNanos).boundAddress();
+        SocksClientHandshake handshake = SocksClientHandshake.connect(proxy, destination)
+                .requireUnwrappedDataPath("use connectHandshake and wrap through its gssapiProtection()");
+        run(handshake, in, out, readTimeout, deadlineNanos);
+        return handshake.boundAddress();
     }
 
     /**
@@ -63,7 +66,8 @@ public final class SocksHandshake {
     static SocksBind bind(SocksProxy proxy, InputStream in, OutputStream out, ReadTimeout readTimeout,
             InetSocketAddress peer, long deadlineNanos, InetAddress proxyAddress, java.net.Socket socket)
             throws IOException {
-        SocksClientHandshake handshake = SocksClientHandshake.bind(proxy, peer);
+        SocksClientHandshake handshake = SocksClientHandshake.bind(proxy, peer)
+                .requireUnwrappedDataPath("BIND does not wrap the peer's data yet");
         run(handshake, in, out, readTimeout, deadlineNanos);
         InetSocketAddress listen = handshake.listenAddress();
         if (proxyAddress == null && listen.getAddress() != null && listen.getAddress().isAnyLocalAddress()) {
