@@ -219,7 +219,10 @@ public final class Kdc implements AutoCloseable {
         return port;
     }
 
-    /** {@code KRB5_CONFIG}, {@code KRB5_KDC_PROFILE}, {@code KRB5RCACHEDIR}, {@code KRB5CCNAME}: for child processes. */
+    /**
+     * {@code KRB5_CONFIG}, {@code KRB5_KDC_PROFILE}, {@code KRB5RCACHEDIR}, {@code KRB5CCNAME}:
+     * for child processes.
+     */
     public Map<String, String> environment() {
         return environment;
     }

@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * {@code MTYP} 1 of RFC 1961, a context-establishment token (RFC 1961 section 3.3 and 3.4): the output of {@code gss_init_sec_context} from the client, of {@code gss_accept_sec_context} from the server. Dante answers every client token with one, an empty one once its context is established.
+ * {@code MTYP} 1 of RFC 1961, a context-establishment token (RFC 1961 section 3.3 and 3.4): the output of {@code
+ * gss_init_sec_context} from the client, of {@code gss_accept_sec_context} from the server. Dante answers every client
+ * token with one, an empty one once its context is established.
  * <pre>
  * +------+------+------+.......................+
  * + ver  | mtyp | len  |       token           |

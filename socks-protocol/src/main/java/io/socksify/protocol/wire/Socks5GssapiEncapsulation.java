@@ -4,7 +4,8 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * {@code MTYP} 3 of RFC 1961, a per-message protected message (RFC 1961 section 5): the output of {@code gss_wrap} over the SOCKS5 request, the reply, or a chunk of the relayed data.
+ * {@code MTYP} 3 of RFC 1961, a per-message protected message (RFC 1961 section 5): the output of {@code gss_wrap} over
+ * the SOCKS5 request, the reply, or a chunk of the relayed data.
  * <pre>
  * +------+------+------+.......................+
  * + ver  | mtyp | len  |       token           |

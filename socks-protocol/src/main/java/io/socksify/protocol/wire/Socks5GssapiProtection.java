@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * {@code MTYP} 2 of RFC 1961, the protection-level sub-negotiation (RFC 1961 section 4.3): the token is the one-octet level ({@link Socks5GssapiProtectionLevel}) after {@code gss_wrap} with confidentiality off, or the bare octet with NEC-compatible servers.
+ * {@code MTYP} 2 of RFC 1961, the protection-level sub-negotiation (RFC 1961 section 4.3): the token is the one-octet
+ * level ({@link Socks5GssapiProtectionLevel}) after {@code gss_wrap} with confidentiality off, or the bare octet with
+ * NEC-compatible servers.
  * <pre>
  * +------+------+------+.......................+
  * + ver  | mtyp | len  |       token           |
