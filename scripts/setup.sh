@@ -108,6 +108,9 @@ done
 log "found /usr/bin/python3 with PySocks"
 perl -MIO::Socket::Socks -e 1 2>/dev/null || die "perl cannot load IO::Socket::Socks (libio-socket-socks-perl)"
 
+# GSS-API (RFC 1961) peers: a KDC's tools and a Dante built with GSS-API from Debian's source, cached by version.
+bash "$(dirname "${BASH_SOURCE[0]}")/gssapi-peers.sh" || die "scripts/gssapi-peers.sh failed"
+
 # JDKs: the test JVM's own (17) and a JDK 25. Debian 12 packages no JDK 25, so it has to be on the
 # machine already (the image ships Temurin 25 under /usr/lib/jvm); setup.sh only checks.
 jdk25=$(socksify_find_jdk25) || die "no JDK 25 (or newer) found: scanned \$SOCKSIFY_JDK25, \$JAVA_HOME, \

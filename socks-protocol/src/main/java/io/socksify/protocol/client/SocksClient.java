@@ -32,10 +32,35 @@ public final class SocksClient {
         long deadline = deadline(timeoutMillis);
         Socket socket = open(proxy, deadline);
         try {
-            SocksHandshake.connect(proxy, socket.getInputStream(), socket.getOutputStream(), socket::setSoTimeout,
-                    destination, deadline);
+            // A plain Socket would send unprotected bytes the proxy cannot accept: fail closed before the request.
+            SocksClientHandshake handshake = SocksClientHandshake.connect(proxy, destination)
+                    .requireUnwrappedDataPath("use SocksClient.open, whose streams wrap");
+            SocksHandshake.run(handshake, socket.getInputStream(), socket.getOutputStream(), socket::setSoTimeout,
+                    deadline);
             socket.setSoTimeout(0);
             return socket;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(socket, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Connects to {@code destination} through {@code proxy} and returns the connection with the streams to use: at
+     * GSS-API protection levels integrity and confidentiality (RFC 1961) they wrap and unwrap every byte.
+     *
+     * @param timeoutMillis the time for connecting to the proxy and the whole handshake, more than 0
+     * @throws IOException as the table in {@link SocksConnectException} says
+     */
+    public static SocksConnection open(SocksProxy proxy, InetSocketAddress destination, int timeoutMillis)
+            throws IOException {
+        long deadline = deadline(timeoutMillis);
+        Socket socket = open(proxy, deadline);
+        try {
+            SocksClientHandshake handshake = SocksHandshake.connectHandshake(proxy, socket.getInputStream(),
+                    socket.getOutputStream(), socket::setSoTimeout, destination, deadline);
+            socket.setSoTimeout(0);
+            return new SocksConnection(socket, handshake.boundAddress(), handshake.gssapiProtection());
         } catch (IOException | RuntimeException e) {
             closeQuietly(socket, e);
             throw e;

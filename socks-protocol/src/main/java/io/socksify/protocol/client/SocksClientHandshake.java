@@ -12,10 +12,11 @@ import io.socksify.protocol.wire.Socks5CommandRequest;
 import io.socksify.protocol.wire.Socks5CommandResponse;
 import io.socksify.protocol.wire.Socks5CommandStatus;
 import io.socksify.protocol.wire.Socks5CommandType;
+import io.socksify.protocol.wire.Socks5GssapiAbort;
+import io.socksify.protocol.wire.Socks5GssapiEncapsulation;
+import io.socksify.protocol.wire.Socks5GssapiMessage;
 import io.socksify.protocol.wire.Socks5InitialRequest;
 import io.socksify.protocol.wire.Socks5InitialResponse;
-import io.socksify.protocol.wire.Socks5PasswordAuthRequest;
-import io.socksify.protocol.wire.Socks5PasswordAuthResponse;
 import io.socksify.protocol.wire.SocksAddress;
 import io.socksify.protocol.wire.SocksProtocolException;
 import io.socksify.protocol.wire.SocksVersion;
@@ -56,6 +57,13 @@ import java.util.Objects;
  * application data that the proxy pipelines right behind its final reply stays in the caller's buffer. A blocking
  * caller can read exactly {@link #bytesNeeded()} bytes and so never reads past the reply either.
  *
+ * <p>Authentication: the greeting offers {@code NO_AUTH} and every method the proxy's configuration has credentials
+ * for (RFC 1929 username/password, RFC 1961 GSS-API with {@link GssapiOptions}); the proxy's selection picks one
+ * authenticator, which runs its sub-negotiation through the same {@code writeTo}/{@code readFrom}. After GSS-API at
+ * integrity or confidentiality the request and reply are RFC 1961 {@code MTYP} 3 messages and
+ * {@link #gssapiProtection()} must wrap every byte that follows. Note: GSS-API's login and JGSS's
+ * {@code initSecContext} may talk to the KDC (never to the proxy) inside {@code readFrom}.
+ *
  * <p>Failures are thrown as {@link SocksConnectException}'s table says; after one, the status is
  * {@link Status#FAILED}. Instances are not thread-safe.
  */
@@ -85,8 +93,8 @@ public final class SocksClientHandshake {
 
     /** The longest message a proxy sends: a SOCKS5 reply with a 255-octet domain name. */
     private static final int MAX_INCOMING = 4 + 1 + 255 + 2;
-    /** The longest message the client sends: a SOCKS4a request with a 255-octet user id and host name. */
-    private static final int MAX_OUTGOING = 8 + 255 + 1 + 255 + 1;
+    /** The longest message of an authentication method: an RFC 1961 message with a 65,535-octet token. */
+    private static final int MAX_AUTH_INCOMING = 4 + 0xFFFF;
 
     private final SocksProxy proxy;
     private final Command command;
@@ -94,11 +102,15 @@ public final class SocksClientHandshake {
     private final String context;
     private final boolean socks5;
     private final boolean offersPassword;
-    private final ByteBuffer outgoing = ByteBuffer.allocate(MAX_OUTGOING).flip();
-    private final byte[] incoming = new byte[MAX_INCOMING];
+    private final boolean offersGssapi;
+    private ByteBuffer outgoing = ByteBuffer.allocate(0);
+    private byte[] incoming = new byte[MAX_INCOMING];
     private int received;
     private Phase phase;
     private Socks5AuthMethod selectedMethod;
+    private Socks5Authenticator authenticator;
+    private GssapiProtection protection;
+    private String unwrappedDataPathOnly;
     private InetSocketAddress listenAddress;
     private InetSocketAddress boundAddress;
 
@@ -120,16 +132,24 @@ public final class SocksClientHandshake {
             throw new UnknownHostException(context + ": not a host name a proxy can resolve: " + e.getMessage());
         }
         this.offersPassword = socks5 && proxy.username() != null;
+        this.offersGssapi = socks5 && proxy.gssapi() != null;
         if (socks5) {
             checkSocks5Credentials();
-            Socks5InitialRequest greeting = offersPassword
-                    ? Socks5InitialRequest.of(Socks5AuthMethod.NO_AUTH, Socks5AuthMethod.PASSWORD)
-                    : Socks5InitialRequest.of(Socks5AuthMethod.NO_AUTH);
-            queue(greeting::encode);
+            // Every method the client has credentials for; the proxy chooses.
+            java.util.List<Socks5AuthMethod> methods = new java.util.ArrayList<>();
+            methods.add(Socks5AuthMethod.NO_AUTH);
+            if (offersGssapi) {
+                methods.add(Socks5AuthMethod.GSSAPI);
+            }
+            if (offersPassword) {
+                methods.add(Socks5AuthMethod.PASSWORD);
+            }
+            Socks5InitialRequest greeting = new Socks5InitialRequest(methods);
+            queue(greeting.toBytes());
             phase = Phase.METHOD_SELECTION;
         } else {
             Socks4CommandRequest request = socks4Request();
-            queue(request::encode);
+            queue(request.toBytes());
             phase = Phase.REPLY;
         }
     }
@@ -267,10 +287,17 @@ public final class SocksClientHandshake {
             return Socks5InitialResponse.LENGTH;
         }
         if (phase == Phase.AUTHENTICATION) {
-            return Socks5PasswordAuthResponse.LENGTH;
+            return authenticator.messageLength(incoming, received);
         }
         if (!socks5) {
             return Socks4CommandResponse.LENGTH;
+        }
+        if (encapsulated()) {
+            // One RFC 1961 MTYP 3 message: VER MTYP LEN, then LEN octets (or the two-octet abort).
+            if (received < 2 || (incoming[1] & 0xFF) == Socks5GssapiMessage.MTYP_ABORT) {
+                return 2;
+            }
+            return received < 4 ? 4 : 4 + (((incoming[2] & 0xFF) << 8) | (incoming[3] & 0xFF));
         }
         // VER REP RSV ATYP, then the address: 4 or 16 bytes, or a length byte and the name; then 2 bytes of port.
         if (received < 4) {
@@ -297,6 +324,11 @@ public final class SocksClientHandshake {
         int consumed = 0;
         while (status() == Status.READ && in.hasRemaining()) {
             int n = Math.min(bytesNeeded(), in.remaining());
+            if (received + n > incoming.length) {
+                // Only an authentication method's or an encapsulated message is longer than a plain SOCKS reply.
+                incoming = java.util.Arrays.copyOf(incoming, Math.min(MAX_AUTH_INCOMING,
+                        Math.max(received + n, 2 * incoming.length)));
+            }
             in.get(incoming, received, n);
             received += n;
             consumed += n;
@@ -329,10 +361,12 @@ public final class SocksClientHandshake {
             phase = Phase.FAILED;
             throw failure;
         }
-        String message = waitingFor();
-        if (phase == Phase.AUTHENTICATION && received == 0) {
-            message += " (proxies that refuse the credentials sometimes just close)";
+        if (phase == Phase.AUTHENTICATION) {
+            int needed = messageLength() - received;
+            phase = Phase.FAILED;
+            throw authenticator.endOfStream(received, needed);
         }
+        String message = waitingFor();
         phase = Phase.FAILED;
         throw SocksFailures.endOfStream(context, message, received, messageLength() - received);
     }
@@ -353,7 +387,7 @@ public final class SocksClientHandshake {
     public String waitingFor() {
         return switch (phase) {
             case METHOD_SELECTION -> "the SOCKS5 method selection";
-            case AUTHENTICATION -> "the RFC 1929 username/password reply";
+            case AUTHENTICATION -> authenticator.waitingFor();
             case REPLY -> command == Command.BIND ? "the first " + versionName() + " BIND reply"
                     : "the " + versionName() + " reply";
             case SECOND_REPLY -> "the second " + versionName() + " BIND reply (a peer connecting)";
@@ -364,7 +398,7 @@ public final class SocksClientHandshake {
     private String sending() {
         return switch (phase) {
             case METHOD_SELECTION -> "the SOCKS5 greeting";
-            case AUTHENTICATION -> "the username/password";
+            case AUTHENTICATION -> authenticator.sending();
             default -> "the " + versionName() + " request";
         };
     }
@@ -384,17 +418,25 @@ public final class SocksClientHandshake {
                 }
             }
             case AUTHENTICATION -> {
-                Socks5PasswordAuthResponse response = Socks5PasswordAuthResponse.decode(view);
-                if (response != null) {
-                    received = 0;
-                    if (!response.isSuccess()) {
-                        throw SocksFailures.authenticationFailed(context, response.status());
+                if (received < authenticator.messageLength(incoming, received)) {
+                    return;
+                }
+                received = 0;
+                byte[] next = authenticator.receive(view);
+                if (next != null) {
+                    queue(next);
+                } else if (authenticator.done()) {
+                    protection = authenticator.protection();
+                    if (unwrappedDataPathOnly != null && encapsulated()) {
+                        throw SocksFailures.unprotectedDataPath(context, protection, unwrappedDataPathOnly);
                     }
                     sendRequest();
                 }
             }
             case REPLY, SECOND_REPLY -> {
-                if (socks5) {
+                if (encapsulated()) {
+                    parseEncapsulatedReply(view);
+                } else if (socks5) {
                     parseSocks5Reply(view);
                 } else {
                     parseSocks4Reply(view);
@@ -411,26 +453,66 @@ public final class SocksClientHandshake {
         }
         if (method.equals(Socks5AuthMethod.NO_AUTH)) {
             sendRequest();
-        } else if (method.equals(Socks5AuthMethod.PASSWORD) && offersPassword) {
-            Socks5PasswordAuthRequest auth = new Socks5PasswordAuthRequest(proxy.username(), proxy.password());
-            queue(auth::encode);
-            phase = Phase.AUTHENTICATION;
+            return;
+        }
+        if (method.equals(Socks5AuthMethod.PASSWORD) && offersPassword) {
+            authenticator = new PasswordAuthenticator(context, proxy.username(), proxy.password());
+        } else if (method.equals(Socks5AuthMethod.GSSAPI) && offersGssapi) {
+            authenticator = new GssapiAuthenticator(context, proxy.gssapi(), proxy.address().getHostString());
         } else {
             throw new SocksProtocolException("SOCKS5 method selection: METHOD is " + method
                     + " (expected one the client offered: " + Socks5AuthMethod.NO_AUTH
+                    + (offersGssapi ? " or " + Socks5AuthMethod.GSSAPI : "")
                     + (offersPassword ? " or " + Socks5AuthMethod.PASSWORD : "") + ")"
                     + (method.equals(Socks5AuthMethod.PASSWORD) ? "; the proxy wants a username and password, "
-                    + "and none is configured" : ""));
+                    + "and none is configured" : "")
+                    + (method.equals(Socks5AuthMethod.GSSAPI) ? "; the proxy wants GSS-API (Kerberos), "
+                    + "and no GssapiOptions are configured" : ""));
         }
+        phase = Phase.AUTHENTICATION;
+        queue(authenticator.start());
     }
 
-    private void sendRequest() {
+    /** Whether the request and replies travel as RFC 1961 MTYP 3 messages. */
+    private boolean encapsulated() {
+        return protection != null && protection.level().encapsulates();
+    }
+
+    private void parseEncapsulatedReply(ByteBuffer view) throws IOException {
+        if (received < messageLength()) {
+            return;
+        }
+        Socks5GssapiMessage m = Socks5GssapiMessage.decode(view, Socks5GssapiMessage.MTYP_ENCAPSULATION);
+        received = 0;
+        if (m instanceof Socks5GssapiAbort) {
+            throw SocksFailures.gssapiRefused(context, "the proxy sent the RFC 1961 abort instead of "
+                    + waitingFor(), null);
+        }
+        byte[] plain = protection.unwrap((Socks5GssapiEncapsulation) m);
+        ByteBuffer reply = ByteBuffer.wrap(plain);
+        Socks5CommandResponse response = Socks5CommandResponse.decode(reply);
+        if (response == null || reply.hasRemaining()) {
+            throw new SocksProtocolException("the " + versionName() + " reply in an RFC 1961 MTYP 3 message has "
+                    + plain.length + " octets: " + (response == null ? "incomplete" : "more than one reply"));
+        }
+        if (!response.status().isSuccess()) {
+            throw SocksFailures.socks5Reply(context, response.status(), destination.isDomain());
+        }
+        replied(response.bound().toInetSocketAddress());
+    }
+
+    private void sendRequest() throws IOException {
         Socks5CommandType type = switch (command) {
             case CONNECT -> Socks5CommandType.CONNECT;
             case BIND -> Socks5CommandType.BIND;
             case UDP_ASSOCIATE -> Socks5CommandType.UDP_ASSOCIATE;
         };
-        queue(new Socks5CommandRequest(type, destination)::encode);
+        byte[] request = new Socks5CommandRequest(type, destination).toBytes();
+        if (encapsulated()) {
+            // RFC 1961 section 5: at integrity and confidentiality the request is one MTYP 3 message.
+            request = protection.wrap(request, 0, request.length).toBytes();
+        }
+        queue(request);
         phase = Phase.REPLY;
     }
 
@@ -439,7 +521,7 @@ public final class SocksClientHandshake {
      *         The whole reply is read before failing otherwise: closing a socket with unread bytes resets it.
      */
     private IOException failureReplyCutShort() {
-        if ((phase != Phase.REPLY && phase != Phase.SECOND_REPLY) || received < 2) {
+        if ((phase != Phase.REPLY && phase != Phase.SECOND_REPLY) || received < 2 || encapsulated()) {
             return null;
         }
         if (socks5 && incoming[0] == 0x05 && incoming[1] != 0x00) {
@@ -483,10 +565,28 @@ public final class SocksClientHandshake {
         }
     }
 
-    private void queue(java.util.function.Consumer<ByteBuffer> encoder) {
-        outgoing.clear();
-        encoder.accept(outgoing);
-        outgoing.flip();
+    private void queue(byte[] message) {
+        outgoing = ByteBuffer.wrap(message);
+    }
+
+    /**
+     * Makes the handshake fail, before the request is sent, if the proxy agrees to a GSS-API level that wraps data
+     * (integrity, confidentiality): for callers whose data path cannot wrap. Call before driving the handshake.
+     *
+     * @param use what to do instead, for the {@code SocketException}'s message
+     * @return this
+     */
+    public SocksClientHandshake requireUnwrappedDataPath(String use) {
+        this.unwrappedDataPathOnly = Objects.requireNonNull(use, "use");
+        return this;
+    }
+
+    /**
+     * @return the GSS-API protection the proxy agreed to (RFC 1961), or null when the selected method was not
+     *         GSS-API; at integrity and confidentiality every byte after {@link Status#DONE} must go through it
+     */
+    public GssapiProtection gssapiProtection() {
+        return protection;
     }
 
     public SocksProxy proxy() {

@@ -50,6 +50,14 @@ import java.util.Objects;
  * <tr><td>(found before sending) username or password longer than 255 octets, empty SOCKS5 username</td>
  *     <td>-</td><td>-</td><td>{@code SocksConnectException}, reply code -1</td>
  *     <td>{@code INVALID_CREDENTIALS}</td></tr>
+ * <tr><td>(found before sending a token) GSS-API (RFC 1961): no Kerberos credentials: no keytab, no ticket cache,
+ *     an expired ticket</td><td>-</td><td>-</td><td>{@code SocksConnectException}, reply code -1, the message
+ *     naming what is missing, the {@code LoginException} or {@code GSSException} as cause</td>
+ *     <td>{@code INVALID_CREDENTIALS}</td></tr>
+ * <tr><td>GSS-API: the proxy closed or aborted during context establishment ({@code MTYP} 1) or refused the
+ *     protection level ({@code MTYP} 2), chose a weaker level, or a token did not verify</td><td>RFC 1961</td>
+ *     <td>-</td><td>{@code SocksConnectException}, reply code -1, naming the step; a {@code GSSException} as cause
+ *     with its major/minor message</td><td>{@code AUTHENTICATION_FAILED}</td></tr>
  * <tr><td>the handshake did not finish before its deadline</td><td colspan="2">any message</td>
  *     <td>{@link java.net.SocketTimeoutException}</td><td>-</td></tr>
  * <tr><td>malformed bytes: wrong version, non-zero reserved field, unknown address type, a method the client did

@@ -56,9 +56,15 @@ final class SocksFailures {
     }
 
     static SocksConnectException noAcceptableMethod(String context, boolean offeredPassword) {
-        return new SocksConnectException(context + ": " + Reason.NO_ACCEPTABLE_METHOD.description()
-                + (offeredPassword ? " (offered NO_AUTH and PASSWORD)"
-                        : " (offered NO_AUTH only; does the proxy require a username and password?)")
+        return noAcceptableMethod(context, offeredPassword, false);
+    }
+
+    static SocksConnectException noAcceptableMethod(String context, boolean offeredPassword, boolean offeredGssapi) {
+        String offered = offeredGssapi || offeredPassword
+                ? " (offered NO_AUTH" + (offeredGssapi ? (offeredPassword ? ", GSSAPI" : " and GSSAPI") : "")
+                        + (offeredPassword ? " and PASSWORD" : "") + ")"
+                : " (offered NO_AUTH only; does the proxy require a username and password, or GSS-API?)";
+        return new SocksConnectException(context + ": " + Reason.NO_ACCEPTABLE_METHOD.description() + offered
                 + " (SOCKS5 METHOD 0xFF)", SocksVersion.SOCKS5, 0xFF, Reason.NO_ACCEPTABLE_METHOD);
     }
 
@@ -66,6 +72,37 @@ final class SocksFailures {
         return new SocksConnectException(context + ": " + Reason.AUTHENTICATION_FAILED.description()
                 + ": wrong username or password (RFC 1929 STATUS " + SocksProtocolException.hex(status) + ")",
                 SocksVersion.SOCKS5, status, Reason.AUTHENTICATION_FAILED);
+    }
+
+    /** GSS-API (RFC 1961) credentials are missing or unusable, found before or while starting the method. */
+    static SocksConnectException gssapiNoCredentials(String context, String detail, Throwable cause) {
+        SocksConnectException e = new SocksConnectException(context + ": " + Reason.INVALID_CREDENTIALS.description()
+                + ": " + detail, SocksVersion.SOCKS5, -1, Reason.INVALID_CREDENTIALS);
+        if (cause != null) {
+            e.initCause(cause);
+        }
+        return e;
+    }
+
+    /** The GSS-API method failed: the proxy closed, aborted or refused a step, or a token did not verify. */
+    static SocksConnectException gssapiRefused(String context, String detail, Throwable cause) {
+        SocksConnectException e = new SocksConnectException(context + ": "
+                + Reason.AUTHENTICATION_FAILED.description() + ": " + detail, SocksVersion.SOCKS5, -1,
+                Reason.AUTHENTICATION_FAILED);
+        if (cause != null) {
+            e.initCause(cause);
+        }
+        return e;
+    }
+
+    /**
+     * The proxy agreed to a GSS-API level that wraps every byte, and the caller's data path cannot: fail closed
+     * rather than hand out a connection that would send in the clear.
+     */
+    static java.net.SocketException unprotectedDataPath(String context, GssapiProtection protection, String use) {
+        return new java.net.SocketException(context + ": the proxy agreed to GSS-API protection level "
+                + protection.level() + " (RFC 1961: every byte in MTYP 3 messages), which this data path cannot "
+                + "carry; " + use);
     }
 
     /** A failure found before anything was sent: the request cannot be expressed. */

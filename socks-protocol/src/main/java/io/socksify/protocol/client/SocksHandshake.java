@@ -33,9 +33,21 @@ public final class SocksHandshake {
      */
     public static InetSocketAddress connect(SocksProxy proxy, InputStream in, OutputStream out,
             ReadTimeout readTimeout, InetSocketAddress destination, long deadlineNanos) throws IOException {
-        SocksClientHandshake handshake = SocksClientHandshake.connect(proxy, destination);
+        SocksClientHandshake handshake = SocksClientHandshake.connect(proxy, destination)
+                .requireUnwrappedDataPath("use connectHandshake and wrap through its gssapiProtection()");
         run(handshake, in, out, readTimeout, deadlineNanos);
         return handshake.boundAddress();
+    }
+
+    /**
+     * Like {@link #connect}, returning the finished handshake: its {@link SocksClientHandshake#gssapiProtection()}
+     * says whether (and how) the data that follows must be wrapped (RFC 1961).
+     */
+    public static SocksClientHandshake connectHandshake(SocksProxy proxy, InputStream in, OutputStream out,
+            ReadTimeout readTimeout, InetSocketAddress destination, long deadlineNanos) throws IOException {
+        SocksClientHandshake handshake = SocksClientHandshake.connect(proxy, destination);
+        run(handshake, in, out, readTimeout, deadlineNanos);
+        return handshake;
     }
 
     /**
@@ -54,7 +66,8 @@ public final class SocksHandshake {
     static SocksBind bind(SocksProxy proxy, InputStream in, OutputStream out, ReadTimeout readTimeout,
             InetSocketAddress peer, long deadlineNanos, InetAddress proxyAddress, java.net.Socket socket)
             throws IOException {
-        SocksClientHandshake handshake = SocksClientHandshake.bind(proxy, peer);
+        SocksClientHandshake handshake = SocksClientHandshake.bind(proxy, peer)
+                .requireUnwrappedDataPath("BIND does not wrap the peer's data yet");
         run(handshake, in, out, readTimeout, deadlineNanos);
         InetSocketAddress listen = handshake.listenAddress();
         if (proxyAddress == null && listen.getAddress() != null && listen.getAddress().isAnyLocalAddress()) {
@@ -110,7 +123,7 @@ public final class SocksHandshake {
         readTimeout.set((int) Math.min(Integer.MAX_VALUE, millis));
         int n;
         try {
-            n = in.read(buffer, 0, handshake.bytesNeeded());
+            n = in.read(buffer, 0, Math.min(buffer.length, handshake.bytesNeeded()));
         } catch (SocketTimeoutException e) {
             SocketTimeoutException timeout = handshake.timeoutException(timeoutMillis);
             timeout.initCause(e);

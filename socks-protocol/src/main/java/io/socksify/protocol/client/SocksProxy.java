@@ -15,21 +15,37 @@ public final class SocksProxy {
     private final InetSocketAddress address;
     private final String username;
     private final String password;
+    private final GssapiOptions gssapi;
 
-    private SocksProxy(SocksVersion version, InetSocketAddress address, String username, String password) {
+    private SocksProxy(SocksVersion version, InetSocketAddress address, String username, String password,
+            GssapiOptions gssapi) {
         this.version = Objects.requireNonNull(version, "version");
         this.address = Objects.requireNonNull(address, "address");
         this.username = username;
         this.password = password;
+        this.gssapi = gssapi;
     }
 
     public static SocksProxy of(SocksVersion version, InetSocketAddress address) {
-        return new SocksProxy(version, address, null, null);
+        return new SocksProxy(version, address, null, null, null);
     }
 
     /** @return a copy with these credentials; a null username removes them */
     public SocksProxy withCredentials(String username, String password) {
-        return new SocksProxy(version, address, username, username == null ? null : (password == null ? "" : password));
+        return new SocksProxy(version, address, username, username == null ? null : (password == null ? "" : password),
+                gssapi);
+    }
+
+    /**
+     * @return a copy that also offers the GSS-API method (RFC 1961, SOCKS5 only) with these options; null removes it
+     */
+    public SocksProxy withGssapi(GssapiOptions gssapi) {
+        return new SocksProxy(version, address, username, password, gssapi);
+    }
+
+    /** @return the GSS-API options, or null when the GSS-API method is not offered */
+    public GssapiOptions gssapi() {
+        return gssapi;
     }
 
     public SocksVersion version() {
@@ -53,12 +69,13 @@ public final class SocksProxy {
     @Override
     public boolean equals(Object o) {
         return o instanceof SocksProxy p && version == p.version && address.equals(p.address)
-                && Objects.equals(username, p.username) && Objects.equals(password, p.password);
+                && Objects.equals(username, p.username) && Objects.equals(password, p.password)
+                && Objects.equals(gssapi, p.gssapi);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(version, address, username, password);
+        return Objects.hash(version, address, username, password, gssapi);
     }
 
     /** @return e.g. {@code socks5://alice:****@127.0.0.1:1080}; the password is always masked */

@@ -101,7 +101,9 @@ public final class UdpAssociation implements Closeable {
             }
             InetSocketAddress local = (InetSocketAddress) control.getLocalAddress();
             InetSocketAddress requested = requestAddress(clientUdpAddress, local.getAddress());
-            SocksClientHandshake handshake = SocksClientHandshake.udpAssociate(proxy, requested);
+            SocksClientHandshake handshake = SocksClientHandshake.udpAssociate(proxy, requested)
+                    .requireUnwrappedDataPath("UdpAssociation does not wrap datagrams yet "
+                            + "(GssapiProtection.wrapDatagram does)");
             java.net.Socket socket = control.socket();
             SocksHandshake.run(handshake, socket.getInputStream(), socket.getOutputStream(), socket::setSoTimeout,
                     deadline);

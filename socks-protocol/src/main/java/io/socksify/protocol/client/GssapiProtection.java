@@ -1,0 +1,259 @@
+package io.socksify.protocol.client;
+
+import io.socksify.protocol.wire.Socks5GssapiEncapsulation;
+import io.socksify.protocol.wire.Socks5GssapiMessage;
+import io.socksify.protocol.wire.Socks5GssapiProtectionLevel;
+import io.socksify.protocol.wire.SocksProtocolException;
+
+import java.io.EOFException;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import org.ietf.jgss.GSSContext;
+import org.ietf.jgss.GSSException;
+import org.ietf.jgss.MessageProp;
+
+/**
+ * The established GSS-API context of a SOCKS5 connection and the protection level the proxy agreed to: what a data
+ * path needs to wrap and unwrap (RFC 1961 section 5).
+ *
+ * <p>At {@link Socks5GssapiProtectionLevel#INTEGRITY} and {@link Socks5GssapiProtectionLevel#CONFIDENTIALITY} every
+ * byte after the handshake travels in {@code MTYP} 3 messages, each one {@code gss_wrap} token:
+ * <ul>
+ *   <li>TCP is a stream: {@link #outputStream} cuts what is written into chunks of at most {@link #maxChunk()}
+ *       octets (the context's wrap size limit for a 65,535-octet token), {@link #inputStream} reassembles, because
+ *       message boundaries carry no meaning (Dante sends one message per read from the target);</li>
+ *   <li>UDP: one datagram is one token ({@link #wrapDatagram}, {@link #unwrapDatagram}).</li>
+ * </ul>
+ * At {@link Socks5GssapiProtectionLevel#CLEAR} (Dante's extension) the streams are passed through unchanged.
+ *
+ * <p>Per-message tokens carry sequence numbers (RFC 4121), so wrapping happens in wire order on one side and
+ * unwrapping in wire order on the other; one thread may send while another receives (the two directions lock
+ * separately), but two senders must not share one output stream.
+ */
+public final class GssapiProtection {
+    private final GSSContext context;
+    private final Socks5GssapiProtectionLevel level;
+    private final int maxChunk;
+    private final Object wrapLock = new Object();
+    private final Object unwrapLock = new Object();
+
+    /**
+     * The protection of an established context at an agreed level: for the client after its sub-negotiation, and for
+     * an acceptor (a server) after its own.
+     *
+     * @throws GSSException if the context cannot say its wrap size limit
+     */
+    public static GssapiProtection of(GSSContext established, Socks5GssapiProtectionLevel level)
+            throws GSSException {
+        if (!established.isEstablished()) {
+            throw new IllegalArgumentException("the GSS-API context is not established");
+        }
+        return new GssapiProtection(established, level);
+    }
+
+    GssapiProtection(GSSContext context, Socks5GssapiProtectionLevel level) throws GSSException {
+        this.context = Objects.requireNonNull(context, "context");
+        this.level = Objects.requireNonNull(level, "level");
+        this.maxChunk = level.encapsulates()
+                ? context.getWrapSizeLimit(0, level.confidential(), Socks5GssapiMessage.MAX_TOKEN_LENGTH) : 0;
+        if (level.encapsulates() && maxChunk <= 0) {
+            throw new GSSException(GSSException.FAILURE, 0, "the context cannot wrap any octet into "
+                    + Socks5GssapiMessage.MAX_TOKEN_LENGTH + " octets");
+        }
+    }
+
+    /** @return the level the proxy agreed to */
+    public Socks5GssapiProtectionLevel level() {
+        return level;
+    }
+
+    /** @return the established context (for its names, lifetime and flags; wrap through this object) */
+    public GSSContext context() {
+        return context;
+    }
+
+    /** @return the most plain octets one {@code MTYP} 3 message carries; 0 at level clear */
+    public int maxChunk() {
+        return maxChunk;
+    }
+
+    /**
+     * Wraps {@code len} octets into one {@code MTYP} 3 message.
+     *
+     * @throws IllegalArgumentException if {@code len} is over {@link #maxChunk()}
+     */
+    public Socks5GssapiEncapsulation wrap(byte[] plain, int off, int len) throws IOException {
+        requireEncapsulating();
+        if (len > maxChunk) {
+            throw new IllegalArgumentException("len: " + len + " (expected: at most maxChunk() = " + maxChunk + ")");
+        }
+        synchronized (wrapLock) {
+            try {
+                return new Socks5GssapiEncapsulation(context.wrap(plain, off, len,
+                        new MessageProp(0, level.confidential())));
+            } catch (GSSException e) {
+                throw new IOException("GSS-API: cannot wrap " + len + " octets at level " + level + ": "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Unwraps one {@code MTYP} 3 message.
+     *
+     * @throws SocksProtocolException if the token does not verify, or at level confidentiality was not encrypted
+     */
+    public byte[] unwrap(Socks5GssapiEncapsulation message) throws IOException {
+        requireEncapsulating();
+        byte[] token = message.token();
+        MessageProp prop = new MessageProp(0, false);
+        byte[] plain;
+        synchronized (unwrapLock) {
+            try {
+                plain = context.unwrap(token, 0, token.length, prop);
+            } catch (GSSException e) {
+                throw new SocksProtocolException("GSS-API: an RFC 1961 MTYP 3 token of " + token.length
+                        + " octets does not unwrap: " + e.getMessage(), e);
+            }
+        }
+        if (level.confidential() && !prop.getPrivacy()) {
+            throw new SocksProtocolException("GSS-API: the proxy sent an MTYP 3 token without confidentiality at "
+                    + "level " + level);
+        }
+        return plain;
+    }
+
+    /** One UDP datagram's payload as one {@code MTYP} 3 message. */
+    public byte[] wrapDatagram(byte[] payload) throws IOException {
+        return wrap(payload, 0, payload.length).toBytes();
+    }
+
+    /** @throws SocksProtocolException unless {@code datagram} is exactly one {@code MTYP} 3 message that verifies */
+    public byte[] unwrapDatagram(ByteBuffer datagram) throws IOException {
+        Socks5GssapiMessage m = Socks5GssapiMessage.decodeWhole(datagram, "GSS-API UDP datagram");
+        if (!(m instanceof Socks5GssapiEncapsulation e)) {
+            throw new SocksProtocolException("GSS-API UDP datagram: " + m + " (expected an MTYP 3 message)");
+        }
+        return unwrap(e);
+    }
+
+    /** @return a stream that wraps what is written, chunked; {@code raw} itself at level clear */
+    public OutputStream outputStream(OutputStream raw) {
+        if (!level.encapsulates()) {
+            return raw;
+        }
+        return new FilterOutputStream(raw) {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                Objects.checkFromIndexSize(off, len, b.length);
+                while (len > 0) {
+                    int n = Math.min(len, maxChunk);
+                    out.write(wrap(b, off, n).toBytes());
+                    off += n;
+                    len -= n;
+                }
+            }
+        };
+    }
+
+    /**
+     * @return a stream of the unwrapped octets of the {@code MTYP} 3 messages read from {@code raw}, reassembled;
+     *         {@code raw} itself at level clear. End of stream inside a message, or an abort, is an error.
+     */
+    public InputStream inputStream(InputStream raw) {
+        if (!level.encapsulates()) {
+            return raw;
+        }
+        return new InputStream() {
+            private byte[] plain = new byte[0];
+            private int position;
+            private boolean eof;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                Objects.checkFromIndexSize(off, len, b.length);
+                if (len == 0) {
+                    return 0;
+                }
+                while (position == plain.length) {
+                    if (eof || !next()) {
+                        return -1;
+                    }
+                }
+                int n = Math.min(len, plain.length - position);
+                System.arraycopy(plain, position, b, off, n);
+                position += n;
+                return n;
+            }
+
+            @Override
+            public int available() {
+                return plain.length - position;
+            }
+
+            private boolean next() throws IOException {
+                byte[] header = new byte[4];
+                int first = raw.read(header, 0, 1);
+                if (first < 0) {
+                    eof = true;
+                    return false;
+                }
+                readFully(header, 1, 1);
+                if ((header[0] & 0xFF) == Socks5GssapiMessage.VERSION
+                        && (header[1] & 0xFF) == Socks5GssapiMessage.MTYP_ABORT) {
+                    throw new SocksProtocolException("GSS-API: the proxy sent the RFC 1961 abort message");
+                }
+                Socks5GssapiMessage.decode(ByteBuffer.wrap(header, 0, 2), Socks5GssapiMessage.MTYP_ENCAPSULATION);
+                readFully(header, 2, 2);
+                int len = ((header[2] & 0xFF) << 8) | (header[3] & 0xFF);
+                byte[] token = new byte[len];
+                readFully(token, 0, len);
+                plain = unwrap(new Socks5GssapiEncapsulation(token));
+                position = 0;
+                return true;
+            }
+
+            private void readFully(byte[] b, int off, int len) throws IOException {
+                while (len > 0) {
+                    int n = raw.read(b, off, len);
+                    if (n < 0) {
+                        throw new EOFException("GSS-API: the connection ended inside an RFC 1961 MTYP 3 message");
+                    }
+                    off += n;
+                    len -= n;
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                raw.close();
+            }
+        };
+    }
+
+    private void requireEncapsulating() {
+        if (!level.encapsulates()) {
+            throw new IllegalStateException("level " + level + " wraps nothing");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GssapiProtection[" + level + ", maxChunk " + maxChunk + "]";
+    }
+}
