@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * socksify's configuration, immutable, from the agent options ({@code key=value,key=value}), the system properties
- * {@code socksify.<key>} and, without a {@code proxy}, the JDK's own SOCKS properties. Agent options win over system
- * properties. {@link #toString()} never shows the password.
+ * {@code socksify.<key>} and, without a {@code proxy}, the JDK's own SOCKS properties, and without those the
+ * environment's {@code ALL_PROXY} and {@code NO_PROXY}. Agent options win over system properties. {@link #toString()} never shows the password.
  */
 public final class AgentConfig {
     public static final String PROXY = "proxy";
@@ -72,6 +72,15 @@ public final class AgentConfig {
      * @throws ConfigException naming the key, the value (password masked) and what is expected
      */
     public static AgentConfig parse(String agentArgs, Properties systemProperties) {
+        return parse(agentArgs, systemProperties, System.getenv());
+    }
+
+    /**
+     * @param environment the process environment, read for {@code ALL_PROXY} and {@code NO_PROXY} when neither
+     *                    {@code proxy} nor {@code socksProxyHost} is given ({@link EnvironmentProxy})
+     * @throws ConfigException naming the key, the value (password masked) and what is expected
+     */
+    public static AgentConfig parse(String agentArgs, Properties systemProperties, Map<String, String> environment) {
         Map<String, String> options = parseAgentArgs(agentArgs);
         for (String name : systemProperties.stringPropertyNames()) {
             if (name.startsWith(PROPERTY_PREFIX) && !KEYS.contains(name.substring(PROPERTY_PREFIX.length()))) {
@@ -88,6 +97,26 @@ public final class AgentConfig {
             } else if (systemProperties.getProperty(PROPERTY_PREFIX + key) != null) {
                 values.put(key, systemProperties.getProperty(PROPERTY_PREFIX + key));
                 shownKeys.put(key, PROPERTY_PREFIX + key);
+            }
+        }
+
+        String environmentIgnored = null;
+        String jdkHost = systemProperties.getProperty(JDK_HOST);
+        if (!values.containsKey(PROXY) && (jdkHost == null || jdkHost.isBlank())) {
+            EnvironmentProxy env = EnvironmentProxy.read(environment);
+            environmentIgnored = env.ignored();
+            if (env.proxy() != null) {
+                values.put(PROXY, env.proxy());
+                shownKeys.put(PROXY, env.proxyVariable());
+                if (!values.containsKey(BYPASS) && env.bypass() != null) {
+                    values.put(BYPASS, env.bypass());
+                    shownKeys.put(BYPASS, env.bypassVariable());
+                }
+                if (!env.skippedBypassEntries().isEmpty()) {
+                    System.err.println("socksify: " + env.bypassVariable() + " entries " + env.skippedBypassEntries()
+                            + " ignored (expected: host names, .domain suffixes, IP addresses or CIDR ranges, or *):"
+                            + " they go through the proxy");
+                }
             }
         }
 
@@ -111,7 +140,8 @@ public final class AgentConfig {
             String host = systemProperties.getProperty(JDK_HOST);
             if (host == null || host.isBlank()) {
                 throw new ConfigException("no proxy configured (expected: the agent option proxy=socks5://host:port,"
-                        + " -Dsocksify.proxy=... or the JDK's -DsocksProxyHost=...)");
+                        + " -Dsocksify.proxy=..., the JDK's -DsocksProxyHost=... or ALL_PROXY=socks5h://host:port)"
+                        + (environmentIgnored == null ? "" : "; " + environmentIgnored));
             }
             proxySource = JDK_HOST;
             proxy = jdkProxy(host.trim(), systemProperties);
@@ -405,7 +435,7 @@ public final class AgentConfig {
         return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel);
     }
 
-    /** @return where the proxy came from: {@code proxy}, {@code socksify.proxy} or {@code socksProxyHost} */
+    /** @return where the proxy came from: {@code proxy}, {@code socksify.proxy}, {@code socksProxyHost}, {@code all_proxy} or {@code ALL_PROXY} */
     public String proxySource() {
         return proxySource;
     }
