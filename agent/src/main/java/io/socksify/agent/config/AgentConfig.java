@@ -27,8 +27,11 @@ public final class AgentConfig {
     public static final String CONNECT_TIMEOUT = "connectTimeout";
     public static final String UDP = "udp";
     public static final String LOG_LEVEL = "log.level";
+    public static final String CHILDREN = "children";
     /** Every key, in the order the README lists them. */
-    public static final List<String> KEYS = List.of(PROXY, BYPASS, DNS, CONNECT_TIMEOUT, UDP, LOG_LEVEL);
+    public static final List<String> KEYS = List.of(PROXY, BYPASS, DNS, CONNECT_TIMEOUT, UDP, LOG_LEVEL, CHILDREN);
+    /** The password for a proxy URL that names a user but none (how a child JVM gets it: see ChildSettings). */
+    public static final String PASSWORD_VARIABLE = "SOCKSIFY_PROXY_PASSWORD";
     public static final String PROPERTY_PREFIX = "socksify.";
 
     /** The JDK's SOCKS properties, honoured when no {@code proxy} is given. */
@@ -53,9 +56,10 @@ public final class AgentConfig {
     private final int connectTimeoutMillis;
     private final UdpMode udp;
     private final String logLevel;
+    private final boolean inheritToChildren;
 
     private AgentConfig(SocksProxy proxy, boolean embedded, String proxySource, Bypass bypass, DnsMode dns,
-            int connectTimeoutMillis, UdpMode udp, String logLevel) {
+            int connectTimeoutMillis, UdpMode udp, String logLevel, boolean inheritToChildren) {
         this.proxy = proxy;
         this.embedded = embedded;
         this.proxySource = proxySource;
@@ -64,6 +68,7 @@ public final class AgentConfig {
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.udp = udp;
         this.logLevel = logLevel;
+        this.inheritToChildren = inheritToChildren;
     }
 
     /**
@@ -133,7 +138,7 @@ public final class AgentConfig {
                 remoteByDefault = true;
             } else {
                 ParsedProxy parsed = parseProxy(proxySource, proxyValue.trim());
-                proxy = parsed.proxy;
+                proxy = withPasswordFromEnvironment(parsed.proxy, environment);
                 remoteByDefault = parsed.remoteByDefault;
             }
         } else {
@@ -204,7 +209,32 @@ public final class AgentConfig {
                 throw new ConfigException(shownKeys.get(LOG_LEVEL), values.get(LOG_LEVEL), String.join(", ", LOG_LEVELS));
             }
         }
-        return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeout, udp, logLevel);
+        boolean inherit = true;
+        if (values.containsKey(CHILDREN)) {
+            switch (values.get(CHILDREN).trim().toLowerCase(Locale.ROOT)) {
+                case "inherit" -> inherit = true;
+                case "none" -> inherit = false;
+                default -> throw new ConfigException(shownKeys.get(CHILDREN), values.get(CHILDREN), "inherit or none");
+            }
+        }
+        return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeout, udp, logLevel, inherit);
+    }
+
+    /**
+     * A SOCKS5 URL with a user and no (or an empty) password takes the password from {@code SOCKSIFY_PROXY_PASSWORD}: how a child
+     * JVM started with {@code children=inherit} gets it without a command line or {@code JAVA_TOOL_OPTIONS} (which
+     * the JVM prints) showing it.
+     */
+    private static SocksProxy withPasswordFromEnvironment(SocksProxy proxy, Map<String, String> environment) {
+        String password = environment.get(PASSWORD_VARIABLE);
+        if (password == null || proxy.username() == null || !proxy.password().isEmpty()
+                || proxy.version() != SocksVersion.SOCKS5) {
+            return proxy;
+        }
+        if (password.getBytes(StandardCharsets.UTF_8).length > 255) {
+            throw new ConfigException(PASSWORD_VARIABLE + " is longer than 255 bytes (RFC 1929)");
+        }
+        return proxy.withCredentials(proxy.username(), password);
     }
 
     private static Map<String, String> parseAgentArgs(String agentArgs) {
@@ -432,7 +462,8 @@ public final class AgentConfig {
 
     /** @return a copy routing through the given proxy (used once the embedded server runs) */
     public AgentConfig withProxy(SocksProxy proxy) {
-        return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel);
+        return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel,
+                inheritToChildren);
     }
 
     /** @return where the proxy came from: {@code proxy}, {@code socksify.proxy}, {@code socksProxyHost}, {@code all_proxy} or {@code ALL_PROXY} */
@@ -458,6 +489,11 @@ public final class AgentConfig {
 
     public String logLevel() {
         return logLevel;
+    }
+
+    /** @return whether child processes get socksify's settings ({@code children=inherit}, the default) */
+    public boolean inheritToChildren() {
+        return inheritToChildren;
     }
 
     /** @return e.g. {@code proxy=socks5://alice:****@127.0.0.1:1080 dns=remote udp=proxy bypass=localhost|...} */
