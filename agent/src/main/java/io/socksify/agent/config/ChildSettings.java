@@ -33,7 +33,8 @@ public final class ChildSettings {
     /** @return the password a child JVM's agent reads from {@link AgentConfig#PASSWORD_VARIABLE}, or null */
     public static String password(AgentConfig config) {
         SocksProxy proxy = config.proxy();
-        return proxy == null || proxy.version() != SocksVersion.SOCKS5 ? null : proxy.password();
+        return proxy == null || proxy.version() != SocksVersion.SOCKS5 || proxy.username() == null
+                || proxy.password().isEmpty() ? null : proxy.password();
     }
 
     /**
@@ -56,7 +57,7 @@ public final class ChildSettings {
         StringBuilder url = new StringBuilder(scheme).append("://");
         if (proxy.username() != null) {
             url.append(escape(proxy.username()));
-            if (withPassword && proxy.password() != null) {
+            if (withPassword && proxy.version() == SocksVersion.SOCKS5 && !proxy.password().isEmpty()) {
                 url.append(':').append(escape(proxy.password()));
             }
             url.append('@');
