@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * socksify's configuration, immutable, from the agent options ({@code key=value,key=value}), the system properties
- * {@code socksify.<key>} and, without a {@code proxy}, the JDK's own SOCKS properties. Agent options win over system
- * properties. {@link #toString()} never shows the password.
+ * {@code socksify.<key>} and, without a {@code proxy}, the JDK's own SOCKS properties, and without those the
+ * environment's {@code ALL_PROXY} and {@code NO_PROXY}. Agent options win over system properties. {@link #toString()} never shows the password.
  */
 public final class AgentConfig {
     public static final String PROXY = "proxy";
@@ -27,8 +27,11 @@ public final class AgentConfig {
     public static final String CONNECT_TIMEOUT = "connectTimeout";
     public static final String UDP = "udp";
     public static final String LOG_LEVEL = "log.level";
+    public static final String CHILDREN = "children";
     /** Every key, in the order the README lists them. */
-    public static final List<String> KEYS = List.of(PROXY, BYPASS, DNS, CONNECT_TIMEOUT, UDP, LOG_LEVEL);
+    public static final List<String> KEYS = List.of(PROXY, BYPASS, DNS, CONNECT_TIMEOUT, UDP, LOG_LEVEL, CHILDREN);
+    /** The password for a proxy URL that names a user but none (how a child JVM gets it: see ChildSettings). */
+    public static final String PASSWORD_VARIABLE = "SOCKSIFY_PROXY_PASSWORD";
     public static final String PROPERTY_PREFIX = "socksify.";
 
     /** The JDK's SOCKS properties, honoured when no {@code proxy} is given. */
@@ -53,9 +56,10 @@ public final class AgentConfig {
     private final int connectTimeoutMillis;
     private final UdpMode udp;
     private final String logLevel;
+    private final boolean inheritToChildren;
 
     private AgentConfig(SocksProxy proxy, boolean embedded, String proxySource, Bypass bypass, DnsMode dns,
-            int connectTimeoutMillis, UdpMode udp, String logLevel) {
+            int connectTimeoutMillis, UdpMode udp, String logLevel, boolean inheritToChildren) {
         this.proxy = proxy;
         this.embedded = embedded;
         this.proxySource = proxySource;
@@ -64,6 +68,7 @@ public final class AgentConfig {
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.udp = udp;
         this.logLevel = logLevel;
+        this.inheritToChildren = inheritToChildren;
     }
 
     /**
@@ -72,6 +77,15 @@ public final class AgentConfig {
      * @throws ConfigException naming the key, the value (password masked) and what is expected
      */
     public static AgentConfig parse(String agentArgs, Properties systemProperties) {
+        return parse(agentArgs, systemProperties, System.getenv());
+    }
+
+    /**
+     * @param environment the process environment, read for {@code ALL_PROXY} and {@code NO_PROXY} when neither
+     *                    {@code proxy} nor {@code socksProxyHost} is given ({@link EnvironmentProxy})
+     * @throws ConfigException naming the key, the value (password masked) and what is expected
+     */
+    public static AgentConfig parse(String agentArgs, Properties systemProperties, Map<String, String> environment) {
         Map<String, String> options = parseAgentArgs(agentArgs);
         for (String name : systemProperties.stringPropertyNames()) {
             if (name.startsWith(PROPERTY_PREFIX) && !KEYS.contains(name.substring(PROPERTY_PREFIX.length()))) {
@@ -91,6 +105,26 @@ public final class AgentConfig {
             }
         }
 
+        String environmentIgnored = null;
+        String jdkHost = systemProperties.getProperty(JDK_HOST);
+        if (!values.containsKey(PROXY) && (jdkHost == null || jdkHost.isBlank())) {
+            EnvironmentProxy env = EnvironmentProxy.read(environment);
+            environmentIgnored = env.ignored();
+            if (env.proxy() != null) {
+                values.put(PROXY, env.proxy());
+                shownKeys.put(PROXY, env.proxyVariable());
+                if (!values.containsKey(BYPASS) && env.bypass() != null) {
+                    values.put(BYPASS, env.bypass());
+                    shownKeys.put(BYPASS, env.bypassVariable());
+                }
+                if (!env.skippedBypassEntries().isEmpty()) {
+                    System.err.println("socksify: " + env.bypassVariable() + " entries " + env.skippedBypassEntries()
+                            + " ignored (expected: host names, .domain suffixes, IP addresses or CIDR ranges, or *):"
+                            + " they go through the proxy");
+                }
+            }
+        }
+
         SocksProxy proxy = null;
         boolean embedded = false;
         boolean remoteByDefault;
@@ -104,14 +138,15 @@ public final class AgentConfig {
                 remoteByDefault = true;
             } else {
                 ParsedProxy parsed = parseProxy(proxySource, proxyValue.trim());
-                proxy = parsed.proxy;
+                proxy = withPasswordFromEnvironment(parsed.proxy, environment);
                 remoteByDefault = parsed.remoteByDefault;
             }
         } else {
             String host = systemProperties.getProperty(JDK_HOST);
             if (host == null || host.isBlank()) {
                 throw new ConfigException("no proxy configured (expected: the agent option proxy=socks5://host:port,"
-                        + " -Dsocksify.proxy=... or the JDK's -DsocksProxyHost=...)");
+                        + " -Dsocksify.proxy=..., the JDK's -DsocksProxyHost=... or ALL_PROXY=socks5h://host:port)"
+                        + (environmentIgnored == null ? "" : "; " + environmentIgnored));
             }
             proxySource = JDK_HOST;
             proxy = jdkProxy(host.trim(), systemProperties);
@@ -174,7 +209,32 @@ public final class AgentConfig {
                 throw new ConfigException(shownKeys.get(LOG_LEVEL), values.get(LOG_LEVEL), String.join(", ", LOG_LEVELS));
             }
         }
-        return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeout, udp, logLevel);
+        boolean inherit = true;
+        if (values.containsKey(CHILDREN)) {
+            switch (values.get(CHILDREN).trim().toLowerCase(Locale.ROOT)) {
+                case "inherit" -> inherit = true;
+                case "none" -> inherit = false;
+                default -> throw new ConfigException(shownKeys.get(CHILDREN), values.get(CHILDREN), "inherit or none");
+            }
+        }
+        return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeout, udp, logLevel, inherit);
+    }
+
+    /**
+     * A SOCKS5 URL with a user and no (or an empty) password takes the password from {@code SOCKSIFY_PROXY_PASSWORD}: how a child
+     * JVM started with {@code children=inherit} gets it without a command line or {@code JAVA_TOOL_OPTIONS} (which
+     * the JVM prints) showing it.
+     */
+    private static SocksProxy withPasswordFromEnvironment(SocksProxy proxy, Map<String, String> environment) {
+        String password = environment.get(PASSWORD_VARIABLE);
+        if (password == null || proxy.username() == null || !proxy.password().isEmpty()
+                || proxy.version() != SocksVersion.SOCKS5) {
+            return proxy;
+        }
+        if (password.getBytes(StandardCharsets.UTF_8).length > 255) {
+            throw new ConfigException(PASSWORD_VARIABLE + " is longer than 255 bytes (RFC 1929)");
+        }
+        return proxy.withCredentials(proxy.username(), password);
     }
 
     private static Map<String, String> parseAgentArgs(String agentArgs) {
@@ -404,10 +464,11 @@ public final class AgentConfig {
 
     /** @return a copy routing through the given proxy (used once the embedded server runs) */
     public AgentConfig withProxy(SocksProxy proxy) {
-        return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel);
+        return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel,
+                inheritToChildren);
     }
 
-    /** @return where the proxy came from: {@code proxy}, {@code socksify.proxy} or {@code socksProxyHost} */
+    /** @return where the proxy came from: {@code proxy}, {@code socksify.proxy}, {@code socksProxyHost}, {@code all_proxy} or {@code ALL_PROXY} */
     public String proxySource() {
         return proxySource;
     }
@@ -430,6 +491,11 @@ public final class AgentConfig {
 
     public String logLevel() {
         return logLevel;
+    }
+
+    /** @return whether child processes get socksify's settings ({@code children=inherit}, the default) */
+    public boolean inheritToChildren() {
+        return inheritToChildren;
     }
 
     /** @return e.g. {@code proxy=socks5://alice:****@127.0.0.1:1080 dns=remote udp=proxy bypass=localhost|...} */

@@ -2,18 +2,21 @@ package io.socksify.agent.install;
 
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
+import io.socksify.agent.bootstrap.ChildProcesses;
 import io.socksify.agent.bootstrap.ServerThreads;
 import io.socksify.agent.bootstrap.dns.NameDispatcher;
 import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
 import io.socksify.agent.bootstrap.udp.DatagramDispatcher;
 import io.socksify.agent.cli.AttachStatus;
 import io.socksify.agent.config.AgentConfig;
+import io.socksify.agent.config.ChildSettings;
 import io.socksify.agent.config.ConfigException;
 import io.socksify.agent.jmx.AgentMBean;
 import io.socksify.agent.jmx.PlatformMBeanServerTransformer;
 import io.socksify.agent.instrument.DatagramChannelInstrumentation;
 import io.socksify.agent.instrument.ImplFactoryInstrumentation;
 import io.socksify.agent.instrument.NameServiceTransformer;
+import io.socksify.agent.instrument.ProcessImplInstrumentation;
 import io.socksify.agent.instrument.SocketChannelTransformer;
 import io.socksify.agent.instrument.SocksSocketImplTransformer;
 import io.socksify.agent.route.Router;
@@ -46,6 +49,7 @@ import java.util.jar.JarFile;
 public final class Installer {
     private static boolean installed;
     private static SocksServer embeddedServer;
+    private static String agentJar;
     private static AgentConfig active;
     private static String version;
 
@@ -111,8 +115,11 @@ public final class Installer {
             DatagramChannelInstrumentation.install(tracked);
             ImplFactoryInstrumentation.install(tracked);
             NameServiceTransformer.install(tracked);
+            ProcessImplInstrumentation.install(tracked);
             installed = true;
             active = config;
+            agentJar = jarPath;
+            configureChildren(config);
             version = version(jar);
             AgentMBean.configured(config, version, premain);
             if (premain) {
@@ -133,6 +140,7 @@ public final class Installer {
             ChannelDispatcher.install(null);
             DatagramDispatcher.install(null);
             NameDispatcher.install(null);
+            ChildProcesses.configure(null, null, null, null);
             if (embeddedServer != null) {
                 embeddedServer.close();
                 embeddedServer = null;
@@ -176,6 +184,7 @@ public final class Installer {
             stop("socksify: cannot reconfigure, the active configuration is unchanged: " + e, false);
         }
         active = config;
+        configureChildren(config);
         Dispatcher.routing(true);
         AgentMBean.configured(config, version, false);
         String line = describe(config);
@@ -194,6 +203,20 @@ public final class Installer {
         ChannelRouting.install(router);
         DatagramRouting.install(router);
         RemoteNames.activate(router);
+    }
+
+    /**
+     * {@code children=inherit}: what a process this JVM starts gets in its environment (see {@link ChildProcesses}).
+     * The agent's option is quoted as the JVM reads {@code JAVA_TOOL_OPTIONS} (a jar path may hold spaces).
+     */
+    private static void configureChildren(AgentConfig config) {
+        if (!config.inheritToChildren()) {
+            ChildProcesses.configure(null, null, null, null);
+            return;
+        }
+        ChildProcesses.configure(
+                ChildProcesses.quote("-javaagent:" + agentJar + "=" + ChildSettings.agentOptions(config)),
+                ChildSettings.allProxy(config), ChildSettings.noProxy(config.bypass()), ChildSettings.password(config));
     }
 
     private static String describe(AgentConfig config) {

@@ -74,7 +74,11 @@ public final class SocketRouting implements SocketConnector {
         }
 
         int budget = timeoutMillis > 0 ? timeoutMillis : defaultTimeoutMillis;
+        boolean blocking = BlockingMode.isBlocking(delegate);
         ProxyConnect.connect(router, route, endpoint, budget, new ImplConnection(delegate), "socket");
+        if (blocking) {
+            BlockingMode.restoreBlocking(delegate);
+        }
         LOG.debug("socket {} -> via {} {}", Printable.address(endpoint), router.proxy(), route.reason());
         return route.reported();
     }

@@ -25,7 +25,7 @@ class AgentConfigTest {
     }
 
     private static AgentConfig parse(String args, String... keyValues) {
-        return AgentConfig.parse(args, props(keyValues));
+        return AgentConfig.parse(args, props(keyValues), java.util.Map.of());
     }
 
     private static String failure(String args, String... keyValues) {

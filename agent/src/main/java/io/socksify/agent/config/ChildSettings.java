@@ -1,0 +1,112 @@
+package io.socksify.agent.config;
+
+import io.socksify.protocol.client.SocksProxy;
+import io.socksify.protocol.wire.SocksVersion;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a child process gets with {@code children=inherit}: for a child JVM the agent options of this JVM's
+ * configuration (the password left out: it travels in {@link AgentConfig#PASSWORD_VARIABLE}), for other tools the
+ * proxy as an {@code ALL_PROXY} URL and the bypass list in curl's {@code NO_PROXY} syntax.
+ */
+public final class ChildSettings {
+    private ChildSettings() {
+    }
+
+    /**
+     * @return the options of {@code -javaagent:socksify-agent.jar=<options>} for a child JVM; {@code proxy=embedded}
+     *         stays embedded (the child runs its own server and does not depend on this JVM living on)
+     */
+    public static String agentOptions(AgentConfig config) {
+        String proxy = config.embedded() ? "embedded" : url(config, false);
+        return AgentConfig.PROXY + "=" + proxy + "," + AgentConfig.BYPASS + "=" + config.bypass() + ","
+                + AgentConfig.DNS + "=" + config.dns().name().toLowerCase(Locale.ROOT) + ","
+                + AgentConfig.CONNECT_TIMEOUT + "=" + config.connectTimeoutMillis() + ","
+                + AgentConfig.UDP + "=" + config.udp().name().toLowerCase(Locale.ROOT) + ","
+                + AgentConfig.LOG_LEVEL + "=" + config.logLevel() + "," + AgentConfig.CHILDREN + "=inherit";
+    }
+
+    /** @return the password a child JVM's agent reads from {@link AgentConfig#PASSWORD_VARIABLE}, or null */
+    public static String password(AgentConfig config) {
+        SocksProxy proxy = config.proxy();
+        return proxy == null || proxy.version() != SocksVersion.SOCKS5 || proxy.username() == null
+                || proxy.password().isEmpty() ? null : proxy.password();
+    }
+
+    /**
+     * @return the proxy as curl reads {@code ALL_PROXY}, with the password (no tool takes it from elsewhere), e.g.
+     *         {@code socks5h://alice:s%40cret@127.0.0.1:1080}; the embedded server's address for
+     *         {@code proxy=embedded}
+     */
+    public static String allProxy(AgentConfig config) {
+        return url(config, true);
+    }
+
+    private static String url(AgentConfig config, boolean withPassword) {
+        SocksProxy proxy = config.proxy();
+        boolean remote = config.dns() == DnsMode.REMOTE;
+        String scheme = switch (proxy.version()) {
+            case SOCKS5 -> remote ? "socks5h" : "socks5";
+            case SOCKS4A -> "socks4a";
+            default -> "socks4";
+        };
+        StringBuilder url = new StringBuilder(scheme).append("://");
+        if (proxy.username() != null) {
+            url.append(escape(proxy.username()));
+            if (withPassword && proxy.version() == SocksVersion.SOCKS5 && !proxy.password().isEmpty()) {
+                url.append(':').append(escape(proxy.password()));
+            }
+            url.append('@');
+        }
+        String host = proxy.address().getHostString();
+        url.append(host.indexOf(':') >= 0 ? "[" + host + "]" : host).append(':').append(proxy.address().getPort());
+        return url.toString();
+    }
+
+    /** Percent-encodes all but unreserved characters (RFC 3986 section 2.3), so ',' cannot split agent options. */
+    static String escape(String s) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~".indexOf(c) >= 0) {
+                out.append(c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * @return the bypass list in curl's {@code NO_PROXY} syntax, or null when nothing is bypassed. curl has no
+     *         ports and no wildcards but a leading {@code *.}: a rule with a port or another wildcard is left out
+     *         (those destinations go through the proxy for the tool, never around it); a host name also covers the
+     *         names under it in curl.
+     */
+    public static String noProxy(Bypass bypass) {
+        List<String> out = new ArrayList<>();
+        for (BypassRule rule : bypass.rules()) {
+            if (rule.port != 0) {
+                continue;
+            }
+            String text = rule.toString();
+            if (rule instanceof BypassRule.Glob) {
+                if (text.equals("*")) {
+                    out.add("*");
+                } else if (text.startsWith("*.") && text.indexOf('*', 1) < 0) {
+                    out.add(text.substring(1));
+                }
+            } else if (rule instanceof BypassRule.Cidr) {
+                out.add(text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text);
+            } else {
+                out.add(text);
+            }
+        }
+        return out.isEmpty() ? null : String.join(",", out);
+    }
+}
