@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 
 /**
  * The entry points the prologues in the JDK's built-in name services and in {@code sun.nio.ch} call for
- * {@code dns=remote} (see {@code NameServiceTransformer}). Boot-loaded, JDK types only, no logic of its own but the
+ * {@code dns=remote} (see the hook table, {@code instrument/Hooks.names()}). Boot-loaded, JDK types only, no logic of its own but the
  * table: the installed policy says which names the proxy resolves; those get a placeholder address from
  * {@link SyntheticAddresses}, which every routed connect turns back into the name for the proxy.
  *
