@@ -30,6 +30,7 @@ import java.util.jar.Manifest;
 public final class StartupBenchmark {
     private static final String AGENT_OPTIONS = "proxy=socks5://127.0.0.1:1080";
     private static final String[] VARIANTS = {"plain", "empty", "agent", "agent+cds"};
+    private static Path probeJar;
 
     private StartupBenchmark() {
     }
@@ -37,7 +38,9 @@ public final class StartupBenchmark {
     public static void main(String[] args) throws IOException {
         int runs = args.length == 2 && args[0].equals("--runs") ? Integer.parseInt(args[1]) : 15;
         Path dir = Files.createTempDirectory("startup-bench");
-        Path emptyAgent = emptyAgentJar(dir);
+        Path emptyAgent = jar(dir.resolve("empty-agent.jar"), EmptyAgent.class, true);
+        // CDS archives no class from a directory on the class path: the probe runs from a jar in every variant.
+        probeJar = jar(dir.resolve("probe.jar"), StartupProbeMain.class, false);
         System.out.printf("median of %d runs each; agent options: %s%n", runs, AGENT_OPTIONS);
         System.out.printf("%-6s %-10s %10s %14s %9s %12s %16s%n", "JDK", "variant", "wall ms", "main at ms", "classes",
                 "heap KiB", "main - plain ms");
@@ -66,7 +69,7 @@ public final class StartupBenchmark {
 
     /** A dynamic CDS archive of what a start with socksify loads (its own classes included). */
     private static void dump(Path jdk, Path archive) {
-        ChildJvm.builder(StartupProbeMain.class).javaHome(jdk).agent(AGENT_OPTIONS)
+        ChildJvm.builder(StartupProbeMain.class).javaHome(jdk).classpath(probeJar.toString()).agent(AGENT_OPTIONS)
                 .jvmArgs("-XX:+UnlockDiagnosticVMOptions", "-XX:+AllowArchivingWithJavaAgent",
                         "-XX:ArchiveClassesAtExit=" + archive)
                 .run(Duration.ofSeconds(120)).assertExitCode(0);
@@ -75,14 +78,16 @@ public final class StartupBenchmark {
         }
     }
 
-    private static Path emptyAgentJar(Path dir) throws IOException {
-        Path jar = dir.resolve("empty-agent.jar");
+    /** A jar of one class, as an agent ({@code Premain-Class}) or not. */
+    private static Path jar(Path jar, Class<?> type, boolean agent) throws IOException {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        manifest.getMainAttributes().put(new Attributes.Name("Premain-Class"), EmptyAgent.class.getName());
-        String entry = EmptyAgent.class.getName().replace('.', '/') + ".class";
+        if (agent) {
+            manifest.getMainAttributes().put(new Attributes.Name("Premain-Class"), type.getName());
+        }
+        String entry = type.getName().replace('.', '/') + ".class";
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest);
-                InputStream in = EmptyAgent.class.getClassLoader().getResourceAsStream(entry)) {
+                InputStream in = type.getClassLoader().getResourceAsStream(entry)) {
             out.putNextEntry(new JarEntry(entry));
             in.transferTo(out);
             out.closeEntry();
@@ -91,7 +96,8 @@ public final class StartupBenchmark {
     }
 
     private static long[] run(Path jdk, int variant, Path emptyAgent, Path archive) {
-        ChildJvm.Builder builder = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk);
+        ChildJvm.Builder builder = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
+                .classpath(probeJar.toString());
         if (variant == 1) {
             builder.jvmArgs("-javaagent:" + emptyAgent);
         } else if (variant >= 2) {
