@@ -102,16 +102,21 @@ public final class Installer {
                 transport.checkJdk();
                 rows = Hooks.concat(rows, Hooks.forJdk(transport.hooks(), feature));
             }
+            if (premain && PlatformMBeanServerHook.prepare(tracked, Installer.class.getModule())) {
+                // Registering now would create the platform MBean server (about 200 ms): wait until the JVM does.
+                rows = Hooks.concat(rows, new Hook[] {PlatformMBeanServerHook.ROW});
+            }
+            // The transformer goes in before the routing is built: a hooked class the routing (or the embedded
+            // server) loads is rewritten as it loads, cheaper than loading it and retransforming it afterwards. Its
+            // prologues let everything pass until the transport's connector is committed; no application code runs
+            // before premain returns.
+            HookLifecycle.Started hooks = HookLifecycle.start(tracked, rows, premain);
             if (config.embedded()) {
                 config = config.withProxy(startEmbeddedServer());
             }
             activate(transports, new Router(config));
             routed = System.nanoTime();
-            if (premain && PlatformMBeanServerHook.prepare(tracked, Installer.class.getModule())) {
-                // Registering now would create the platform MBean server (about 200 ms): wait until the JVM does.
-                rows = Hooks.concat(rows, new Hook[] {PlatformMBeanServerHook.ROW});
-            }
-            HookLifecycle.install(tracked, rows, premain);
+            hooks.verify();
             installed = true;
             active = config;
             version = version(jar);
@@ -122,8 +127,9 @@ public final class Installer {
             Logger log = Log.get("socksify");
             log.info("socksify {} {}", version, describe(config));
             long end = System.nanoTime();
-            log.debug("installed in {} ms (configuration {} ms, routing {} ms, hooks {} ms)", (end - start) / 1_000_000,
-                    (parsed - start) / 1_000_000, (routed - parsed) / 1_000_000, (end - routed) / 1_000_000);
+            log.debug("installed in {} ms (configuration {} ms, hooks and routing {} ms, the rest {} ms)",
+                    (end - start) / 1_000_000, (parsed - start) / 1_000_000, (routed - parsed) / 1_000_000,
+                    (end - routed) / 1_000_000);
         } catch (IOException | ReflectiveOperationException | UnmodifiableClassException | RuntimeException
                 | LinkageError e) {
             installed = false;
