@@ -154,7 +154,8 @@ public final class Hooks {
             lookupStream(PLATFORM, lookupByName), reverse(PLATFORM, "lookupByAddress", 18, Integer.MAX_VALUE),
             lookupStream(HOSTS_FILE, lookupByName), reverse(HOSTS_FILE, "lookupByAddress", 18, Integer.MAX_VALUE),
             // Every direct TCP and UDP connect; every datagram sent directly.
-            Hook.staticMethod(NET, "connect", "(Ljava/net/ProtocolFamily;Ljava/io/FileDescriptor;Ljava/net/InetAddress;I)I")
+            Hook.staticMethod(NET, "connect",
+                    "(Ljava/net/ProtocolFamily;Ljava/io/FileDescriptor;Ljava/net/InetAddress;I)I")
                     .loads(Load.arg(2))
                     .call(NameDispatcher.class, "checkDirect", Exit.NONE, void.class, InetAddress.class),
             Hook.method(DATAGRAM_CHANNEL, "send",

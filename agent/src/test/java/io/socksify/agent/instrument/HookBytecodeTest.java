@@ -42,8 +42,8 @@ class HookBytecodeTest {
         for (Hook row : rows) {
             owners.add(row.owner());
         }
-        // Socket, SocksSocketImpl, NetworkClient, FtpClient; three channel classes; DatagramChannelImpl, DatagramSocket;
-        // two name services, Net; ManagementFactory.
+        // Socket, SocksSocketImpl, NetworkClient, FtpClient; three channel classes; DatagramChannelImpl,
+        // DatagramSocket; two name services, Net; ManagementFactory.
         assertEquals(13, owners.size(), owners.toString());
         StringBuilder problems = new StringBuilder();
         for (String owner : owners) {
@@ -76,8 +76,8 @@ class HookBytecodeTest {
         byte[] rewritten = ClassRewriter.rewrite(Hooks.SELECTION_KEY, new Hook[] {wrong},
                 jdkClass(Hooks.SELECTION_KEY));
         String report = check(rewritten);
-        assertTrue(report.contains("expected Ljava/nio/channels/SocketChannel;, but found Lsun/nio/ch/SelectionKeyImpl;"),
-                report);
+        assertTrue(report.contains(
+                "expected Ljava/nio/channels/SocketChannel;, but found Lsun/nio/ch/SelectionKeyImpl;"), report);
     }
 
     private static String check(byte[] classFile) {

@@ -56,7 +56,8 @@ class AgentMBeanTest {
             original = in.readAllBytes();
         }
         List<String> calls = new ArrayList<>();
-        new ClassReader(TestRewrites.rewrite(PlatformMBeanServerHook.INTERNAL_NAME, original)).accept(new ClassVisitor(Opcodes.ASM9) {
+        byte[] rewritten = TestRewrites.rewrite(PlatformMBeanServerHook.INTERNAL_NAME, original);
+        new ClassReader(rewritten).accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
             public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
                     String[] exceptions) {

@@ -89,8 +89,10 @@ final class JdkChannels {
             field(channel, "fd", FileDescriptor.class, false);
             field(channel, "nd", dispatcherType, true);
             method(channel, "blockingConnect", void.class, false, SocketAddress.class, long.class);
-            method(ioUtil, "read", int.class, true, FileDescriptor.class, ByteBuffer.class, long.class, dispatcherType);
-            method(ioUtil, "write", int.class, true, FileDescriptor.class, ByteBuffer.class, long.class, dispatcherType);
+            method(ioUtil, "read", int.class, true, FileDescriptor.class, ByteBuffer.class, long.class,
+                    dispatcherType);
+            method(ioUtil, "write", int.class, true, FileDescriptor.class, ByteBuffer.class, long.class,
+                    dispatcherType);
             method(net, "pollConnectNow", boolean.class, true, FileDescriptor.class);
             method(net, "shutdown", void.class, true, FileDescriptor.class, int.class);
             method(key, "reset", void.class, false);
