@@ -1,5 +1,7 @@
 package io.socksify.agent;
 
+import io.socksify.agent.install.Installer;
+
 import java.io.File;
 import java.lang.instrument.Instrumentation;
 import java.net.JarURLConnection;
@@ -10,7 +12,8 @@ import java.util.jar.JarFile;
  * The agent's entry points and the command line. {@code premain}/{@code agentmain} stay tiny and never log: they
  * make sure the agent jar is on the bootstrap class path and call the installer through the boot loader, so that
  * every agent class (the dispatcher advice calls from {@code java.base}, and the relocated Byte Buddy, slf4j and
- * socks-protocol) is loaded once, by the boot loader. This class refers to no other agent class.
+ * socks-protocol) is loaded once, by the boot loader. This class refers to no other agent class but the installer,
+ * which it calls only once the jar is on the boot class path.
  */
 public final class AgentMain {
     private static final String INSTALLER = "io.socksify.agent.install.Installer";
@@ -28,30 +31,39 @@ public final class AgentMain {
     }
 
     private static void start(String agentArgs, Instrumentation instrumentation, boolean premain) {
+        String jarPath;
         try {
-            String jarPath = jarPath();
-            Class<?> installer;
+            jarPath = jarPath();
             try {
                 // Normally the manifest's Boot-Class-Path has put the jar on the boot class path already.
-                installer = Class.forName(INSTALLER, true, null);
+                Class.forName(INSTALLER, false, null);
             } catch (ClassNotFoundException renamedJar) {
                 // Boot-Class-Path names the jar's file name; a renamed jar is appended here instead (HotSpot then
                 // prints a one-line class data sharing warning: keep the jar's name).
                 instrumentation.appendToBootstrapClassLoaderSearch(new JarFile(jarPath));
-                installer = Class.forName(INSTALLER, true, null);
+                Class.forName(INSTALLER, false, null);
             }
-            installer.getMethod("install", String.class, Instrumentation.class, String.class, boolean.class)
-                    .invoke(null, agentArgs, instrumentation, jarPath, premain);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            // The installer has printed its one line already (and halted a starting JVM).
-            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
         } catch (Exception | LinkageError e) {
-            System.err.println("socksify: cannot load the agent from its jar, so nothing may run unrouted: " + e);
-            if (premain) {
-                Runtime.getRuntime().halt(1);
-            }
-            throw new IllegalStateException(e);
+            cannotLoad(e, premain);
+            return;
         }
+        try {
+            // A plain call, resolved only now: whichever loader defined this class delegates to the boot loader
+            // first, which has the Installer. Not Method.invoke: since JDK 18 reflection spins method-handle classes,
+            // about 100 ms of a JVM's start-up on JDK 25 here.
+            Installer.install(agentArgs, instrumentation, jarPath, premain);
+        } catch (NoClassDefFoundError e) {
+            cannotLoad(e, premain);
+        }
+        // Any other failure has been printed by the installer (which halted a starting JVM): it propagates.
+    }
+
+    private static void cannotLoad(Throwable e, boolean premain) {
+        System.err.println("socksify: cannot load the agent from its jar, so nothing may run unrouted: " + e);
+        if (premain) {
+            Runtime.getRuntime().halt(1);
+        }
+        throw new IllegalStateException(e);
     }
 
     /** The agent jar's path: the JVM put it on the system class path, whichever loader defined this class. */

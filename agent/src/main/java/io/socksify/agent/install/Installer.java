@@ -2,28 +2,15 @@ package io.socksify.agent.install;
 
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
-import io.socksify.agent.bootstrap.ChildProcesses;
 import io.socksify.agent.bootstrap.ServerThreads;
-import io.socksify.agent.bootstrap.dns.NameDispatcher;
-import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
-import io.socksify.agent.bootstrap.udp.DatagramDispatcher;
 import io.socksify.agent.cli.AttachStatus;
 import io.socksify.agent.config.AgentConfig;
-import io.socksify.agent.config.ChildSettings;
 import io.socksify.agent.config.ConfigException;
+import io.socksify.agent.instrument.Hook;
+import io.socksify.agent.instrument.Hooks;
 import io.socksify.agent.jmx.AgentMBean;
-import io.socksify.agent.jmx.PlatformMBeanServerTransformer;
-import io.socksify.agent.instrument.DatagramChannelInstrumentation;
-import io.socksify.agent.instrument.ImplFactoryInstrumentation;
-import io.socksify.agent.instrument.NameServiceTransformer;
-import io.socksify.agent.instrument.ProcessImplInstrumentation;
-import io.socksify.agent.instrument.SocketChannelTransformer;
-import io.socksify.agent.instrument.SocksSocketImplTransformer;
+import io.socksify.agent.jmx.PlatformMBeanServerHook;
 import io.socksify.agent.route.Router;
-import io.socksify.agent.route.SocketRouting;
-import io.socksify.agent.route.dns.RemoteNames;
-import io.socksify.agent.route.udp.DatagramRouting;
-import io.socksify.agent.route.nio.ChannelRouting;
 import io.socksify.protocol.client.SocksProxy;
 import io.socksify.protocol.server.SocksServer;
 import io.socksify.protocol.wire.SocksVersion;
@@ -32,8 +19,7 @@ import org.slf4j.Logger;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
-import java.lang.invoke.MethodHandles;
-import java.net.SocketImpl;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.jar.Attributes;
@@ -102,51 +88,99 @@ public final class Installer {
         Log.configure(config.logLevel());
         // All or nothing: a failure takes back every transformer and connector, so a later attach starts afresh.
         TrackedInstrumentation tracked = new TrackedInstrumentation(instrumentation);
+        Transport[] transports = null;
+        long parsed = System.nanoTime();
+        long routed = parsed;
         try (JarFile jar = new JarFile(jarPath)) {
             takeOverJdkSocksProperties();
             openJavaBase(tracked);
+            Hook[] rows = new Hook[0];
+            int feature = Runtime.version().feature();
+            // While the JVM starts, only what it has loaded already is checked and retransformed now; the rest is
+            // hooked as it loads (HookLifecycle). An attach loads every hooked class now.
+            transports = transports(premain ? loadedHookedClasses(tracked, feature) : null, jarPath);
+            agentJar = jarPath;
+            for (Transport transport : transports) {
+                transport.checkJdk();
+                rows = Hooks.concat(rows, Hooks.forJdk(transport.hooks(), feature));
+            }
+            if (premain && PlatformMBeanServerHook.prepare(tracked, Installer.class.getModule())) {
+                // Registering now would create the platform MBean server (about 200 ms): wait until the JVM does.
+                rows = Hooks.concat(rows, new Hook[] {PlatformMBeanServerHook.ROW});
+            }
+            // The transformer goes in before the routing is built: a hooked class the routing (or the embedded
+            // server) loads is rewritten as it loads, cheaper than loading it and retransforming it afterwards. Its
+            // prologues let everything pass until the transport's connector is committed; no application code runs
+            // before premain returns.
+            HookLifecycle.Started hooks = HookLifecycle.start(tracked, rows, premain);
             if (config.embedded()) {
                 config = config.withProxy(startEmbeddedServer());
             }
-            Router router = new Router(config);
-            activate(router);
-            instrument(tracked);
-            SocketChannelTransformer.install(tracked);
-            DatagramChannelInstrumentation.install(tracked);
-            ImplFactoryInstrumentation.install(tracked);
-            NameServiceTransformer.install(tracked);
-            ProcessImplInstrumentation.install(tracked);
+            activate(transports, new Router(config));
+            routed = System.nanoTime();
+            hooks.verify();
             installed = true;
             active = config;
-            agentJar = jarPath;
-            configureChildren(config);
             version = version(jar);
             AgentMBean.configured(config, version, premain);
-            if (premain) {
-                // Registering now would create the platform MBean server (about 200 ms): wait until the JVM does.
-                PlatformMBeanServerTransformer.install(tracked, Installer.class.getModule());
-            } else {
+            if (!premain) {
                 AgentMBean.registerNow();
             }
             Logger log = Log.get("socksify");
             log.info("socksify {} {}", version, describe(config));
-            log.debug("installed in {} ms", (System.nanoTime() - start) / 1_000_000);
+            long end = System.nanoTime();
+            log.debug("installed in {} ms (configuration {} ms, hooks and routing {} ms, the rest {} ms)",
+                    (end - start) / 1_000_000, (parsed - start) / 1_000_000, (routed - parsed) / 1_000_000,
+                    (end - routed) / 1_000_000);
         } catch (IOException | ReflectiveOperationException | UnmodifiableClassException | RuntimeException
                 | LinkageError e) {
             installed = false;
             active = null;
             tracked.removeAdded();
-            Dispatcher.install(null);
-            ChannelDispatcher.install(null);
-            DatagramDispatcher.install(null);
-            NameDispatcher.install(null);
-            ChildProcesses.configure(null, null, null, null);
+            if (transports != null) {
+                for (Transport transport : transports) {
+                    transport.clear();
+                }
+            }
             if (embeddedServer != null) {
                 embeddedServer.close();
                 embeddedServer = null;
             }
             stop("socksify: cannot install the agent, so nothing may run unrouted: " + e, premain);
         }
+    }
+
+    /**
+     * The transports, in the order their routing is switched on.
+     *
+     * @param loaded the binary names of the hooked classes the JVM has loaded, or null for all (an attach: they are
+     *               loaded now)
+     * @param jarPath this agent's jar, for the {@code -javaagent:} a child JVM gets
+     */
+    private static Transport[] transports(Set<String> loaded, String jarPath) {
+        Set<String> all = loaded;
+        if (all == null) {
+            all = new HashSet<>();
+            for (Hook row : Hooks.all()) {
+                all.add(row.owner().replace('/', '.'));
+            }
+        }
+        return new Transport[] {new SocketTransport(all), new ChannelTransport(), new DatagramTransport(),
+            new NameTransport(), new ChildTransport(jarPath)};
+    }
+
+    private static Set<String> loadedHookedClasses(Instrumentation instrumentation, int feature) {
+        Set<String> owners = new HashSet<>();
+        for (Hook row : Hooks.forJdk(Hooks.all(), feature)) {
+            owners.add(row.owner().replace('/', '.'));
+        }
+        Set<String> loaded = new HashSet<>();
+        for (Class<?> c : instrumentation.getAllLoadedClasses()) {
+            if (c.getClassLoader() == null && owners.contains(c.getName())) {
+                loaded.add(c.getName());
+            }
+        }
+        return loaded;
     }
 
     /**
@@ -179,12 +213,11 @@ public final class Installer {
                 config = config.withProxy(embeddedServer != null
                         ? SocksProxy.of(SocksVersion.SOCKS5, embeddedServer.address()) : startEmbeddedServer());
             }
-            activate(new Router(config));
+            activate(transports(null, agentJar), new Router(config));
         } catch (IOException | ReflectiveOperationException | RuntimeException | LinkageError e) {
             stop("socksify: cannot reconfigure, the active configuration is unchanged: " + e, false);
         }
         active = config;
-        configureChildren(config);
         Dispatcher.routing(true);
         AgentMBean.configured(config, version, false);
         String line = describe(config);
@@ -195,28 +228,16 @@ public final class Installer {
     /**
      * Hands a configuration to every transport. Runs at installation and at each re-attach, while connections are
      * being made: each transport must take the new router for new connections and keep its state for pending ones.
+     * Every transport prepares its state before the first one switches.
      */
-    private static void activate(Router router) throws ReflectiveOperationException {
-        Dispatcher.install(new SocketRouting(router,
-                MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup())));
-        // The embedded server's own connections and datagrams (channels, on its ServerThreads) go direct.
-        ChannelRouting.install(router);
-        DatagramRouting.install(router);
-        RemoteNames.activate(router);
-    }
-
-    /**
-     * {@code children=inherit}: what a process this JVM starts gets in its environment (see {@link ChildProcesses}).
-     * The agent's option is quoted as the JVM reads {@code JAVA_TOOL_OPTIONS} (a jar path may hold spaces).
-     */
-    private static void configureChildren(AgentConfig config) {
-        if (!config.inheritToChildren()) {
-            ChildProcesses.configure(null, null, null, null);
-            return;
+    private static void activate(Transport[] transports, Router router) throws ReflectiveOperationException {
+        Transport.Commit[] commits = new Transport.Commit[transports.length];
+        for (int i = 0; i < transports.length; i++) {
+            commits[i] = transports[i].prepare(router);
         }
-        ChildProcesses.configure(
-                ChildProcesses.quote("-javaagent:" + agentJar + "=" + ChildSettings.agentOptions(config)),
-                ChildSettings.allProxy(config), ChildSettings.noProxy(config.bypass()), ChildSettings.password(config));
+        for (Transport.Commit commit : commits) {
+            commit.commit();
+        }
     }
 
     private static String describe(AgentConfig config) {
@@ -254,24 +275,6 @@ public final class Installer {
         Module agent = Installer.class.getModule();
         instrumentation.redefineModule(javaBase, Set.of(agent), Map.of(),
                 Map.of("java.net", Set.of(agent), "sun.nio.ch", Set.of(agent)), Set.of(), Map.of());
-    }
-
-    /**
-     * Instruments {@code SocksSocketImpl} and checks the result: a JVM whose sockets are not instrumented must not
-     * run unrouted. The class is loaded (no static state worth deferring) and retransformed now, so the check
-     * happens during installation; the transformer stays registered for retransformations by other agents.
-     */
-    private static void instrument(Instrumentation instrumentation) throws ReflectiveOperationException,
-            UnmodifiableClassException {
-        SocksSocketImplTransformer.checkTargetShape();
-        Class<?>[] targets = SocksSocketImplTransformer.targets();
-        SocksSocketImplTransformer transformer = new SocksSocketImplTransformer();
-        instrumentation.addTransformer(transformer, true);
-        instrumentation.retransformClasses(targets);
-        if (!transformer.transformed()) {
-            throw new IllegalStateException("java.net.Socket's classes were not instrumented"
-                    + (transformer.error() == null ? "" : ": " + transformer.error()));
-        }
     }
 
     private static String version(JarFile jar) throws IOException {

@@ -1,8 +1,5 @@
 package io.socksify.agent.instrument;
 
-import net.bytebuddy.jar.asm.ClassReader;
-import net.bytebuddy.jar.asm.ClassVisitor;
-import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.Handle;
 import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
@@ -21,34 +18,32 @@ import net.bytebuddy.jar.asm.Opcodes;
  * NEW java/net/Socket; DUP;                                     INVOKESPECIAL java/net/Socket.&lt;init&gt;()
  * </pre>
  * The same two instructions on JDK 17 and 25; no member is added, so the loaded class can be retransformed. The
- * rewrite fails unless at least one was found and no other {@code Proxy.NO_PROXY} is left in the class: a JDK that
+ * class is refused unless at least one was found and no other {@code Proxy.NO_PROXY} is left in the class: a JDK that
  * builds its FTP sockets differently must not run with them unrouted.
  */
-final class FtpClientRewrite {
+final class FtpClientRewrite implements MethodRewrite {
     static final String TYPE = "sun.net.ftp.impl.FtpClient";
     static final String INTERNAL_NAME = "sun/net/ftp/impl/FtpClient";
     private static final String PROXY = "java/net/Proxy";
     private static final String SOCKET = "java/net/Socket";
 
-    private FtpClientRewrite() {
-    }
-
-    static byte[] rewrite(byte[] classFile) {
-        ClassReader reader = new ClassReader(classFile);
-        ClassWriter writer = new ClassWriter(reader, 0);
+    @Override
+    public Pass begin() {
         int[] counts = new int[2]; // [0] rewritten, [1] a NO_PROXY left as it was
-        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+        return new Pass() {
             @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                    String[] exceptions) {
-                return new NoProxySocket(super.visitMethod(access, name, descriptor, signature, exceptions), counts);
+            public MethodVisitor method(MethodVisitor mv) {
+                return new NoProxySocket(mv, counts);
             }
-        }, 0);
-        if (counts[0] == 0 || counts[1] != 0) {
-            throw new IllegalStateException(TYPE + " does not build its sockets with new Socket(Proxy.NO_PROXY) on"
-                    + " this JDK (" + counts[0] + " found, " + counts[1] + " other uses of NO_PROXY)");
-        }
-        return writer.toByteArray();
+
+            @Override
+            public String failure() {
+                return counts[0] == 0 || counts[1] != 0
+                        ? "does not build its sockets with new Socket(Proxy.NO_PROXY) (" + counts[0] + " found, "
+                                + counts[1] + " other uses of NO_PROXY)"
+                        : null;
+            }
+        };
     }
 
     /**

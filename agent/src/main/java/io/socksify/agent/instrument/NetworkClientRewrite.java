@@ -1,8 +1,5 @@
 package io.socksify.agent.instrument;
 
-import net.bytebuddy.jar.asm.ClassReader;
-import net.bytebuddy.jar.asm.ClassVisitor;
-import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
@@ -14,27 +11,15 @@ import net.bytebuddy.jar.asm.Opcodes;
  * rules still apply; {@code HttpsClient} overrides the method with its SSL socket factory, already routed). The FTP
  * client is no {@code NetworkClient}: {@link FtpClientRewrite} covers it.
  */
-final class NetworkClientRewrite {
+final class NetworkClientRewrite implements MethodRewrite {
     static final String TYPE = "sun.net.NetworkClient";
     static final String INTERNAL_NAME = "sun/net/NetworkClient";
 
-    private NetworkClientRewrite() {
-    }
-
-    static byte[] rewrite(byte[] classFile) {
-        ClassReader reader = new ClassReader(classFile);
-        ClassWriter writer = new ClassWriter(reader, 0);
-        boolean[] found = new boolean[1];
-        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+    @Override
+    public Pass begin() {
+        return new Pass() {
             @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                    String[] exceptions) {
-                MethodVisitor mv = super.visitMethod(access, name, descriptor, signature, exceptions);
-                if (!"createSocket".equals(name) || !"()Ljava/net/Socket;".equals(descriptor)
-                        || (access & Opcodes.ACC_STATIC) != 0) {
-                    return mv;
-                }
-                found[0] = true;
+            public MethodVisitor method(MethodVisitor mv) {
                 mv.visitCode();
                 mv.visitTypeInsn(Opcodes.NEW, "java/net/Socket");
                 mv.visitInsn(Opcodes.DUP);
@@ -45,10 +30,11 @@ final class NetworkClientRewrite {
                 // null: the original body is not copied.
                 return null;
             }
-        }, 0);
-        if (!found[0]) {
-            throw new IllegalStateException(TYPE + " has no createSocket() on this JDK");
-        }
-        return writer.toByteArray();
+
+            @Override
+            public String failure() {
+                return null;
+            }
+        };
     }
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The one {@link AgentMXBean} of a JVM. The installer tells it each configuration it activates; it registers itself
  * with the platform MBean server at most once: at attach time, or, for a JVM started with the agent, when something
- * first asks for the platform MBean server (see {@link PlatformMBeanServerTransformer}). Creating that server costs
+ * first asks for the platform MBean server (see {@link PlatformMBeanServerHook}). Creating that server costs
  * about 200 ms, which a JVM that never uses JMX should not pay for socksify.
  */
 public final class AgentMBean implements AgentMXBean {

@@ -5,9 +5,9 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 
 /**
- * Checks, at installation, that a JDK-internal member socksify relies on exists with the type it expects, using plain
- * reflection (no method handles: those are made on first use). A JDK that changed one fails the installation with a
- * message naming it, instead of failing a connection later.
+ * Checks that a JDK-internal member socksify relies on exists with the type it expects, using plain reflection, on
+ * the first use of the members (the channel and datagram paths; nothing is loaded for it while the JVM starts). A JDK
+ * that changed one fails that use with a message naming the member.
  */
 public final class JdkMembers {
     private JdkMembers() {
@@ -36,8 +36,8 @@ public final class JdkMembers {
 
     /**
      * Method handles on JDK internals, made once on first use rather than at installation (making them costs start-up
-     * time; their members were already checked with {@link #field} and {@link #method}). An abstract class rather
-     * than a lambda, so that building one at installation spins no lambda class.
+     * time), after checking their members with {@link #field} and {@link #method}. An abstract class rather than a
+     * lambda, so that building one at installation spins no lambda class.
      */
     public abstract static class Lazy<T> {
         private volatile T value;
@@ -55,7 +55,7 @@ public final class JdkMembers {
                         try {
                             value = v = create();
                         } catch (ReflectiveOperationException e) {
-                            // Checked at installation, so not expected.
+                            // A JDK that lacks or changed a member: this operation, and each later one, fails.
                             throw new IllegalStateException("socksify: cannot reach a JDK internal: " + e, e);
                         }
                     }

@@ -63,7 +63,7 @@ class FtpClientRewriteTest {
         assertTrue(before.contains("doConnect: NO_PROXY"), before.toString());
         assertTrue(before.contains("openPassiveDataConnection: NO_PROXY"), before.toString());
 
-        List<String> after = socketsAndNoProxy(FtpClientRewrite.rewrite(original));
+        List<String> after = socketsAndNoProxy(TestRewrites.rewrite(FtpClientRewrite.INTERNAL_NAME, original));
         assertTrue(after.stream().noneMatch(s -> s.endsWith("NO_PROXY")), after.toString());
         assertEquals(before.stream().filter(s -> s.endsWith("Socket()V")).count() + 2,
                 after.stream().filter(s -> s.endsWith("Socket()V")).count(), after.toString());
@@ -77,7 +77,7 @@ class FtpClientRewriteTest {
         empty.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, FtpClientRewrite.INTERNAL_NAME, null, "java/lang/Object", null);
         empty.visitEnd();
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> FtpClientRewrite.rewrite(empty.toByteArray()));
+                () -> TestRewrites.rewrite(FtpClientRewrite.INTERNAL_NAME, empty.toByteArray()));
         assertTrue(e.getMessage().contains("sun.net.ftp.impl.FtpClient"), e.getMessage());
     }
 }

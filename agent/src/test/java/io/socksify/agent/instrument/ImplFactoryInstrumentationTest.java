@@ -22,7 +22,7 @@ class ImplFactoryInstrumentationTest {
             original = in.readAllBytes();
         }
         List<String> found = new ArrayList<>();
-        new ClassReader(ImplFactoryInstrumentation.rewrite(internalName, original)).accept(
+        new ClassReader(TestRewrites.rewrite(internalName, original)).accept(
                 new ClassVisitor(Opcodes.ASM9) {
                     @Override
                     public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,

@@ -54,8 +54,8 @@ class SocketChannelTransformerTest {
 
     @Test
     void hooksConnectFinishConnectAndReadinessOfSocketChannelImpl() throws IOException {
-        byte[] rewritten = SocketChannelTransformer.rewrite(SocketChannelTransformer.SOCKET_CHANNEL,
-                jdkClass(SocketChannelTransformer.SOCKET_CHANNEL));
+        byte[] rewritten = TestRewrites.rewrite(Hooks.SOCKET_CHANNEL,
+                jdkClass(Hooks.SOCKET_CHANNEL));
         assertEquals(List.of(
                 "connect(Ljava/net/SocketAddress;)Z: connect",
                 "finishConnect()Z: finishConnectPending",
@@ -67,15 +67,15 @@ class SocketChannelTransformerTest {
 
     @Test
     void hooksTheInterestTranslationOfSelectionKeyImpl() throws IOException {
-        byte[] rewritten = SocketChannelTransformer.rewrite(SocketChannelTransformer.SELECTION_KEY,
-                jdkClass(SocketChannelTransformer.SELECTION_KEY));
+        byte[] rewritten = TestRewrites.rewrite(Hooks.SELECTION_KEY,
+                jdkClass(Hooks.SELECTION_KEY));
         assertEquals(List.of("translateInterestOps()I: interestEvents"), dispatchingMethods(rewritten));
     }
 
     @Test
     void hooksBothConnectsOfAsynchronousSocketChannelImpl() throws IOException {
-        byte[] rewritten = SocketChannelTransformer.rewrite(SocketChannelTransformer.ASYNC_SOCKET_CHANNEL,
-                jdkClass(SocketChannelTransformer.ASYNC_SOCKET_CHANNEL));
+        byte[] rewritten = TestRewrites.rewrite(Hooks.ASYNC_SOCKET_CHANNEL,
+                jdkClass(Hooks.ASYNC_SOCKET_CHANNEL));
         List<String> found = dispatchingMethods(rewritten);
         assertEquals(2, found.size(), found.toString());
         assertTrue(found.stream().allMatch(f -> f.startsWith("connect(") && f.endsWith(": connectAsync")),
@@ -84,7 +84,7 @@ class SocketChannelTransformerTest {
 
     @Test
     void refusesAJdkWithoutTheExpectedMethodNamingIt() throws IOException {
-        byte[] original = jdkClass(SocketChannelTransformer.SELECTION_KEY);
+        byte[] original = jdkClass(Hooks.SELECTION_KEY);
         // The same class with translateInterestOps renamed, as a JDK that changed it would look.
         ClassWriter writer = new ClassWriter(0);
         new ClassReader(original).accept(new ClassVisitor(Opcodes.ASM9, writer) {
@@ -96,7 +96,7 @@ class SocketChannelTransformerTest {
             }
         }, 0);
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> SocketChannelTransformer.rewrite(SocketChannelTransformer.SELECTION_KEY, writer.toByteArray()));
+                () -> TestRewrites.rewrite(Hooks.SELECTION_KEY, writer.toByteArray()));
         assertEquals("sun.nio.ch.SelectionKeyImpl has no translateInterestOps()I on this JDK", e.getMessage());
     }
 

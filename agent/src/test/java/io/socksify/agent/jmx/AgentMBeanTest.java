@@ -2,6 +2,7 @@ package io.socksify.agent.jmx;
 
 import io.socksify.agent.bootstrap.Metrics;
 import io.socksify.agent.config.AgentConfig;
+import io.socksify.agent.instrument.TestRewrites;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.MethodVisitor;
@@ -55,11 +56,12 @@ class AgentMBeanTest {
             original = in.readAllBytes();
         }
         List<String> calls = new ArrayList<>();
-        new ClassReader(PlatformMBeanServerTransformer.rewrite(original)).accept(new ClassVisitor(Opcodes.ASM9) {
+        byte[] rewritten = TestRewrites.rewrite(PlatformMBeanServerHook.INTERNAL_NAME, original);
+        new ClassReader(rewritten).accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
             public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
                     String[] exceptions) {
-                if (!name.equals(PlatformMBeanServerTransformer.METHOD)) {
+                if (!name.equals(PlatformMBeanServerHook.METHOD)) {
                     return null;
                 }
                 return new MethodVisitor(Opcodes.ASM9) {

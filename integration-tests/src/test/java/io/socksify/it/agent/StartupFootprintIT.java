@@ -28,8 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StartupFootprintIT {
-    /** About 550 today on JDK 17 and 730 on JDK 25, mostly lambda and method-handle infrastructure. */
-    private static final int MAX_ADDED_CLASSES = 1_000;
+    /**
+     * About 590 today on JDK 17 and 780 on JDK 25 (from about 730 and 930 before the hooks were applied as classes
+     * load and premain stopped calling the installer through reflection): the agent's own classes, ASM, slf4j, and
+     * the JDK classes the configuration and the MBean set-up use.
+     */
+    private static final int MAX_ADDED_CLASSES = 850;
 
     @ParameterizedTest
     @MethodSource("io.socksify.it.support.Jdks#all")

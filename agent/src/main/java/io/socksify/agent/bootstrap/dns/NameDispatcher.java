@@ -10,8 +10,8 @@ import java.util.stream.Stream;
 
 /**
  * The entry points the prologues in the JDK's built-in name services and in {@code sun.nio.ch} call for
- * {@code dns=remote} (see {@code NameServiceTransformer}). Boot-loaded, JDK types only, no logic of its own but the
- * table: the installed policy says which names the proxy resolves; those get a placeholder address from
+ * {@code dns=remote} (see the hook table, {@code instrument/Hooks.names()}). Boot-loaded, JDK types only, no logic
+ * of its own but the table: the installed policy says which names the proxy resolves; those get a placeholder address from
  * {@link SyntheticAddresses}, which every routed connect turns back into the name for the proxy.
  *
  * <p>A placeholder must never be connected directly (it is unroutable, and the name it stands for was never looked

@@ -10,8 +10,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 
 /**
- * The entry points the prologues in {@code sun.nio.ch.DatagramChannelImpl} call (see
- * {@code DatagramChannelInstrumentation}). No logic of its own: it lets the JDK run when socksify is not installed,
+ * The entry points the prologues in {@code sun.nio.ch.DatagramChannelImpl} call (see the hook table,
+ * {@code instrument/Hooks.datagram()}). No logic of its own: it lets the JDK run when socksify is not installed,
  * for socksify's own calls into the originals ({@link UdpGuard}) and for the threads of the embedded SOCKS server
  * ({@link ServerThreads}: its UDP relay sends to destinations directly, or it would route itself through itself), and hands
  * everything else to the installed {@link DatagramConnector}. An internal failure becomes the operation's own

@@ -24,54 +24,23 @@ import java.nio.channels.SocketChannel;
  * name, type and meaning in JDK 17 and JDK 25. Private lookups into {@code sun.nio.ch} work because the installer
  * opens that package to the agent's module.
  *
- * <p>The constructor, run at installation, checks with plain reflection that every member exists with the expected
- * type, and reads the JDK's constants ({@code ST_CONNECTIONPENDING}, {@code ST_CONNECTED}, {@code IOStatus.EOF},
- * {@code Net.SHUT_RDWR}) from the JDK itself: a JDK that lacks or changes one fails the installation (better than
- * routing some channels and not others, or corrupting a channel's state). The method handles are made on the first
- * channel routed: making them costs tens of milliseconds of start-up (method-handle classes), which a JVM that never
- * opens a channel should not pay.
+ * <p>On the first channel routed (not at installation: loading the seven {@code sun.nio.ch} classes and retransforming
+ * them cost a JVM that never opens a channel about 30 ms of start-up) it checks with plain reflection that every
+ * member exists with the expected type, reads the JDK's constants ({@code ST_CONNECTIONPENDING},
+ * {@code ST_CONNECTED}, {@code IOStatus.EOF}, {@code Net.SHUT_RDWR}) from the JDK itself, and makes the method
+ * handles. A JDK that lacks or changes one fails that connection, and every later one, with a message naming the
+ * member (fail-closed: better than routing some channels and not others, or corrupting a channel's state).
  */
 final class JdkChannels {
-    private final int stConnectionPending;
-    private final int stConnected;
-    /** {@code sun.nio.ch.IOStatus.EOF}. */
-    private final int eof;
-    private final int shutRdWr;
     private final JdkMembers.Lazy<Handles> handles = new JdkMembers.Lazy<>() {
         @Override
         protected Handles create() throws ReflectiveOperationException {
-            return new Handles(shutRdWr);
+            return new Handles();
         }
     };
 
-    JdkChannels() throws ReflectiveOperationException {
-        Class<?> channel = Class.forName("sun.nio.ch.SocketChannelImpl", false, null);
-        Class<?> dispatcherType = Class.forName("sun.nio.ch.NativeDispatcher", false, null);
-        Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil", false, null);
-        Class<?> ioStatus = Class.forName("sun.nio.ch.IOStatus", false, null);
-        Class<?> net = Class.forName("sun.nio.ch.Net", false, null);
-        Class<?> key = Class.forName("sun.nio.ch.SelectionKeyImpl", false, null);
-        Class<?> async = Class.forName("sun.nio.ch.AsynchronousSocketChannelImpl", false, null);
-
-        stConnectionPending = constant(channel, "ST_CONNECTIONPENDING");
-        stConnected = constant(channel, "ST_CONNECTED");
-        eof = constant(ioStatus, "EOF");
-        shutRdWr = constant(net, "SHUT_RDWR");
-
-        field(channel, "state", int.class, false);
-        field(channel, "stateLock", Object.class, false);
-        field(channel, "remoteAddress", SocketAddress.class, false);
-        field(channel, "fd", FileDescriptor.class, false);
-        field(channel, "nd", dispatcherType, true);
-        method(channel, "blockingConnect", void.class, false, SocketAddress.class, long.class);
-        method(ioUtil, "read", int.class, true, FileDescriptor.class, ByteBuffer.class, long.class, dispatcherType);
-        method(ioUtil, "write", int.class, true, FileDescriptor.class, ByteBuffer.class, long.class, dispatcherType);
-        method(net, "pollConnectNow", boolean.class, true, FileDescriptor.class);
-        method(net, "shutdown", void.class, true, FileDescriptor.class, int.class);
-        method(key, "reset", void.class, false);
-        method(key, "nioReadyOps", void.class, false, int.class);
-        method(key, "nioInterestOps", int.class, false);
-        field(async, "remoteAddress", InetSocketAddress.class, false);
+    /** Nothing is looked at yet: the first channel routed checks and makes everything ({@link Handles}). */
+    JdkChannels() {
     }
 
     /** The method handles, made on first use. */
@@ -93,15 +62,45 @@ final class JdkChannels {
         final MethodHandle nioReadyOps;
         final MethodHandle nioInterestOps;
         final VarHandle asyncRemoteAddress;
+        final int stConnectionPending;
+        final int stConnected;
+        /** {@code sun.nio.ch.IOStatus.EOF}. */
+        final int eof;
 
-        Handles(int shutRdWr) throws ReflectiveOperationException {
-            MethodHandles.Lookup own = MethodHandles.lookup();
+        Handles() throws ReflectiveOperationException {
+            // Plain reflection first: a JDK that lacks or changed a member is named in the failure.
+
             Class<?> channel = Class.forName("sun.nio.ch.SocketChannelImpl", false, null);
             Class<?> dispatcherType = Class.forName("sun.nio.ch.NativeDispatcher", false, null);
             Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil", false, null);
+            Class<?> ioStatus = Class.forName("sun.nio.ch.IOStatus", false, null);
             Class<?> net = Class.forName("sun.nio.ch.Net", false, null);
             Class<?> key = Class.forName("sun.nio.ch.SelectionKeyImpl", false, null);
             Class<?> async = Class.forName("sun.nio.ch.AsynchronousSocketChannelImpl", false, null);
+
+            this.stConnectionPending = constant(channel, "ST_CONNECTIONPENDING");
+            this.stConnected = constant(channel, "ST_CONNECTED");
+            this.eof = constant(ioStatus, "EOF");
+            int shutRdWr = constant(net, "SHUT_RDWR");
+
+            field(channel, "state", int.class, false);
+            field(channel, "stateLock", Object.class, false);
+            field(channel, "remoteAddress", SocketAddress.class, false);
+            field(channel, "fd", FileDescriptor.class, false);
+            field(channel, "nd", dispatcherType, true);
+            method(channel, "blockingConnect", void.class, false, SocketAddress.class, long.class);
+            method(ioUtil, "read", int.class, true, FileDescriptor.class, ByteBuffer.class, long.class,
+                    dispatcherType);
+            method(ioUtil, "write", int.class, true, FileDescriptor.class, ByteBuffer.class, long.class,
+                    dispatcherType);
+            method(net, "pollConnectNow", boolean.class, true, FileDescriptor.class);
+            method(net, "shutdown", void.class, true, FileDescriptor.class, int.class);
+            method(key, "reset", void.class, false);
+            method(key, "nioReadyOps", void.class, false, int.class);
+            method(key, "nioInterestOps", int.class, false);
+            field(async, "remoteAddress", InetSocketAddress.class, false);
+
+            MethodHandles.Lookup own = MethodHandles.lookup();
 
             MethodHandles.Lookup channelLookup = MethodHandles.privateLookupIn(channel, own);
             state = channelLookup.findVarHandle(channel, "state", int.class);
@@ -152,7 +151,7 @@ final class JdkChannels {
 
     /** @return whether {@code n}, a result of {@link #read}, is the JDK's end of stream */
     boolean isEof(int n) {
-        return n == eof;
+        return n == handles().eof;
     }
 
     FileDescriptor fd(SocketChannel channel) {
@@ -187,9 +186,10 @@ final class JdkChannels {
      */
     void markPending(SocketChannel channel) {
         synchronized (stateLock(channel)) {
-            VarHandle state = handles().state;
-            if ((int) state.getVolatile(channel) == stConnected) {
-                state.setVolatile(channel, stConnectionPending);
+            Handles h = handles();
+            VarHandle state = h.state;
+            if ((int) state.getVolatile(channel) == h.stConnected) {
+                state.setVolatile(channel, h.stConnectionPending);
             }
         }
     }

@@ -22,35 +22,20 @@ import java.nio.channels.DatagramChannel;
  * socket adaptor's receive is the one member that differs: JDK 17 has {@code SocketAddress blockingReceive(ByteBuffer,
  * long)}, JDK 25 {@code void blockingReceive(DatagramPacket, long)}; whichever exists is used.
  *
- * <p>The constructor, run at installation, checks with plain reflection that every member exists with the expected
- * type (a JDK without one fails the installation); the handles are made on the first datagram routed, so that a JVM
- * that sends none does not pay for them at start-up.
+ * <p>On the first datagram routed (not at installation, which would load and retransform {@code DatagramChannelImpl}
+ * in every JVM) it checks with plain reflection that every member exists with the expected type and makes the
+ * handles; a JDK without one fails that datagram, and every later one, with a message naming the member.
  */
 final class JdkDatagrams {
-    private final boolean packetReceive;
     private final JdkMembers.Lazy<Handles> handles = new JdkMembers.Lazy<>() {
         @Override
         protected Handles create() throws ReflectiveOperationException {
-            return new Handles(packetReceive);
+            return new Handles();
         }
     };
 
-    JdkDatagrams() throws ReflectiveOperationException {
-        Class<?> impl = Class.forName("sun.nio.ch.DatagramChannelImpl", false, null);
-        field(impl, "remoteAddress", InetSocketAddress.class, false);
-        field(impl, "stateLock", Object.class, false);
-        method(impl, "connect", DatagramChannel.class, false, SocketAddress.class, boolean.class);
-        boolean packet;
-        try {
-            method(impl, "blockingReceive", SocketAddress.class, false, ByteBuffer.class, long.class);
-            packet = false;
-        } catch (NoSuchMethodException notJdk17) {
-            method(impl, "blockingReceive", void.class, false, DatagramPacket.class, long.class);
-            packet = true;
-        }
-        packetReceive = packet;
-        field(DatagramPacket.class, "length", int.class, false);
-        field(DatagramPacket.class, "bufLength", int.class, false);
+    /** Nothing is looked at yet: the first datagram routed checks and makes everything ({@link Handles}). */
+    JdkDatagrams() {
     }
 
     /** The method handles, made on first use. */
@@ -67,9 +52,28 @@ final class JdkDatagrams {
         final VarHandle packetLength;
         final VarHandle packetBufLength;
 
-        Handles(boolean packetReceive) throws ReflectiveOperationException {
-            MethodHandles.Lookup own = MethodHandles.lookup();
+        final boolean packetReceive;
+
+        Handles() throws ReflectiveOperationException {
             Class<?> impl = Class.forName("sun.nio.ch.DatagramChannelImpl", false, null);
+            // Plain reflection first: a JDK that lacks or changed a member is named in the failure.
+
+            field(impl, "remoteAddress", InetSocketAddress.class, false);
+            field(impl, "stateLock", Object.class, false);
+            method(impl, "connect", DatagramChannel.class, false, SocketAddress.class, boolean.class);
+            boolean packet;
+            try {
+                method(impl, "blockingReceive", SocketAddress.class, false, ByteBuffer.class, long.class);
+                packet = false;
+            } catch (NoSuchMethodException notJdk17) {
+                method(impl, "blockingReceive", void.class, false, DatagramPacket.class, long.class);
+                packet = true;
+            }
+            this.packetReceive = packet;
+            field(DatagramPacket.class, "length", int.class, false);
+            field(DatagramPacket.class, "bufLength", int.class, false);
+
+            MethodHandles.Lookup own = MethodHandles.lookup();
             MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(impl, own);
             remoteAddress = lookup.findVarHandle(impl, "remoteAddress", InetSocketAddress.class);
             stateLock = channelTyped(lookup.findGetter(impl, "stateLock", Object.class));

@@ -1,0 +1,41 @@
+package io.socksify.agent.install;
+
+import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
+import io.socksify.agent.instrument.Hook;
+import io.socksify.agent.instrument.Hooks;
+import io.socksify.agent.route.Router;
+import io.socksify.agent.route.nio.ChannelRouting;
+
+/** NIO {@code SocketChannel}s, blocking, selector-driven and asynchronous: NIO-DESIGN.md. */
+final class ChannelTransport implements Transport {
+    @Override
+    public String name() {
+        return "channels";
+    }
+
+    @Override
+    public Hook[] hooks() {
+        return Hooks.channel();
+    }
+
+    @Override
+    public void checkJdk() {
+        // The sun.nio.ch members the routing uses are checked by ChannelRouting (JdkChannels) as it installs.
+    }
+
+    @Override
+    public Commit prepare(Router router) {
+        return new Commit() {
+            @Override
+            public void commit() throws ReflectiveOperationException {
+                // The embedded server's own connections (channels, on its ServerThreads) go direct.
+                ChannelRouting.install(router);
+            }
+        };
+    }
+
+    @Override
+    public void clear() {
+        ChannelDispatcher.install(null);
+    }
+}

@@ -1,0 +1,60 @@
+package io.socksify.agent.install;
+
+import io.socksify.agent.bootstrap.ChildProcesses;
+import io.socksify.agent.config.AgentConfig;
+import io.socksify.agent.config.ChildSettings;
+import io.socksify.agent.instrument.Hook;
+import io.socksify.agent.instrument.Hooks;
+import io.socksify.agent.route.Router;
+
+/**
+ * Processes this JVM starts ({@code children=inherit}): a child JVM gets this agent with the same configuration
+ * through {@code JAVA_TOOL_OPTIONS}, any other child {@code ALL_PROXY} and {@code NO_PROXY} (see
+ * {@link ChildProcesses}).
+ */
+final class ChildTransport implements Transport {
+    private final String agentJar;
+
+    /** @param agentJar the path of this agent's jar, as a child JVM's {@code -javaagent:} takes it */
+    ChildTransport(String agentJar) {
+        this.agentJar = agentJar;
+    }
+
+    @Override
+    public String name() {
+        return "child processes";
+    }
+
+    @Override
+    public Hook[] hooks() {
+        return Hooks.children();
+    }
+
+    /** The prologue calls {@code ProcessEnvironment}'s package-private factory: it must be there. */
+    @Override
+    public void checkJdk() throws ReflectiveOperationException {
+        Class.forName("java.lang.ProcessEnvironment", false, null).getDeclaredMethod("emptyEnvironment", int.class);
+    }
+
+    /**
+     * The agent's option is quoted as the JVM reads {@code JAVA_TOOL_OPTIONS} (a jar path may hold spaces); with
+     * {@code children=none} the environment is left alone.
+     */
+    @Override
+    public Commit prepare(Router router) {
+        AgentConfig config = router.config();
+        if (!config.inheritToChildren()) {
+            return this::clear;
+        }
+        String javaAgent = ChildProcesses.quote("-javaagent:" + agentJar + "=" + ChildSettings.agentOptions(config));
+        String allProxy = ChildSettings.allProxy(config);
+        String noProxy = ChildSettings.noProxy(config.bypass());
+        String password = ChildSettings.password(config);
+        return () -> ChildProcesses.configure(javaAgent, allProxy, noProxy, password);
+    }
+
+    @Override
+    public void clear() {
+        ChildProcesses.configure(null, null, null, null);
+    }
+}

@@ -1,0 +1,66 @@
+package io.socksify.agent.install;
+
+import io.socksify.agent.bootstrap.Dispatcher;
+import io.socksify.agent.instrument.Hook;
+import io.socksify.agent.instrument.Hooks;
+import io.socksify.agent.route.Router;
+import io.socksify.agent.route.SocketRouting;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Field;
+import java.net.SocketImpl;
+import java.util.Set;
+
+/** {@code java.net.Socket} (and {@code SSLSocket}, {@code HttpURLConnection}, {@code ftp://}): SOCKET-DESIGN.md. */
+final class SocketTransport implements Transport {
+    private final Set<String> loaded;
+
+    /** @param loaded the binary names of the hooked classes the JVM has loaded */
+    SocketTransport(Set<String> loaded) {
+        this.loaded = loaded;
+    }
+
+    @Override
+    public String name() {
+        return "sockets";
+    }
+
+    @Override
+    public Hook[] hooks() {
+        return Hooks.socket();
+    }
+
+    /**
+     * Refuses a JVM whose application set a {@code SocketImplFactory} already (an attach): its sockets could not be
+     * routed. While the JVM starts {@code java.net.Socket} is not loaded, so no factory can have been set.
+     */
+    @Override
+    public void checkJdk() throws ReflectiveOperationException {
+        if (!loaded.contains("java.net.Socket")) {
+            return;
+        }
+        Field factory = Class.forName("java.net.Socket", false, null).getDeclaredField("factory");
+        factory.setAccessible(true); // java.net is open to the agent from installation on
+        if (factory.get(null) != null) {
+            throw new IllegalStateException("the application set a SocketImplFactory (" + factory.get(null)
+                    + "): its sockets could not be routed");
+        }
+    }
+
+    @Override
+    public Commit prepare(Router router) throws ReflectiveOperationException {
+        SocketRouting routing = new SocketRouting(router,
+                MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup()));
+        return new Commit() {
+            @Override
+            public void commit() {
+                Dispatcher.install(routing);
+            }
+        };
+    }
+
+    @Override
+    public void clear() {
+        Dispatcher.install(null);
+    }
+}

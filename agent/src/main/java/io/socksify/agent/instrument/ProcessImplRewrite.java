@@ -1,0 +1,55 @@
+package io.socksify.agent.instrument;
+
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+
+/**
+ * Gives {@code java.lang.ProcessImpl.start(String[] cmdarray, Map environment, String dir, Redirect[], boolean)} (the
+ * one static method every {@code ProcessBuilder.start} and {@code Runtime.exec} goes through, the same on JDK 17 and
+ * 25 for Linux and macOS) a first statement:
+ * <pre>
+ * environment = ChildProcesses.environment(environment, ProcessEnvironment.emptyEnvironment(0));
+ * // the original method
+ * </pre>
+ * {@code ProcessImpl} casts the map to the package-private {@code ProcessEnvironment.StringEnvironment}, so the copy
+ * the dispatcher fills must be made here, in {@code java.lang}; an empty one costs one small allocation per process
+ * started. No branch and no member is added, so the class can be retransformed under attach.
+ */
+final class ProcessImplRewrite implements MethodRewrite {
+    static final String INTERNAL_NAME = "java/lang/ProcessImpl";
+    static final String DESCRIPTOR = "([Ljava/lang/String;Ljava/util/Map;Ljava/lang/String;"
+            + "[Ljava/lang/ProcessBuilder$Redirect;Z)Ljava/lang/Process;";
+    private static final String DISPATCHER = "io/socksify/agent/bootstrap/ChildProcesses";
+
+    @Override
+    public Pass begin() {
+        return new Pass() {
+            @Override
+            public MethodVisitor method(MethodVisitor mv) {
+                return new MethodVisitor(Opcodes.ASM9, mv) {
+                    @Override
+                    public void visitCode() {
+                        super.visitCode();
+                        visitVarInsn(Opcodes.ALOAD, 1);
+                        visitInsn(Opcodes.ICONST_0);
+                        visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/ProcessEnvironment", "emptyEnvironment",
+                                "(I)Ljava/util/Map;", false);
+                        visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "environment",
+                                "(Ljava/util/Map;Ljava/util/Map;)Ljava/util/Map;", false);
+                        visitVarInsn(Opcodes.ASTORE, 1);
+                    }
+
+                    @Override
+                    public void visitMaxs(int maxStack, int maxLocals) {
+                        super.visitMaxs(Math.max(maxStack, 2), maxLocals);
+                    }
+                };
+            }
+
+            @Override
+            public String failure() {
+                return null;
+            }
+        };
+    }
+}
