@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the empty environment made in {@code java.lang}, the dispatcher's call, the result stored over the parameter.
  */
 @Timeout(10)
-class ProcessImplInstrumentationTest {
+class ProcessImplRewriteTest {
 
     private static byte[] jdkClass(String internalName) throws IOException {
         try (InputStream in = Object.class.getModule().getResourceAsStream(internalName + ".class")) {
@@ -68,7 +68,7 @@ class ProcessImplInstrumentationTest {
 
     @Test
     void startBeginsWithTheDispatchersCall() throws IOException {
-        byte[] rewritten = ProcessImplInstrumentation.rewrite(jdkClass("java/lang/ProcessImpl"));
+        byte[] rewritten = TestRewrites.rewrite(ProcessImplRewrite.INTERNAL_NAME, jdkClass("java/lang/ProcessImpl"));
         assertEquals(List.of(Opcodes.ALOAD + " 1", String.valueOf(Opcodes.ICONST_0),
                 Opcodes.INVOKESTATIC + " java/lang/ProcessEnvironment.emptyEnvironment",
                 Opcodes.INVOKESTATIC + " io/socksify/agent/bootstrap/ChildProcesses.environment",
@@ -78,7 +78,8 @@ class ProcessImplInstrumentationTest {
     @Test
     void aClassWithoutStartIsRefusedNamingTheMethod() throws IOException {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> ProcessImplInstrumentation.rewrite(jdkClass("java/lang/Object")));
-        assertTrue(e.getMessage().contains("ProcessImpl has no static start("), e.getMessage());
+                () -> ClassRewriter.rewrite(ProcessImplRewrite.INTERNAL_NAME, Hooks.children(),
+                        jdkClass("java/lang/Object")));
+        assertTrue(e.getMessage().contains("java.lang.ProcessImpl has no start("), e.getMessage());
     }
 }
