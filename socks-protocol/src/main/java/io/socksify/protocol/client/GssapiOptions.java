@@ -159,8 +159,7 @@ public final class GssapiOptions {
                 return true;
             }
         }
-        // A keytab login holds keys, not necessarily a ticket; JGSS gets one when the context needs it.
-        return !subject.getPrivateCredentials(javax.security.auth.kerberos.KeyTab.class).isEmpty();
+        return false;
     }
 
     private Map<String, String> loginOptions() {
