@@ -2,7 +2,6 @@ package io.socksify.protocol.fuzz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -55,7 +54,9 @@ class ClientReplyFuzzTest {
             while (h.status() != SocksClientHandshake.Status.DONE && h.status() != SocksClientHandshake.Status.FAILED) {
                 if (h.status() == SocksClientHandshake.Status.WRITE) {
                     sink.clear();
-                    assertTrue(h.writeTo(sink) > 0, "WRITE without bytes to write");
+                    if (h.writeTo(sink) <= 0) {
+                        throw new AssertionError("WRITE without bytes to write");
+                    }
                     continue;
                 }
                 if (!reply.hasRemaining()) {
@@ -66,8 +67,9 @@ class ClientReplyFuzzTest {
                 part.limit(Math.min(chunk, part.remaining()));
                 int needed = h.bytesNeeded();
                 int n = h.readFrom(part);
-                assertTrue(n > 0 && n <= part.limit(), "consumed " + n + " of " + part.limit());
-                assertTrue(needed > 0, "READ with nothing needed");
+                if (n <= 0 || n > part.limit() || needed <= 0) {
+                    throw new AssertionError("consumed " + n + " of " + part.limit() + ", " + needed + " needed");
+                }
                 reply.position(reply.position() + n);
             }
         } catch (IOException expected) {
@@ -75,7 +77,9 @@ class ClientReplyFuzzTest {
             return;
         }
         if (h.status() == SocksClientHandshake.Status.DONE && h.command() != SocksClientHandshake.Command.BIND) {
-            assertNotNull(h.boundAddress(), "DONE without a bound address");
+            if (h.boundAddress() == null) {
+                throw new AssertionError("DONE without a bound address");
+            }
         }
         assertEquals(0, h.bytesToWrite());
     }
