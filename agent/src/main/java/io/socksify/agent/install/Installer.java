@@ -4,6 +4,7 @@ import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.ServerThreads;
 import io.socksify.agent.bootstrap.dns.NameDispatcher;
+import io.socksify.agent.bootstrap.netty.NettyDispatcher;
 import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
 import io.socksify.agent.bootstrap.udp.DatagramDispatcher;
 import io.socksify.agent.cli.AttachStatus;
@@ -14,11 +15,13 @@ import io.socksify.agent.jmx.PlatformMBeanServerTransformer;
 import io.socksify.agent.instrument.DatagramChannelInstrumentation;
 import io.socksify.agent.instrument.ImplFactoryInstrumentation;
 import io.socksify.agent.instrument.NameServiceTransformer;
+import io.socksify.agent.instrument.NettyNativeTransformer;
 import io.socksify.agent.instrument.SocketChannelTransformer;
 import io.socksify.agent.instrument.SocksSocketImplTransformer;
 import io.socksify.agent.route.Router;
 import io.socksify.agent.route.SocketRouting;
 import io.socksify.agent.route.dns.RemoteNames;
+import io.socksify.agent.route.netty.NativeConnectGuard;
 import io.socksify.agent.route.udp.DatagramRouting;
 import io.socksify.agent.route.nio.ChannelRouting;
 import io.socksify.protocol.client.SocksProxy;
@@ -111,6 +114,7 @@ public final class Installer {
             DatagramChannelInstrumentation.install(tracked);
             ImplFactoryInstrumentation.install(tracked);
             NameServiceTransformer.install(tracked);
+            NettyNativeTransformer.install(tracked, !premain);
             installed = true;
             active = config;
             version = version(jar);
@@ -133,6 +137,7 @@ public final class Installer {
             ChannelDispatcher.install(null);
             DatagramDispatcher.install(null);
             NameDispatcher.install(null);
+            NettyDispatcher.install(null);
             if (embeddedServer != null) {
                 embeddedServer.close();
                 embeddedServer = null;
@@ -194,6 +199,8 @@ public final class Installer {
         ChannelRouting.install(router);
         DatagramRouting.install(router);
         RemoteNames.activate(router);
+        // Netty's native transports connect outside the JDK: only bypassed destinations may go there.
+        NativeConnectGuard.install(router);
     }
 
     private static String describe(AgentConfig config) {
