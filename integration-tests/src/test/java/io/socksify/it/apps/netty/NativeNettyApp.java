@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A Netty client with the native transports on its class path, for Netty 4.1 (the incubator's io_uring) and 4.2
  * (its own io_uring): {@code <mode> <host> <port>}, where mode is {@code idiom} (the usual
- * {@code Epoll.isAvailable() ? epoll : ioUring available ? io_uring : NIO}), {@code epoll} or {@code uring} (forced).
+ * {@code Epoll.isAvailable() ? epoll : ioUring available ? io_uring : NIO}), {@code epoll} or {@code uring} (forced),
+ * or {@code loop}: epoll, initialised at once, then one connection attempt after another for an attach test, each
+ * printing {@code R<n> ok} or {@code R<n> fail <causes>}.
  * Only API both versions have is used directly; io_uring, which moved, by reflection.
  *
  * <p>Prints {@code NETTY <version>}, {@code EPOLL_AVAILABLE}, {@code EPOLL_CAUSE}, {@code URING_AVAILABLE},
@@ -48,9 +50,14 @@ public final class NativeNettyApp {
         String transport = switch (mode) {
             case "idiom" -> Epoll.isAvailable() ? "epoll" : uringAvailable ? "uring" : "nio";
             case "epoll", "uring" -> mode;
+            case "loop" -> "epoll";
             default -> throw new IllegalArgumentException("mode: " + mode);
         };
         System.out.println("TRANSPORT " + transport);
+        if (mode.equals("loop")) {
+            loop(args[1], Integer.parseInt(args[2]));
+            return;
+        }
         EventLoopGroup group = null;
         try {
             Class<? extends Channel> channelType;
@@ -72,18 +79,37 @@ public final class NativeNettyApp {
             echo(group, channelType, args[1], Integer.parseInt(args[2]));
             System.out.println("OK");
         } catch (Throwable e) {
-            Throwable t = e instanceof InvocationTargetException i ? i.getCause() : e;
-            StringBuilder chain = new StringBuilder();
-            for (; t != null; t = t.getCause()) {
-                chain.append(chain.length() == 0 ? "" : " <- ").append(oneLine(t));
-            }
-            System.out.println("FAILED " + chain);
+            System.out.println("FAILED " + chain(e));
             System.out.flush();
             System.exit(3);
         } finally {
             if (group != null) {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    private static String chain(Throwable e) {
+        Throwable t = e instanceof InvocationTargetException i ? i.getCause() : e;
+        StringBuilder chain = new StringBuilder();
+        for (; t != null; t = t.getCause()) {
+            chain.append(chain.length() == 0 ? "" : " <- ").append(oneLine(t));
+        }
+        return chain.toString();
+    }
+
+    /** Connects again and again on one epoll event loop group, made (so epoll initialised) before any attach. */
+    private static void loop(String host, int port) throws InterruptedException {
+        EventLoopGroup group = new EpollEventLoopGroup(1);
+        System.out.println("ready");
+        for (int round = 1; ; round++) {
+            try {
+                echo(group, EpollSocketChannel.class, host, port);
+                System.out.println("R" + round + " ok");
+            } catch (Throwable e) {
+                System.out.println("R" + round + " fail " + chain(e));
+            }
+            Thread.sleep(300);
         }
     }
 
