@@ -4,6 +4,7 @@ import io.socksify.it.apps.netty.NativeNettyApp;
 import io.socksify.it.support.ChildJvm;
 import io.socksify.it.support.Loopback;
 import io.socksify.it.support.TcpEchoTarget;
+import io.socksify.it.support.UdpEchoTarget;
 import io.socksify.protocol.server.SocksServer;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * native transports back on ({@code -Dio.netty.transport.noNative=false}) keeps them, and then the guard on the
  * native connect refuses every destination that no bypass rule sends direct, before anything is sent. The negative
  * control: without the agent epoll (and io_uring, on this kernel) is available and the connection goes direct.
+ * The same for datagrams: the idiom's NIO datagram channel goes through the proxy's UDP relay; native datagram
+ * sends kept on by the user are refused.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class NativeNettyIT {
@@ -127,6 +130,31 @@ class NativeNettyIT {
             assertEquals(List.of(Loopback.LOCALHOST), target.acceptedSources().stream()
                     .map(a -> a.getAddress()).toList(), child.describe());
             assertEquals(0, server.records().size(), child.describe());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.netty.NettyVersions#withJdks")
+    void datagramsTakeNioThroughTheRelayAndNativeSendsAreRefused(Path jdk, NettyVersions netty) throws Exception {
+        try (SocksServer server = embedded(); UdpEchoTarget target = UdpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+            ChildJvm child = run(jdk, netty, proxy(server), List.of(), "udp-idiom", target.port());
+            assertOk(child);
+            assertEquals("nio", value(child, "UDP_TRANSPORT"), child.describe());
+            target.awaitAccepted(1, Duration.ofSeconds(10));
+            target.assertNoRejected();
+
+            for (String mode : List.of("udp-epoll", "udp-uring")) {
+                ChildJvm refused = run(jdk, netty, proxy(server), List.of("-Dio.netty.transport.noNative=false"),
+                        mode, target.port());
+                assertFailedNaming(refused, "java.net.ConnectException: socksify: a direct connection to 127.0.0.1:"
+                        + target.port() + " by Netty's native transport");
+            }
+            assertEquals(1, target.acceptedSources().size(), "only the relayed datagram arrived");
+            assertEquals(List.of(), target.rejectedSources(), "no datagram arrived directly");
+            // Negative control: without the agent the idiom takes epoll and the datagram arrives directly.
+            ChildJvm direct = run(jdk, netty, null, List.of(), "udp-idiom", target.port());
+            assertEquals("epoll", value(direct, "UDP_TRANSPORT"), direct.describe());
+            target.awaitRejected(1, Duration.ofSeconds(10));
         }
     }
 }

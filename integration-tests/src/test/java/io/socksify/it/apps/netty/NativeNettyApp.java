@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * A Netty client with the native transports on its class path, for Netty 4.1 (the incubator's io_uring) and 4.2
  * (its own io_uring): {@code <mode> <host> <port>}, where mode is {@code idiom} (the usual
  * {@code Epoll.isAvailable() ? epoll : ioUring available ? io_uring : NIO}), {@code epoll} or {@code uring} (forced),
- * or {@code loop}: epoll, initialised at once, then one connection attempt after another for an attach test, each
+ * {@code udp-idiom}, {@code udp-epoll}, {@code udp-uring} (one datagram, echoed back, on a datagram channel of that
+ * choice), or {@code loop}: epoll, initialised at once, then one connection attempt after another for an attach test, each
  * printing {@code R<n> ok} or {@code R<n> fail <causes>}.
  * Only API both versions have is used directly; io_uring, which moved, by reflection.
  *
@@ -51,9 +52,17 @@ public final class NativeNettyApp {
             case "idiom" -> Epoll.isAvailable() ? "epoll" : uringAvailable ? "uring" : "nio";
             case "epoll", "uring" -> mode;
             case "loop" -> "epoll";
+            case "udp-idiom", "udp-epoll", "udp-uring" -> "udp";
             default -> throw new IllegalArgumentException("mode: " + mode);
         };
         System.out.println("TRANSPORT " + transport);
+        if (mode.startsWith("udp-")) {
+            String udpTransport = mode.equals("udp-idiom")
+                    ? (Epoll.isAvailable() ? "epoll" : uringAvailable ? "uring" : "nio") : mode.substring(4);
+            System.out.println("UDP_TRANSPORT " + udpTransport);
+            datagram(udpTransport, uring, args[1], Integer.parseInt(args[2]));
+            return;
+        }
         if (mode.equals("loop")) {
             loop(args[1], Integer.parseInt(args[2]));
             return;
@@ -110,6 +119,56 @@ public final class NativeNettyApp {
                 System.out.println("R" + round + " fail " + chain(e));
             }
             Thread.sleep(300);
+        }
+    }
+
+    /** Sends one datagram and waits for its echo; prints {@code ECHO ok} and {@code OK} or {@code FAILED ...}. */
+    private static void datagram(String transport, Class<?> uring, String host, int port) {
+        EventLoopGroup group = null;
+        try {
+            Class<? extends Channel> type;
+            switch (transport) {
+                case "epoll" -> {
+                    group = new EpollEventLoopGroup(1);
+                    type = io.netty.channel.epoll.EpollDatagramChannel.class;
+                }
+                case "uring" -> {
+                    group = uringGroup(uring);
+                    type = Class.forName(uring.getPackageName() + (uring.getSimpleName().equals("IoUring")
+                            ? ".IoUringDatagramChannel" : ".IOUringDatagramChannel")).asSubclass(Channel.class);
+                }
+                default -> {
+                    group = new NioEventLoopGroup(1);
+                    type = io.netty.channel.socket.nio.NioDatagramChannel.class;
+                }
+            }
+            CompletableFuture<String> echoed = new CompletableFuture<>();
+            Channel channel = new Bootstrap().group(group).channel(type)
+                    .handler(new io.netty.channel.SimpleChannelInboundHandler<io.netty.channel.socket.DatagramPacket>() {
+                        @Override
+                        protected void channelRead0(ChannelHandlerContext ctx,
+                                io.netty.channel.socket.DatagramPacket packet) {
+                            echoed.complete(packet.content().toString(StandardCharsets.UTF_8));
+                        }
+                    })
+                    .bind(0).sync().channel();
+            channel.writeAndFlush(new io.netty.channel.socket.DatagramPacket(
+                    Unpooled.copiedBuffer(MESSAGE, StandardCharsets.UTF_8), new java.net.InetSocketAddress(host, port)))
+                    .sync();
+            if (!MESSAGE.equals(echoed.get(10, TimeUnit.SECONDS))) {
+                throw new IllegalStateException("echo mismatch");
+            }
+            System.out.println("ECHO ok");
+            channel.close().sync();
+            System.out.println("OK");
+        } catch (Throwable e) {
+            System.out.println("FAILED " + chain(e));
+            System.out.flush();
+            System.exit(3);
+        } finally {
+            if (group != null) {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
         }
     }
 
