@@ -2,6 +2,7 @@ package io.socksify.it.attach;
 
 import io.socksify.it.apps.netty.NativeNettyApp;
 import io.socksify.it.support.ChildJvm;
+import io.socksify.it.support.ExternalProcess;
 import io.socksify.it.support.Loopback;
 import io.socksify.it.support.TcpEchoTarget;
 import io.socksify.protocol.server.SocksServer;
@@ -12,6 +13,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * socksify attached to a Netty application whose native epoll transport was initialised (and in use) before the
  * attach: a static initialiser cannot run again, so epoll stays available, and the retransformed
  * {@code unix.Socket} guard is what holds: every connect after the attach fails naming socksify, and no more
- * direct connections arrive (before the attach they did: the negative control).
+ * direct connections arrive (before the attach they did: the negative control); the MBean counts them as
+ * {@code LeaksBlocked}.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class NettyAttachIT {
@@ -52,6 +56,11 @@ class NettyAttachIT {
             }
             assertEquals(rejected, target.rejectedSources().size(), "no direct connection after the attach");
             assertEquals(0, server.records().size());
+            ExternalProcess status = SocksifyCli.run(jdk, "status", "" + app.pid());
+            status.assertExitCode(0);
+            Matcher leaks = Pattern.compile("(?m)^\\s+LeaksBlocked: (\\d+)$").matcher(status.stdout());
+            assertTrue(leaks.find() && Integer.parseInt(leaks.group(1)) >= 4, "each refusal counted\n"
+                    + status.stdout());
         }
     }
 
