@@ -70,7 +70,8 @@ class NativeNettyIT {
     @ParameterizedTest
     @MethodSource("io.socksify.it.netty.NettyVersions#withJdks")
     void theAvailabilityIdiomTakesNioThroughTheProxy(Path jdk, NettyVersions netty) throws Exception {
-        try (SocksServer server = embedded(); TcpEchoTarget target = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+        try (SocksServer server = embedded();
+                TcpEchoTarget target = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
             ChildJvm child = run(jdk, netty, proxy(server), List.of(), "idiom", target.port());
             assertOk(child);
             assertEquals("false", value(child, "EPOLL_AVAILABLE"), child.describe());
@@ -95,7 +96,8 @@ class NativeNettyIT {
     @ParameterizedTest
     @MethodSource("io.socksify.it.netty.NettyVersions#withJdks")
     void aForcedEpollTransportFailsNamingSocksify(Path jdk, NettyVersions netty) throws Exception {
-        try (SocksServer server = embedded(); TcpEchoTarget target = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+        try (SocksServer server = embedded();
+                TcpEchoTarget target = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
             ChildJvm child = run(jdk, netty, proxy(server), List.of(), "epoll", target.port());
             assertFailedNaming(child, "socksify: Netty's native Epoll transport");
             assertNoConnection(target, server, child);
@@ -105,7 +107,8 @@ class NativeNettyIT {
     @ParameterizedTest
     @MethodSource("io.socksify.it.netty.NettyVersions#withJdks")
     void nativeTransportsKeptOnByTheUserCannotConnectDirectly(Path jdk, NettyVersions netty) throws Exception {
-        try (SocksServer server = embedded(); TcpEchoTarget target = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+        try (SocksServer server = embedded();
+                TcpEchoTarget target = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
             for (String mode : List.of("epoll", "uring")) {
                 ChildJvm child = run(jdk, netty, proxy(server), List.of("-Dio.netty.transport.noNative=false"), mode,
                         target.port());
@@ -136,7 +139,8 @@ class NativeNettyIT {
     @ParameterizedTest
     @MethodSource("io.socksify.it.netty.NettyVersions#withJdks")
     void datagramsTakeNioThroughTheRelayAndNativeSendsAreRefused(Path jdk, NettyVersions netty) throws Exception {
-        try (SocksServer server = embedded(); UdpEchoTarget target = UdpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+        try (SocksServer server = embedded();
+                UdpEchoTarget target = UdpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
             ChildJvm child = run(jdk, netty, proxy(server), List.of(), "udp-idiom", target.port());
             assertOk(child);
             assertEquals("nio", value(child, "UDP_TRANSPORT"), child.describe());

@@ -9,13 +9,16 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 import java.lang.reflect.InvocationTargetException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  * (its own io_uring): {@code <mode> <host> <port>}, where mode is {@code idiom} (the usual
  * {@code Epoll.isAvailable() ? epoll : ioUring available ? io_uring : NIO}), {@code epoll} or {@code uring} (forced),
  * {@code udp-idiom}, {@code udp-epoll}, {@code udp-uring} (one datagram, echoed back, on a datagram channel of that
- * choice), or {@code loop}: epoll, initialised at once, then one connection attempt after another for an attach test, each
- * printing {@code R<n> ok} or {@code R<n> fail <causes>}.
+ * choice), or {@code loop}: epoll, initialised at once, then one connection attempt after another for an attach
+ * test, each printing {@code R<n> ok} or {@code R<n> fail <causes>}.
  * Only API both versions have is used directly; io_uring, which moved, by reflection.
  *
  * <p>Prints {@code NETTY <version>}, {@code EPOLL_AVAILABLE}, {@code EPOLL_CAUSE}, {@code URING_AVAILABLE},
@@ -144,16 +147,15 @@ public final class NativeNettyApp {
             }
             CompletableFuture<String> echoed = new CompletableFuture<>();
             Channel channel = new Bootstrap().group(group).channel(type)
-                    .handler(new io.netty.channel.SimpleChannelInboundHandler<io.netty.channel.socket.DatagramPacket>() {
+                    .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
                         @Override
-                        protected void channelRead0(ChannelHandlerContext ctx,
-                                io.netty.channel.socket.DatagramPacket packet) {
+                        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
                             echoed.complete(packet.content().toString(StandardCharsets.UTF_8));
                         }
                     })
                     .bind(0).sync().channel();
-            channel.writeAndFlush(new io.netty.channel.socket.DatagramPacket(
-                    Unpooled.copiedBuffer(MESSAGE, StandardCharsets.UTF_8), new java.net.InetSocketAddress(host, port)))
+            channel.writeAndFlush(new DatagramPacket(Unpooled.copiedBuffer(MESSAGE, StandardCharsets.UTF_8),
+                    new InetSocketAddress(host, port)))
                     .sync();
             if (!MESSAGE.equals(echoed.get(10, TimeUnit.SECONDS))) {
                 throw new IllegalStateException("echo mismatch");
