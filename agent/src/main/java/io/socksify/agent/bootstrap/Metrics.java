@@ -15,6 +15,11 @@ public final class Metrics {
     public static final LongAdder CONNECTIONS_ROUTED = new LongAdder();
     /** Connections that went direct: a bypass rule, the proxy itself, or routing switched off. */
     public static final LongAdder CONNECTIONS_BYPASSED = new LongAdder();
+    /**
+     * Direct connections (or datagrams) socksify refused because it could not route them, before anything was sent:
+     * for now Netty's native transports; any last-line guard counts here.
+     */
+    public static final LongAdder LEAKS_BLOCKED = new LongAdder();
     /** UDP associations opened with the proxy (SOCKS5 {@code UDP ASSOCIATE}). */
     public static final LongAdder UDP_ASSOCIATIONS = new LongAdder();
     /** Datagrams sent through a UDP relay. */

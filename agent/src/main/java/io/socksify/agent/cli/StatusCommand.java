@@ -29,7 +29,7 @@ final class StatusCommand {
     /** The order attributes are printed in; any others follow. */
     private static final List<String> ORDER = List.of("Version", "InstalledBy", "Routing", "Configuration", "Proxy",
             "Bypass", "Dns", "Udp", "Configurations", "ConnectionsRouted", "ConnectionsBypassed", "ConnectionsFailed",
-            "FailuresByReason", "UdpAssociations", "UdpDatagramsSent", "UdpDatagramsReceived");
+            "FailuresByReason", "LeaksBlocked", "UdpAssociations", "UdpDatagramsSent", "UdpDatagramsReceived");
 
     private StatusCommand() {
     }

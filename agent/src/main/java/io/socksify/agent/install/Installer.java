@@ -8,6 +8,7 @@ import io.socksify.agent.config.AgentConfig;
 import io.socksify.agent.config.ConfigException;
 import io.socksify.agent.instrument.Hook;
 import io.socksify.agent.instrument.Hooks;
+import io.socksify.agent.instrument.NettyNativeTransformer;
 import io.socksify.agent.jmx.AgentMBean;
 import io.socksify.agent.jmx.PlatformMBeanServerHook;
 import io.socksify.agent.route.Router;
@@ -119,6 +120,8 @@ public final class Installer {
             activate(transports, new Router(config));
             routed = System.nanoTime();
             hooks.verify();
+            // Netty's classes are the application's, recognised by name under any relocation prefix as they load.
+            NettyNativeTransformer.install(tracked, !premain);
             installed = true;
             active = config;
             version = version(jar);
@@ -166,7 +169,7 @@ public final class Installer {
             }
         }
         return new Transport[] {new SocketTransport(all), new ChannelTransport(), new DatagramTransport(),
-            new NameTransport(), new ChildTransport(jarPath)};
+            new NameTransport(), new NettyTransport(), new ChildTransport(jarPath)};
     }
 
     private static Set<String> loadedHookedClasses(Instrumentation instrumentation, int feature) {

@@ -143,6 +143,11 @@ public final class AgentMBean implements AgentMXBean {
     }
 
     @Override
+    public long getLeaksBlocked() {
+        return Metrics.LEAKS_BLOCKED.sum();
+    }
+
+    @Override
     public long getUdpAssociations() {
         return Metrics.UDP_ASSOCIATIONS.sum();
     }

@@ -39,6 +39,9 @@ public interface AgentMXBean {
     /** @return failures by reason: the type of exception the application got, or {@code internal error} */
     Map<String, Long> getFailuresByReason();
 
+    /** @return direct connections or datagrams refused because socksify could not route them (nothing was sent) */
+    long getLeaksBlocked();
+
     long getUdpAssociations();
 
     long getUdpDatagramsSent();

@@ -38,7 +38,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChannelRouting implements ChannelConnector {
     private static final Logger LOG = Log.get("socksify");
-    private static final String NETTY_NO_NATIVE = "io.netty.transport.noNative";
 
     // Replaced by a re-attach; each connect reads it once, pending handshakes keep the proxy they started with.
     private volatile Router router;
@@ -55,8 +54,8 @@ public final class ChannelRouting implements ChannelConnector {
     }
 
     /**
-     * Installs channel routing: the dispatcher the advice calls, and Netty's switch to its NIO transport (its
-     * native epoll/io_uring transports use no JDK channel, so nothing could route them).
+     * Installs channel routing: the dispatcher the advice calls. (Netty's native transports, which use no JDK
+     * channel, are switched off for every copy of Netty by {@code NettyNativeTransformer}.)
      * Called again by each re-attach: the installed routing then takes the new router for new connections.
      * The embedded SOCKS server's threads ({@link ServerThreads}) are never routed: its outgoing connections are
      * channels, and routed it would connect through itself.
@@ -69,9 +68,6 @@ public final class ChannelRouting implements ChannelConnector {
         }
         installed = new ChannelRouting(router);
         ChannelDispatcher.install(installed);
-        if (System.getProperty(NETTY_NO_NATIVE) == null) {
-            System.setProperty(NETTY_NO_NATIVE, "true");
-        }
     }
 
     // --- SocketChannel.connect ---
