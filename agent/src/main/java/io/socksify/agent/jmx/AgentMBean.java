@@ -11,7 +11,6 @@ import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,7 +23,8 @@ public final class AgentMBean implements AgentMXBean {
     public static final String NAME = "io.socksify:type=Agent";
 
     private static final AgentMBean INSTANCE = new AgentMBean();
-    private static final AtomicBoolean REGISTERED = new AtomicBoolean();
+    // Not an AtomicBoolean: on JDK 25 that is a VarHandle, whose classes this class would load while the JVM starts.
+    private static boolean registered;
 
     private final AtomicLong configurations = new AtomicLong();
     private volatile AgentConfig config;
@@ -60,8 +60,11 @@ public final class AgentMBean implements AgentMXBean {
      * to {@code ManagementFactory.getPlatformMBeanServer()}).
      */
     public static void register(MBeanServer server) {
-        if (!REGISTERED.compareAndSet(false, true)) {
-            return;
+        synchronized (AgentMBean.class) {
+            if (registered) {
+                return;
+            }
+            registered = true;
         }
         try {
             server.registerMBean(INSTANCE, new ObjectName(NAME));

@@ -24,19 +24,32 @@ import java.util.jar.Manifest;
  * agent whose {@code premain} does nothing (what any agent costs), {@code agent} socksify, {@code agent+cds}
  * socksify with {@code -XX:SharedArchiveFile} pointing at a dynamic archive dumped once per JDK at the start of the
  * run ({@code -XX:ArchiveClassesAtExit}, which needs {@code -XX:+AllowArchivingWithJavaAgent} while dumping with an
- * agent). Each figure is the median. Options: {@code --runs} (per variant and JDK, default 15). Needs
+ * agent). Each figure is the median. Options: {@code --runs N} (per variant and JDK, default 15),
+ * {@code --baseline JAR} (a fifth variant, {@code baseline}: another build of the agent jar, e.g. the previous
+ * commit's, interleaved with the others so that a loaded machine weighs on both alike). Needs
  * {@code -Dsocksify.agent.jar}.
  */
 public final class StartupBenchmark {
     private static final String AGENT_OPTIONS = "proxy=socks5://127.0.0.1:1080";
-    private static final String[] VARIANTS = {"plain", "empty", "agent", "agent+cds"};
+    private static String[] variants = {"plain", "empty", "agent", "agent+cds"};
     private static Path probeJar;
+    private static Path baseline;
 
     private StartupBenchmark() {
     }
 
     public static void main(String[] args) throws IOException {
-        int runs = args.length == 2 && args[0].equals("--runs") ? Integer.parseInt(args[1]) : 15;
+        int runs = 15;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (args[i].equals("--runs")) {
+                runs = Integer.parseInt(args[i + 1]);
+            } else if (args[i].equals("--baseline")) {
+                baseline = Path.of(args[i + 1]);
+                variants = new String[] {"plain", "empty", "agent", "agent+cds", "baseline"};
+            } else {
+                throw new IllegalArgumentException("unknown option " + args[i] + " (expected --runs N, --baseline JAR)");
+            }
+        }
         Path dir = Files.createTempDirectory("startup-bench");
         Path emptyAgent = jar(dir.resolve("empty-agent.jar"), EmptyAgent.class, true);
         // CDS archives no class from a directory on the class path: the probe runs from a jar in every variant.
@@ -49,19 +62,19 @@ public final class StartupBenchmark {
             Path archive = dir.resolve("socksify-" + name + ".jsa");
             dump(jdk, archive);
             List<List<long[]>> samples = new ArrayList<>();
-            for (int v = 0; v < VARIANTS.length; v++) {
+            for (int v = 0; v < variants.length; v++) {
                 samples.add(new ArrayList<>());
                 run(jdk, v, emptyAgent, archive); // warm the file cache
             }
             for (int i = 0; i < runs; i++) {
-                for (int v = 0; v < VARIANTS.length; v++) {
+                for (int v = 0; v < variants.length; v++) {
                     samples.get(v).add(run(jdk, v, emptyAgent, archive));
                 }
             }
             long[] plain = medians(samples.get(0));
-            for (int v = 0; v < VARIANTS.length; v++) {
+            for (int v = 0; v < variants.length; v++) {
                 long[] m = medians(samples.get(v));
-                System.out.printf("%-6s %-10s %10d %14d %9d %12d %16d%n", name, VARIANTS[v], m[0], m[1], m[2], m[3],
+                System.out.printf("%-6s %-10s %10d %14d %9d %12d %16d%n", name, variants[v], m[0], m[1], m[2], m[3],
                         m[1] - plain[1]);
             }
         }
@@ -100,6 +113,8 @@ public final class StartupBenchmark {
                 .classpath(probeJar.toString());
         if (variant == 1) {
             builder.jvmArgs("-javaagent:" + emptyAgent);
+        } else if (variant == 4) {
+            builder.agent(baseline, AGENT_OPTIONS);
         } else if (variant >= 2) {
             builder.agent(AGENT_OPTIONS);
             if (variant == 3) {

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The prologues go into this JDK's own {@code DatagramChannelImpl}, one call into the dispatcher per hooked method. */
-class DatagramChannelInstrumentationTest {
+class DatagramHooksTest {
 
     private static byte[] jdkClass() throws Exception {
         try (InputStream in = Files.newInputStream(FileSystems.getFileSystem(URI.create("jrt:/"))

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * load them into JDK 17 and 25), each as the first instructions of its method, and a JDK without one of the methods
  * is refused with a message naming it.
  */
-class SocketChannelTransformerTest {
+class ChannelHooksTest {
 
     private static byte[] jdkClass(String internalName) throws IOException {
         try (InputStream in = Object.class.getModule().getResourceAsStream(internalName + ".class")) {

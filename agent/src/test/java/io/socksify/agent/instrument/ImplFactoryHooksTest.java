@@ -14,7 +14,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The guard's call is the first instruction of the running JDK's factory setters, and of nothing else. */
-class ImplFactoryInstrumentationTest {
+class ImplFactoryHooksTest {
 
     private static List<String> guardedMethods(String internalName) throws IOException {
         byte[] original;
