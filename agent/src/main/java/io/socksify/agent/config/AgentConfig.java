@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,8 +28,16 @@ public final class AgentConfig {
     public static final String CONNECT_TIMEOUT = "connectTimeout";
     public static final String UDP = "udp";
     public static final String LOG_LEVEL = "log.level";
+    public static final String ROUTES = "routes";
+    public static final String PROXY_DOWN_SECONDS = "proxyDownSeconds";
+    public static final String SELECT = "select";
     /** Every key, in the order the README lists them. */
-    public static final List<String> KEYS = List.of(PROXY, BYPASS, DNS, CONNECT_TIMEOUT, UDP, LOG_LEVEL);
+    public static final List<String> KEYS = List.of(PROXY, ROUTES, BYPASS, DNS, CONNECT_TIMEOUT, PROXY_DOWN_SECONDS,
+            SELECT, UDP, LOG_LEVEL);
+    public static final int DEFAULT_PROXY_DOWN_SECONDS = 60;
+    static final String VIA_EXPECTED = "direct, block, a proxy URL (" + "socks5://[user:password@]host:port,"
+            + " socks5h://, socks4://, socks4a://), a chain a>b or a failover group a|b ('>' binds tighter)";
+    static final String RULE_EXPECTED = "PATTERNS->VIA, PATTERNS in the bypass syntax, VIA " + VIA_EXPECTED;
     public static final String PROPERTY_PREFIX = "socksify.";
 
     /** The JDK's SOCKS properties, honoured when no {@code proxy} is given. */
@@ -46,6 +55,10 @@ public final class AgentConfig {
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?");
 
     private final SocksProxy proxy;
+    private final Via via;
+    private final List<RouteRule> routes;
+    private final int proxyDownSeconds;
+    private final Select select;
     private final boolean embedded;
     private final String proxySource;
     private final Bypass bypass;
@@ -54,9 +67,13 @@ public final class AgentConfig {
     private final UdpMode udp;
     private final String logLevel;
 
-    private AgentConfig(SocksProxy proxy, boolean embedded, String proxySource, Bypass bypass, DnsMode dns,
-            int connectTimeoutMillis, UdpMode udp, String logLevel) {
-        this.proxy = proxy;
+    private AgentConfig(Via via, List<RouteRule> routes, int proxyDownSeconds, Select select, boolean embedded,
+            String proxySource, Bypass bypass, DnsMode dns, int connectTimeoutMillis, UdpMode udp, String logLevel) {
+        this.via = via;
+        this.proxy = via == null ? null : via.primary().first().proxy();
+        this.routes = List.copyOf(routes);
+        this.proxyDownSeconds = proxyDownSeconds;
+        this.select = select;
         this.embedded = embedded;
         this.proxySource = proxySource;
         this.bypass = bypass;
@@ -89,9 +106,14 @@ public final class AgentConfig {
                 values.put(key, systemProperties.getProperty(PROPERTY_PREFIX + key));
                 shownKeys.put(key, PROPERTY_PREFIX + key);
             }
+            String v = values.get(key);
+            if (v != null && v.strip().startsWith("@") && v.strip().length() > 1) {
+                values.put(key, fromFile(key, shownKeys.get(key), v.strip().substring(1)));
+            }
         }
 
         SocksProxy proxy = null;
+        Via via = null;
         boolean embedded = false;
         boolean remoteByDefault;
         String proxySource;
@@ -103,9 +125,9 @@ public final class AgentConfig {
                 embedded = true;
                 remoteByDefault = true;
             } else {
-                ParsedProxy parsed = parseProxy(proxySource, proxyValue.trim());
-                proxy = parsed.proxy;
-                remoteByDefault = parsed.remoteByDefault;
+                via = parseVia(proxySource, proxyValue.trim(), false);
+                proxy = via.primary().first().proxy();
+                remoteByDefault = via.primary().last().remoteNames();
             }
         } else {
             String host = systemProperties.getProperty(JDK_HOST);
@@ -115,6 +137,7 @@ public final class AgentConfig {
             }
             proxySource = JDK_HOST;
             proxy = jdkProxy(host.trim(), systemProperties);
+            via = single(proxy, false, proxy.toString());
             remoteByDefault = false;
             jdkBypass = Bypass.parseJdk(JDK_NON_PROXY_HOSTS, systemProperties.getProperty(JDK_NON_PROXY_HOSTS));
         }
@@ -138,7 +161,7 @@ public final class AgentConfig {
             } else {
                 throw new ConfigException(shownKeys.get(DNS), values.get(DNS), "remote or local");
             }
-            if (dns == DnsMode.REMOTE && proxy != null && proxy.version() == SocksVersion.SOCKS4) {
+            if (dns == DnsMode.REMOTE && via != null && via.primary().last().proxy().version() == SocksVersion.SOCKS4) {
                 throw new ConfigException(shownKeys.get(DNS), values.get(DNS),
                         "local with socks4:// (SOCKS4 cannot carry host names: use socks4a:// or socks5h://)");
             }
@@ -158,6 +181,32 @@ public final class AgentConfig {
             }
         }
 
+        List<RouteRule> routes = new ArrayList<>();
+        if (values.containsKey(ROUTES)) {
+            routes = parseRoutes(shownKeys.get(ROUTES), values.get(ROUTES));
+        }
+
+        int proxyDownSeconds = DEFAULT_PROXY_DOWN_SECONDS;
+        if (values.containsKey(PROXY_DOWN_SECONDS)) {
+            String v = values.get(PROXY_DOWN_SECONDS).trim();
+            proxyDownSeconds = v.matches("\\d{1,6}") ? Integer.parseInt(v) : -1;
+            if (proxyDownSeconds < 0) {
+                throw new ConfigException(shownKeys.get(PROXY_DOWN_SECONDS), values.get(PROXY_DOWN_SECONDS),
+                        "a number of seconds in 0..999999 (0: never mark a proxy down)");
+            }
+        }
+
+        Select select = Select.ORDER;
+        if (values.containsKey(SELECT)) {
+            switch (values.get(SELECT).trim().toLowerCase(Locale.ROOT)) {
+                case "order" -> select = Select.ORDER;
+                case "round-robin" -> select = Select.ROUND_ROBIN;
+                case "random" -> select = Select.RANDOM;
+                default -> throw new ConfigException(shownKeys.get(SELECT), values.get(SELECT),
+                        "order, round-robin or random");
+            }
+        }
+
         UdpMode udp = UdpMode.PROXY;
         if (values.containsKey(UDP)) {
             try {
@@ -174,7 +223,96 @@ public final class AgentConfig {
                 throw new ConfigException(shownKeys.get(LOG_LEVEL), values.get(LOG_LEVEL), String.join(", ", LOG_LEVELS));
             }
         }
-        return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeout, udp, logLevel);
+        return new AgentConfig(via, routes, proxyDownSeconds, select, embedded, proxySource, bypass, dns,
+                connectTimeout, udp, logLevel);
+    }
+
+    /** {@code key=@path}: the value's items one a line, joined as the key joins them. */
+    private static String fromFile(String key, String shown, String path) {
+        List<String> lines = OptionFiles.read(shown, path);
+        String separator = switch (key) {
+            case ROUTES -> ";";
+            case BYPASS, PROXY -> "|";
+            default -> null;
+        };
+        if (separator == null) {
+            if (lines.size() != 1) {
+                throw new ConfigException(shown, "@" + path, "a file with exactly one value line (it has "
+                        + lines.size() + ")");
+            }
+            return lines.get(0);
+        }
+        if (lines.isEmpty()) {
+            throw new ConfigException(shown, "@" + path, "a file with at least one line");
+        }
+        return String.join(separator, lines);
+    }
+
+    /** Parses {@code routes}: {@code PATTERNS->VIA} rules separated by {@code ;} (an empty rule is skipped). */
+    static List<RouteRule> parseRoutes(String key, String value) {
+        List<RouteRule> rules = new ArrayList<>();
+        int n = 0;
+        for (String raw : value.split(";", -1)) {
+            String rule = raw.trim();
+            if (rule.isEmpty()) {
+                continue;
+            }
+            n++;
+            String shownRule = maskUserInfo(rule);
+            String name = key + " rule " + n + " (" + shownRule + ")";
+            int arrow = rule.indexOf("->");
+            if (arrow < 0) {
+                throw new ConfigException(key + " rule " + n, shownRule, RULE_EXPECTED);
+            }
+            String patterns = rule.substring(0, arrow).trim();
+            String viaText = rule.substring(arrow + 2).trim();
+            if (patterns.isEmpty() || patterns.equalsIgnoreCase("none")) {
+                throw new ConfigException(name, patterns, Bypass.EXPECTED.replace("; or none", "")
+                        + " before '->'");
+            }
+            Bypass parsed = Bypass.parse(name, patterns);
+            rules.add(new RouteRule(parsed, parseVia(name, viaText, true), "rule " + n + " " + shownRule));
+        }
+        return rules;
+    }
+
+    /**
+     * Parses a VIA: {@code direct}, {@code block} (only where {@code allowKeywords}), or alternatives joined by
+     * {@code |}, each a chain of proxy URLs joined by {@code >}.
+     */
+    static Via parseVia(String key, String value, boolean allowKeywords) {
+        String v = value.trim();
+        if (allowKeywords && v.equalsIgnoreCase("direct")) {
+            return Via.DIRECT;
+        }
+        if (allowKeywords && v.equalsIgnoreCase("block")) {
+            return Via.BLOCK;
+        }
+        if (v.isEmpty()) {
+            throw new ConfigException(key, v, allowKeywords ? VIA_EXPECTED : PROXY_EXPECTED);
+        }
+        List<Chain> alternatives = new ArrayList<>();
+        for (String alternative : v.split("\\|", -1)) {
+            List<Hop> hops = new ArrayList<>();
+            for (String hopText : alternative.split(">", -1)) {
+                String h = hopText.trim();
+                if (h.isEmpty()) {
+                    throw new ConfigException(key, maskUserInfo(v), (allowKeywords ? VIA_EXPECTED : PROXY_EXPECTED
+                            + ", chains a>b, groups a|b") + " (an empty hop)");
+                }
+                if (allowKeywords && (h.equalsIgnoreCase("direct") || h.equalsIgnoreCase("block"))) {
+                    throw new ConfigException(key, h, "direct and block alone, not in a chain or group");
+                }
+                ParsedProxy parsed = parseProxy(key, h);
+                hops.add(new Hop(parsed.proxy, parsed.remoteByDefault, maskUserInfo(h)));
+            }
+            alternatives.add(new Chain(hops));
+        }
+        return Via.proxies(alternatives);
+    }
+
+    private static Via single(SocksProxy proxy, boolean remote, String text) {
+        return Via.proxies(List.of(new Chain(List.of(new Hop(proxy, remote, text)))));
     }
 
     private static Map<String, String> parseAgentArgs(String agentArgs) {
@@ -182,8 +320,17 @@ public final class AgentConfig {
         if (agentArgs == null || agentArgs.isBlank()) {
             return options;
         }
+        List<String> items = new ArrayList<>();
         for (String option : agentArgs.split(",")) {
             String o = option.trim();
+            if (o.startsWith("@") && o.length() > 1) {
+                // A file of key=value lines, as attach reads it.
+                items.addAll(OptionFiles.read("agent option " + o, o.substring(1)));
+            } else {
+                items.add(o);
+            }
+        }
+        for (String o : items) {
             if (o.isEmpty()) {
                 continue;
             }
@@ -391,7 +538,10 @@ public final class AgentConfig {
         return s.substring(0, colon + 1) + "****" + s.substring(at);
     }
 
-    /** @return the proxy, or null for {@code proxy=embedded} until the embedded server runs */
+    /**
+     * @return the default route's first proxy (its only one unless {@code proxy} is a chain or group), or null for
+     *         {@code proxy=embedded} until the embedded server runs
+     */
     public SocksProxy proxy() {
         return proxy;
     }
@@ -402,7 +552,26 @@ public final class AgentConfig {
 
     /** @return a copy routing through the given proxy (used once the embedded server runs) */
     public AgentConfig withProxy(SocksProxy proxy) {
-        return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel);
+        return new AgentConfig(single(proxy, true, proxy.toString()), routes, proxyDownSeconds, select, embedded,
+                proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel);
+    }
+
+    /** @return the default route ({@code proxy}): a group of chains; null for {@code proxy=embedded} until it runs */
+    public Via via() {
+        return via;
+    }
+
+    /** @return the {@code routes} rules in order (the bypass rules come before them) */
+    public List<RouteRule> routes() {
+        return routes;
+    }
+
+    public int proxyDownSeconds() {
+        return proxyDownSeconds;
+    }
+
+    public Select select() {
+        return select;
     }
 
     /** @return where the proxy came from: {@code proxy}, {@code socksify.proxy} or {@code socksProxyHost} */
@@ -433,12 +602,13 @@ public final class AgentConfig {
     /** @return e.g. {@code proxy=socks5://alice:****@127.0.0.1:1080 dns=remote udp=proxy bypass=localhost|...} */
     @Override
     public String toString() {
-        String p = proxy != null ? proxy.toString() : "embedded";
+        String p = via != null ? via.toString() : "embedded";
         if (embedded && proxy != null) {
             p = "embedded " + p;
         }
         return "proxy=" + p + " dns=" + dns.name().toLowerCase(Locale.ROOT)
                 + " udp=" + udp.name().toLowerCase(Locale.ROOT) + " bypass=" + bypass
+                + (routes.isEmpty() ? "" : " routes=" + routes.size())
                 + " connectTimeout=" + connectTimeoutMillis + "ms";
     }
 }

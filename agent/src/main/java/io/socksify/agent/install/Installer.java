@@ -17,6 +17,7 @@ import io.socksify.agent.instrument.NameServiceTransformer;
 import io.socksify.agent.instrument.SocketChannelTransformer;
 import io.socksify.agent.instrument.SocksSocketImplTransformer;
 import io.socksify.agent.route.Router;
+import io.socksify.agent.route.Routing;
 import io.socksify.agent.route.SocketRouting;
 import io.socksify.agent.route.dns.RemoteNames;
 import io.socksify.agent.route.udp.DatagramRouting;
@@ -48,6 +49,7 @@ public final class Installer {
     private static SocksServer embeddedServer;
     private static AgentConfig active;
     private static String version;
+    private static SocketRouting socketRouting;
 
     private Installer() {
     }
@@ -104,8 +106,7 @@ public final class Installer {
             if (config.embedded()) {
                 config = config.withProxy(startEmbeddedServer());
             }
-            Router router = new Router(config);
-            activate(router);
+            activate(new Router(config));
             instrument(tracked);
             SocketChannelTransformer.install(tracked);
             DatagramChannelInstrumentation.install(tracked);
@@ -171,8 +172,9 @@ public final class Installer {
                 config = config.withProxy(embeddedServer != null
                         ? SocksProxy.of(SocksVersion.SOCKS5, embeddedServer.address()) : startEmbeddedServer());
             }
-            activate(new Router(config));
+            activate(new Router(config, Routing.current()));
         } catch (IOException | ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // Nothing was switched: activate checks every transport before the one switch.
             stop("socksify: cannot reconfigure, the active configuration is unchanged: " + e, false);
         }
         active = config;
@@ -184,20 +186,31 @@ public final class Installer {
     }
 
     /**
-     * Hands a configuration to every transport. Runs at installation and at each re-attach, while connections are
-     * being made: each transport must take the new router for new connections and keep its state for pending ones.
+     * Hands a routing state to every transport. Runs at installation and at each re-attach, while connections are
+     * being made. First every transport checks and prepares (anything that can fail: a JDK UDP cannot route, the
+     * method handles, the dispatchers' objects); only then comes the one switch, {@link Routing#publish}, which every
+     * transport reads once per connection. A failure before it leaves every transport on the old state.
      */
     private static void activate(Router router) throws ReflectiveOperationException {
-        Dispatcher.install(new SocketRouting(router,
-                MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup())));
+        // Prepare: may throw, switches nothing.
+        DatagramRouting.check(router);
+        SocketRouting sockets = socketRouting;
+        if (sockets == null) {
+            sockets = new SocketRouting(MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup()));
+        }
         // The embedded server's own connections and datagrams (channels, on its ServerThreads) go direct.
-        ChannelRouting.install(router);
-        DatagramRouting.install(router);
-        RemoteNames.activate(router);
+        ChannelRouting.install();
+        // The switch: one volatile write. The dispatchers below are installed once and read it per connection.
+        Routing.publish(router);
+        socketRouting = sockets;
+        Dispatcher.install(sockets);
+        DatagramRouting.commit(router);
+        RemoteNames.install();
     }
 
     private static String describe(AgentConfig config) {
-        return "routing through " + (config.embedded() ? "the embedded server " : "") + config.proxy() + " (dns="
+        return "routing through " + (config.embedded() ? "the embedded server " : "") + config.via()
+                + (config.routes().isEmpty() ? "" : " with " + config.routes().size() + " routes rules") + " (dns="
                 + lower(config.dns()) + ", udp=" + lower(config.udp()) + ", bypass=" + config.bypass() + ")";
     }
 
