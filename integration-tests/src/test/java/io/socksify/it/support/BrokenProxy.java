@@ -16,6 +16,7 @@ public final class BrokenProxy implements AutoCloseable {
     private final ServerSocket server;
     private final List<Socket> held = new ArrayList<>();
     private final Thread thread;
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
 
     private BrokenProxy(boolean closeMidHandshake) throws IOException {
         server = new ServerSocket();
@@ -24,6 +25,7 @@ public final class BrokenProxy implements AutoCloseable {
             try {
                 while (true) {
                     Socket s = server.accept();
+                    accepted.incrementAndGet();
                     if (closeMidHandshake) {
                         InputStream in = s.getInputStream();
                         in.read();
@@ -50,6 +52,11 @@ public final class BrokenProxy implements AutoCloseable {
     /** Reads the first byte of each connection's handshake, then closes it. */
     public static BrokenProxy closingMidHandshake() throws IOException {
         return new BrokenProxy(true);
+    }
+
+    /** @return how many connections it has accepted: a proxy marked down must see no new ones */
+    public int accepted() {
+        return accepted.get();
     }
 
     public int port() {
