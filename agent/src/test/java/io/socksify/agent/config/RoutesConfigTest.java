@@ -89,7 +89,7 @@ class RoutesConfigTest {
         "proxy=socks5://a:1|^ bad value for proxy",
         "proxy=socks5://p:1,proxyDownSeconds=-1^ bad value for proxyDownSeconds: '-1'",
         "proxy=socks5://p:1,select=fastest^ bad value for select: 'fastest' (expected: order, round-robin or random)",
-        "proxy=socks5://p:1,routes=@/nonexistent/socksify-routes^ bad value for routes: '@/nonexistent/socksify-routes'",
+        "proxy=socks5://p:1,routes=@/nonexistent/routes^ bad value for routes: '@/nonexistent/routes'",
     })
     void badValuesNameTheRuleThePartAndTheExpectation(String args, String expected) {
         String message = failure(args);

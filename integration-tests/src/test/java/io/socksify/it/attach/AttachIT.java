@@ -291,6 +291,12 @@ class AttachIT {
             assertTrue(udpB.acceptedSources().isEmpty(), "nothing reached B's UDP target through proxy B");
             String status = status(jdk, pid);
             assertTrue(status.contains("Proxy: " + proxy(proxyA).substring(6)), status);
+            // The route table and the proxies' health are the old state's too.
+            assertTrue(status.contains("Routes:") && status.contains("default -> " + proxy(proxyA).substring(6)),
+                    status);
+            assertTrue(status.contains("Proxies:") && status.contains(proxy(proxyA).substring(6) + " routed="),
+                    status);
+            assertFalse(status.contains(hostPort(proxyB.address())), status);
         }
     }
 

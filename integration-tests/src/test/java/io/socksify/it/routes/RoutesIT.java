@@ -6,6 +6,7 @@ import io.socksify.it.support.ChildApps;
 import io.socksify.it.support.ChildJvm;
 import io.socksify.it.support.Dante;
 import io.socksify.it.support.FreePort;
+import io.socksify.it.support.Hostnames;
 import io.socksify.it.support.HttpTarget;
 import io.socksify.it.support.Loopback;
 import io.socksify.it.support.TcpEchoTarget;
@@ -159,6 +160,44 @@ class RoutesIT {
         }
     }
 
+    /**
+     * As {@code EventLoopNotStalledIT}, through a chain whose second hop holds each reply back 200 ms: the driver
+     * thread runs both handshakes, the application's selector neither blocks nor spins.
+     */
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void fiftySelectorChannelsThroughAChainWithASlowSecondHop(Path jdk) throws Exception {
+        int connections = 50;
+        try (SocksServer slow = SocksServer.builder().port(0).outgoingBindAddress(EMBEDDED_OUTGOING)
+                .replyDelay(Duration.ofMillis(200)).start();
+                TcpEchoTarget target = TcpEchoTarget.acceptingOnly(EMBEDDED_OUTGOING)) {
+            ChildJvm child = run(jdk, "proxy=" + danteUrl + ">" + url(slow) + ",bypass=none", List.of(),
+                    "nio", "stall", "127.0.0.1", "" + target.port(), "" + connections);
+            assertAllOk(child);
+            long insideConnectMicros = ChildApps.number(child, "CONNECT_CALLS_MICROS");
+            long first = ChildApps.number(child, "FIRST");
+            long spread = ChildApps.number(child, "SPREAD");
+            long cpuMicros = ChildApps.number(child, "CPU_MICROS");
+            long selects = ChildApps.number(child, "SELECTS");
+            String measured = connections + " connect() calls took " + insideConnectMicros + " us, first connected"
+                    + " after " + first + " ms, spread " + spread + " ms, selector thread CPU " + cpuMicros + " us in "
+                    + selects + " selects\n" + child.describe();
+            assertTrue(insideConnectMicros < 100_000, "connect() must not wait for the proxies: " + measured);
+            assertTrue(first >= 190, "the second hop holds each reply 200 ms: " + measured);
+            assertTrue(first < 200 + 100 + 300, "the first must connect soon after its reply: " + measured);
+            assertTrue(spread <= 300, "all must connect within 300 ms of the first: " + measured);
+            assertTrue(cpuMicros < 50_000, "the selector thread must stay idle while the proxies work: " + measured);
+            assertTrue(selects < 10 * connections, "the selector must not spin: " + measured);
+            assertEquals(connections + 1, target.acceptedSources().size(), measured);
+            target.assertNoRejected();
+            // The second hop's clients are Dante's outgoing address: the chain, not a direct connect to it.
+            for (SessionRecord r : slow.awaitRecords(connections + 1, Duration.ofSeconds(10))) {
+                assertEquals(Loopback.PROXY_EXTERNAL, r.client().getAddress(), r.toString());
+            }
+            System.out.println(jdk + ": " + measured.lines().findFirst().orElse(""));
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("io.socksify.it.support.Jdks#all")
     void threeHopChain(Path jdk) throws Exception {
@@ -251,6 +290,30 @@ class RoutesIT {
             assertEquals(3, chain.exitCode(), chain.describe());
             assertTrue(chain.stdout().contains("SocketException"), chain.describe());
             assertTrue(chain.stdout().contains("SOCKS UDP relays cannot be chained"), chain.describe());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void remoteDnsLetsTheNameSelectTheRouteAndTheLastHopResolveIt(Path jdk) throws Exception {
+        Hostnames.assertProxyOnlyNameConfigured();
+        try (SocksServer embedded = embedded();
+                TcpEchoTarget viaDante = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL);
+                TcpEchoTarget viaEmbedded = TcpEchoTarget.acceptingOnly(EMBEDDED_OUTGOING)) {
+            // This JVM resolves no name itself: reaching the targets by name proves the last hop resolved it.
+            String name = Hostnames.PROXY_ONLY;
+            ChildJvm child = run(jdk, "proxy=" + url(embedded).replace("socks5:", "socks5h:") + ",dns=remote,"
+                    + "bypass=none,routes=" + name + ":" + viaDante.port() + "->" + url(embedded) + ">"
+                    + danteUrl.replace("socks5:", "socks5h:"), List.of(Hostnames.noLookupJvmArg()),
+                    "connect", "name", name, "" + viaDante.port(), "--",
+                    "connect", "name", name, "" + viaEmbedded.port());
+            assertAllOk(child);
+            assertEquals(1, viaDante.acceptedSources().size(), child.describe());
+            assertEquals(1, viaEmbedded.acceptedSources().size(), child.describe());
+            // The embedded server as first hop was asked for Dante; as the only hop, for the name itself.
+            List<SessionRecord> records = embedded.awaitRecords(2, Duration.ofSeconds(10));
+            assertTrue(records.stream().anyMatch(r -> r.destination().port() == dante.port()), records.toString());
+            assertTrue(records.stream().anyMatch(r -> r.destination().toString().contains(name)), records.toString());
         }
     }
 

@@ -57,8 +57,8 @@ public final class ChannelRouting implements ChannelConnector {
      * Installs channel routing: the dispatcher the advice calls, and Netty's switch to its NIO transport (its
      * native epoll/io_uring transports use no JDK channel, so nothing could route them).
      * Installed once: each connect reads the routing state ({@link Routing#current()}) once, and handshakes under way
-     * finish with the state they started with. The embedded SOCKS server's threads ({@link ServerThreads}) are never routed: its outgoing connections are
-     * channels, and routed it would connect through itself.
+     * finish with the state they started with. The embedded SOCKS server's threads ({@link ServerThreads}) are never
+     * routed: its outgoing connections are channels, and routed it would connect through itself.
      */
     public static synchronized void install() throws ReflectiveOperationException {
         if (installed != null) {
