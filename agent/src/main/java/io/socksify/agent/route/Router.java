@@ -42,6 +42,8 @@ public final class Router {
     private final RuleIndex index;
     private final Map<String, ProxyHealth> health;
     private final List<InetSocketAddress> proxyAddresses;
+    /** The proxies' ports: most destinations are told apart from every proxy by their port alone. */
+    private final java.util.BitSet proxyPorts = new java.util.BitSet(65536);
     private final AtomicInteger nextStart = new AtomicInteger();
 
     public Router(AgentConfig config) {
@@ -82,6 +84,9 @@ public final class Router {
         }
         this.health = Collections.unmodifiableMap(h);
         this.proxyAddresses = List.copyOf(addresses);
+        for (InetSocketAddress a : proxyAddresses) {
+            proxyPorts.set(a.getPort());
+        }
     }
 
     /** @return the default route's first proxy (for one-proxy descriptions: the MBean's {@code proxy}) */
@@ -174,7 +179,7 @@ public final class Router {
             }
             return Route.proxied("as name (resolved by the proxy)", destination, destination, via, rule);
         }
-        if (config.dns() == DnsMode.REMOTE && last.version().resolvesRemotely() && !Bypass.isIpLiteral(host)) {
+        if (config.dns() == DnsMode.REMOTE && last.version().resolvesRemotely() && !ipLiteral(host)) {
             // Created from a name (new Socket("name", port) resolves in its constructor): let the proxy resolve it,
             // as socks5h/socks4a users expect; the socket still reports the address it was given.
             return Route.proxied("as name (resolved by the proxy)", InetSocketAddress.createUnresolved(host, port),
@@ -210,6 +215,24 @@ public final class Router {
         }
         return Route.proxied("as name (resolved by the proxy, placeholder "
                 + destination.getAddress().getHostAddress() + ")", named, destination, via, rule);
+    }
+
+    /**
+     * Whether a resolved destination's host string is its IP literal rather than a name, without
+     * {@link Bypass#isIpLiteral}'s regular expressions: a colon only appears in IPv6 literals, and a host string of
+     * digits and dots is an IPv4 literal (the JDK reads such a "name" as an address too).
+     */
+    private static boolean ipLiteral(String host) {
+        for (int i = 0, n = host.length(); i < n; i++) {
+            char c = host.charAt(i);
+            if (c == ':') {
+                return true; // no host name has a colon: an IPv6 literal (the JDK's host string of one)
+            }
+            if (c != '.' && (c < '0' || c > '9')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static RouteBlockedException blocked(RouteRule rule, InetSocketAddress destination) {
@@ -272,6 +295,9 @@ public final class Router {
 
     /** Whether {@code destination} is the address of a proxy of this state: that connection is always direct. */
     boolean isProxy(InetSocketAddress destination) {
+        if (!proxyPorts.get(destination.getPort())) {
+            return false;
+        }
         for (InetSocketAddress p : proxyAddresses) {
             if (isAddress(destination, p)) {
                 return true;
