@@ -131,6 +131,8 @@ public final class Installer {
             active = null;
             tracked.removeAdded();
             Dispatcher.install(null);
+            socketRouting = null;
+            Routing.publish(null);
             ChannelDispatcher.install(null);
             DatagramDispatcher.install(null);
             NameDispatcher.install(null);

@@ -78,8 +78,9 @@ public final class Hops {
 
     /**
      * The handshake with hop {@code i} failed. When that hop answers that it could not reach the next hop (refused,
-     * unreachable, TTL expired), the next hop is to blame and marked down; when the hop itself never answered in
-     * time, it is marked down; an authentication or ruleset refusal is the proxy's answer, and marks nothing.
+     * unreachable, TTL expired), or times out waiting for it, the next hop is to blame and marked down; when the hop
+     * itself never answered its greeting in time, it is marked down; an authentication or ruleset refusal is the
+     * proxy's answer, and a last hop waiting for a slow destination is the destination's: they mark nothing.
      *
      * @return the exception for the application, of the same type, naming the hop for chains
      */
@@ -92,7 +93,17 @@ public final class Hops {
             blamed = i + 1;
             down = true;
         } else if (e instanceof SocketTimeoutException) {
-            down = true;
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("waiting for the SOCKS5 method selection")
+                    || m.contains("waiting for the proxy to accept")) {
+                // The hop never answered its greeting: it is the dead one.
+                down = true;
+            } else if (i < last) {
+                // The hop answered, and waits for its connection to the next hop: that one is slow or dead.
+                blamed = i + 1;
+                down = true;
+            }
+            // Else the last hop waits for the destination: a slow destination is no proxy's failure.
         }
         Hop culprit = chain.hops().get(blamed);
         ProxyHealth h = router.health(culprit);

@@ -116,4 +116,46 @@ class RouteMatchTest {
         assertTrue(!Hops.targets(local.defaultVia().primary(), destination)[0].isUnresolved(),
                 "socks5 resolves the next hop here");
     }
+
+    @Test
+    void failuresBlameTheRightProxyAndNameTheHop() {
+        Router r = router("proxy=socks5://10.0.0.1:1>socks5://10.0.0.2:2,proxyDownSeconds=60");
+        Chain chain = r.defaultVia().primary();
+        ProxyHealth first = r.health(chain.first());
+        ProxyHealth second = r.health(chain.last());
+        long now = System.nanoTime();
+
+        // The last hop waiting for a slow destination: nobody is marked down.
+        java.io.IOException slow = Hops.hopFailed(r, chain, 1, new java.net.SocketTimeoutException(
+                "socks5://10.0.0.2:2 => x:1: SOCKS handshake timed out after 10 ms waiting for the SOCKS5 reply"));
+        assertTrue(slow instanceof java.net.SocketTimeoutException);
+        assertTrue(slow.getMessage().startsWith("socksify: via socks5://10.0.0.1:1 > socks5://10.0.0.2:2: at hop 2"),
+                slow.getMessage());
+        assertTrue(!first.isDown(now) && !second.isDown(now));
+
+        // The first hop answers that the second refused: the second is down, the message names it.
+        java.io.IOException refused = Hops.hopFailed(r, chain, 0, new io.socksify.protocol.client.SocksConnectException(
+                "socks5://10.0.0.1:1 => 10.0.0.2:2: connection refused by the destination",
+                io.socksify.protocol.wire.SocksVersion.SOCKS5, 5,
+                io.socksify.protocol.client.SocksConnectException.Reason.CONNECTION_REFUSED));
+        assertTrue(refused instanceof io.socksify.protocol.client.SocksConnectException);
+        assertTrue(refused.getMessage().contains(": socks5://10.0.0.2:2 refused the connection"), refused.getMessage());
+        assertTrue(second.isDown(System.nanoTime()) && !first.isDown(System.nanoTime()));
+
+        // A silent first hop (no answer to the greeting) is down itself; an authentication refusal marks nothing.
+        Router r2 = router("proxy=socks5://10.0.0.1:1|socks5://10.0.0.3:3,proxyDownSeconds=60");
+        Chain one = r2.defaultVia().primary();
+        Hops.hopFailed(r2, one, 0, new io.socksify.protocol.client.SocksConnectException("auth",
+                io.socksify.protocol.wire.SocksVersion.SOCKS5, 1,
+                io.socksify.protocol.client.SocksConnectException.Reason.AUTHENTICATION_FAILED));
+        assertTrue(!r2.health(one.first()).isDown(System.nanoTime()));
+        java.io.IOException silent = Hops.hopFailed(r2, one, 0, new java.net.SocketTimeoutException(
+                "socks5://10.0.0.1:1 => x:1: SOCKS handshake timed out after 10 ms waiting for the SOCKS5 method"
+                        + " selection"));
+        assertEquals("socks5://10.0.0.1:1 => x:1: SOCKS handshake timed out after 10 ms waiting for the SOCKS5 method"
+                + " selection", silent.getMessage(), "single hop: the message stays as it was");
+        assertTrue(r2.health(one.first()).isDown(System.nanoTime()));
+        assertEquals(1, r2.health(one.first()).markedDownCount());
+        assertEquals(r2.defaultVia().alternatives().get(1), r2.order(r2.defaultVia()).get(0));
+    }
 }

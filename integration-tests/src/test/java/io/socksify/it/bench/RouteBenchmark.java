@@ -31,12 +31,8 @@ import java.util.Properties;
  *       (the embedded server) against a two-hop chain (embedded server &gt; a second embedded server), rounds
  *       interleaved.</li>
  * </ul>
- * Medians of {@code --rounds} rounds. Run (after {@code mvn -B package -DskipTests}):
- * <pre>
- * mvn -q -pl integration-tests test-compile exec:java -Dexec.classpathScope=test \
- *     -Dsocksify.agent.jar=$PWD/agent/target/socksify-agent.jar \
- *     -Dexec.mainClass=io.socksify.it.bench.RouteBenchmark [-Dexec.args="--rounds 5"]
- * </pre>
+ * Medians of {@code --rounds} rounds. Run as BENCHMARKS.md says, with
+ * {@code [--rounds N] [--connections N] [--decisions-only]}.
  */
 public final class RouteBenchmark {
     private RouteBenchmark() {
