@@ -12,7 +12,6 @@ import io.socksify.agent.route.Router;
 import io.socksify.agent.route.Routing;
 import io.socksify.agent.route.Hops;
 import io.socksify.agent.config.Chain;
-import io.socksify.agent.route.SocketRouting;
 import io.socksify.protocol.client.SocksClientHandshake;
 import org.slf4j.Logger;
 
