@@ -90,12 +90,8 @@ final class AttachCommand {
         List<String> options = new ArrayList<>();
         for (String arg : args) {
             if (arg.startsWith("@") && arg.length() > 1) {
-                for (String line : Files.readAllLines(Path.of(arg.substring(1)))) {
-                    String option = line.strip();
-                    if (!option.isEmpty() && !option.startsWith("#")) {
-                        options.add(option);
-                    }
-                }
+                // The same reading as -javaagent's @file (OptionFiles): here, so that the attacher's file is read.
+                options.addAll(io.socksify.agent.config.OptionFiles.lines(Path.of(arg.substring(1))));
             } else {
                 options.add(arg);
             }

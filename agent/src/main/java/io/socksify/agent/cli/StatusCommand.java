@@ -98,6 +98,14 @@ final class StatusCommand {
             rows.forEach(joined::add);
             return joined.toString();
         }
+        if (value instanceof String[] lines) {
+            // The route table and the proxies: one entry a line, indented under the attribute.
+            StringBuilder sb = new StringBuilder();
+            for (String line : lines) {
+                sb.append(System.lineSeparator()).append("    ").append(line);
+            }
+            return sb.toString();
+        }
         return String.valueOf(value);
     }
 }

@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,11 +28,19 @@ public final class AgentConfig {
     public static final String CONNECT_TIMEOUT = "connectTimeout";
     public static final String UDP = "udp";
     public static final String LOG_LEVEL = "log.level";
+    public static final String ROUTES = "routes";
+    public static final String PROXY_DOWN_SECONDS = "proxyDownSeconds";
+    public static final String SELECT = "select";
     public static final String CHILDREN = "children";
     /** Every key, in the order the README lists them. */
-    public static final List<String> KEYS = List.of(PROXY, BYPASS, DNS, CONNECT_TIMEOUT, UDP, LOG_LEVEL, CHILDREN);
+    public static final List<String> KEYS = List.of(PROXY, ROUTES, BYPASS, DNS, CONNECT_TIMEOUT, PROXY_DOWN_SECONDS,
+            SELECT, UDP, LOG_LEVEL, CHILDREN);
     /** The password for a proxy URL that names a user but none (how a child JVM gets it: see ChildSettings). */
     public static final String PASSWORD_VARIABLE = "SOCKSIFY_PROXY_PASSWORD";
+    public static final int DEFAULT_PROXY_DOWN_SECONDS = 60;
+    static final String VIA_EXPECTED = "direct, block, a proxy URL (" + "socks5://[user:password@]host:port,"
+            + " socks5h://, socks4://, socks4a://), a chain a>b or a failover group a|b ('>' binds tighter)";
+    static final String RULE_EXPECTED = "PATTERNS->VIA, PATTERNS in the bypass syntax, VIA " + VIA_EXPECTED;
     public static final String PROPERTY_PREFIX = "socksify.";
 
     /** The JDK's SOCKS properties, honoured when no {@code proxy} is given. */
@@ -49,6 +58,10 @@ public final class AgentConfig {
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?");
 
     private final SocksProxy proxy;
+    private final Via via;
+    private final List<RouteRule> routes;
+    private final int proxyDownSeconds;
+    private final Select select;
     private final boolean embedded;
     private final String proxySource;
     private final Bypass bypass;
@@ -58,9 +71,14 @@ public final class AgentConfig {
     private final String logLevel;
     private final boolean inheritToChildren;
 
-    private AgentConfig(SocksProxy proxy, boolean embedded, String proxySource, Bypass bypass, DnsMode dns,
-            int connectTimeoutMillis, UdpMode udp, String logLevel, boolean inheritToChildren) {
-        this.proxy = proxy;
+    private AgentConfig(Via via, List<RouteRule> routes, int proxyDownSeconds, Select select, boolean embedded,
+            String proxySource, Bypass bypass, DnsMode dns, int connectTimeoutMillis, UdpMode udp, String logLevel,
+            boolean inheritToChildren) {
+        this.via = via;
+        this.proxy = via == null ? null : via.primary().first().proxy();
+        this.routes = List.copyOf(routes);
+        this.proxyDownSeconds = proxyDownSeconds;
+        this.select = select;
         this.embedded = embedded;
         this.proxySource = proxySource;
         this.bypass = bypass;
@@ -103,6 +121,10 @@ public final class AgentConfig {
                 values.put(key, systemProperties.getProperty(PROPERTY_PREFIX + key));
                 shownKeys.put(key, PROPERTY_PREFIX + key);
             }
+            String v = values.get(key);
+            if (v != null && v.strip().startsWith("@") && v.strip().length() > 1) {
+                values.put(key, fromFile(key, shownKeys.get(key), v.strip().substring(1)));
+            }
         }
 
         String environmentIgnored = null;
@@ -126,6 +148,7 @@ public final class AgentConfig {
         }
 
         SocksProxy proxy = null;
+        Via via = null;
         boolean embedded = false;
         boolean remoteByDefault;
         String proxySource;
@@ -137,9 +160,9 @@ public final class AgentConfig {
                 embedded = true;
                 remoteByDefault = true;
             } else {
-                ParsedProxy parsed = parseProxy(proxySource, proxyValue.trim());
-                proxy = withPasswordFromEnvironment(parsed.proxy, environment);
-                remoteByDefault = parsed.remoteByDefault;
+                via = withPasswordFromEnvironment(parseVia(proxySource, proxyValue.trim(), false), environment);
+                proxy = via.primary().first().proxy();
+                remoteByDefault = via.primary().last().remoteNames();
             }
         } else {
             String host = systemProperties.getProperty(JDK_HOST);
@@ -150,6 +173,7 @@ public final class AgentConfig {
             }
             proxySource = JDK_HOST;
             proxy = jdkProxy(host.trim(), systemProperties);
+            via = single(proxy, false, proxy.toString());
             remoteByDefault = false;
             jdkBypass = Bypass.parseJdk(JDK_NON_PROXY_HOSTS, systemProperties.getProperty(JDK_NON_PROXY_HOSTS));
         }
@@ -173,7 +197,7 @@ public final class AgentConfig {
             } else {
                 throw new ConfigException(shownKeys.get(DNS), values.get(DNS), "remote or local");
             }
-            if (dns == DnsMode.REMOTE && proxy != null && proxy.version() == SocksVersion.SOCKS4) {
+            if (dns == DnsMode.REMOTE && via != null && via.primary().last().proxy().version() == SocksVersion.SOCKS4) {
                 throw new ConfigException(shownKeys.get(DNS), values.get(DNS),
                         "local with socks4:// (SOCKS4 cannot carry host names: use socks4a:// or socks5h://)");
             }
@@ -190,6 +214,32 @@ public final class AgentConfig {
             if (connectTimeout <= 0) {
                 throw new ConfigException(shownKeys.get(CONNECT_TIMEOUT), values.get(CONNECT_TIMEOUT),
                         "a positive number of milliseconds, at most " + Integer.MAX_VALUE);
+            }
+        }
+
+        List<RouteRule> routes = new ArrayList<>();
+        if (values.containsKey(ROUTES)) {
+            routes = parseRoutes(shownKeys.get(ROUTES), values.get(ROUTES));
+        }
+
+        int proxyDownSeconds = DEFAULT_PROXY_DOWN_SECONDS;
+        if (values.containsKey(PROXY_DOWN_SECONDS)) {
+            String v = values.get(PROXY_DOWN_SECONDS).trim();
+            proxyDownSeconds = v.matches("\\d{1,6}") ? Integer.parseInt(v) : -1;
+            if (proxyDownSeconds < 0) {
+                throw new ConfigException(shownKeys.get(PROXY_DOWN_SECONDS), values.get(PROXY_DOWN_SECONDS),
+                        "a number of seconds in 0..999999 (0: never mark a proxy down)");
+            }
+        }
+
+        Select select = Select.ORDER;
+        if (values.containsKey(SELECT)) {
+            switch (values.get(SELECT).trim().toLowerCase(Locale.ROOT)) {
+                case "order" -> select = Select.ORDER;
+                case "round-robin" -> select = Select.ROUND_ROBIN;
+                case "random" -> select = Select.RANDOM;
+                default -> throw new ConfigException(shownKeys.get(SELECT), values.get(SELECT),
+                        "order, round-robin or random");
             }
         }
 
@@ -217,7 +267,8 @@ public final class AgentConfig {
                 default -> throw new ConfigException(shownKeys.get(CHILDREN), values.get(CHILDREN), "inherit or none");
             }
         }
-        return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeout, udp, logLevel, inherit);
+        return new AgentConfig(via, routes, proxyDownSeconds, select, embedded, proxySource, bypass, dns,
+                connectTimeout, udp, logLevel, inherit);
     }
 
     /**
@@ -225,16 +276,110 @@ public final class AgentConfig {
      * JVM started with {@code children=inherit} gets it without a command line or {@code JAVA_TOOL_OPTIONS} (which
      * the JVM prints) showing it.
      */
-    private static SocksProxy withPasswordFromEnvironment(SocksProxy proxy, Map<String, String> environment) {
+    private static Via withPasswordFromEnvironment(Via via, Map<String, String> environment) {
+        Hop first = via.primary().first();
+        SocksProxy proxy = first.proxy();
         String password = environment.get(PASSWORD_VARIABLE);
         if (password == null || proxy.username() == null || !proxy.password().isEmpty()
                 || proxy.version() != SocksVersion.SOCKS5) {
-            return proxy;
+            return via;
         }
         if (password.getBytes(StandardCharsets.UTF_8).length > 255) {
             throw new ConfigException(PASSWORD_VARIABLE + " is longer than 255 bytes (RFC 1929)");
         }
-        return proxy.withCredentials(proxy.username(), password);
+        List<Hop> hops = new ArrayList<>(via.primary().hops());
+        hops.set(0, new Hop(proxy.withCredentials(proxy.username(), password), first.remoteNames(), first.text()));
+        List<Chain> alternatives = new ArrayList<>(via.alternatives());
+        alternatives.set(0, new Chain(hops));
+        return Via.proxies(alternatives);
+    }
+
+    /** {@code key=@path}: the value's items one a line, joined as the key joins them. */
+    private static String fromFile(String key, String shown, String path) {
+        List<String> lines = OptionFiles.read(shown, path);
+        String separator = switch (key) {
+            case ROUTES -> ";";
+            case BYPASS, PROXY -> "|";
+            default -> null;
+        };
+        if (separator == null) {
+            if (lines.size() != 1) {
+                throw new ConfigException(shown, "@" + path, "a file with exactly one value line (it has "
+                        + lines.size() + ")");
+            }
+            return lines.get(0);
+        }
+        if (lines.isEmpty()) {
+            throw new ConfigException(shown, "@" + path, "a file with at least one line");
+        }
+        return String.join(separator, lines);
+    }
+
+    /** Parses {@code routes}: {@code PATTERNS->VIA} rules separated by {@code ;} (an empty rule is skipped). */
+    static List<RouteRule> parseRoutes(String key, String value) {
+        List<RouteRule> rules = new ArrayList<>();
+        int n = 0;
+        for (String raw : value.split(";", -1)) {
+            String rule = raw.trim();
+            if (rule.isEmpty()) {
+                continue;
+            }
+            n++;
+            String shownRule = maskUserInfo(rule);
+            String name = key + " rule " + n + " (" + shownRule + ")";
+            int arrow = rule.indexOf("->");
+            if (arrow < 0) {
+                throw new ConfigException(key + " rule " + n, shownRule, RULE_EXPECTED);
+            }
+            String patterns = rule.substring(0, arrow).trim();
+            String viaText = rule.substring(arrow + 2).trim();
+            if (patterns.isEmpty() || patterns.equalsIgnoreCase("none")) {
+                throw new ConfigException(name, patterns, Bypass.EXPECTED.replace("; or none", "")
+                        + " before '->'");
+            }
+            Bypass parsed = Bypass.parse(name, patterns);
+            rules.add(new RouteRule(parsed, parseVia(name, viaText, true), "rule " + n + " " + shownRule));
+        }
+        return rules;
+    }
+
+    /**
+     * Parses a VIA: {@code direct}, {@code block} (only where {@code allowKeywords}), or alternatives joined by
+     * {@code |}, each a chain of proxy URLs joined by {@code >}.
+     */
+    static Via parseVia(String key, String value, boolean allowKeywords) {
+        String v = value.trim();
+        if (allowKeywords && v.equalsIgnoreCase("direct")) {
+            return Via.DIRECT;
+        }
+        if (allowKeywords && v.equalsIgnoreCase("block")) {
+            return Via.BLOCK;
+        }
+        if (v.isEmpty()) {
+            throw new ConfigException(key, v, allowKeywords ? VIA_EXPECTED : PROXY_EXPECTED);
+        }
+        List<Chain> alternatives = new ArrayList<>();
+        for (String alternative : v.split("\\|", -1)) {
+            List<Hop> hops = new ArrayList<>();
+            for (String hopText : alternative.split(">", -1)) {
+                String h = hopText.trim();
+                if (h.isEmpty()) {
+                    throw new ConfigException(key, maskUserInfo(v), (allowKeywords ? VIA_EXPECTED : PROXY_EXPECTED
+                            + ", chains a>b, groups a|b") + " (an empty hop)");
+                }
+                if (allowKeywords && (h.equalsIgnoreCase("direct") || h.equalsIgnoreCase("block"))) {
+                    throw new ConfigException(key, h, "direct and block alone, not in a chain or group");
+                }
+                ParsedProxy parsed = parseProxy(key, h);
+                hops.add(new Hop(parsed.proxy, parsed.remoteByDefault, maskUserInfo(h)));
+            }
+            alternatives.add(new Chain(hops));
+        }
+        return Via.proxies(alternatives);
+    }
+
+    private static Via single(SocksProxy proxy, boolean remote, String text) {
+        return Via.proxies(List.of(new Chain(List.of(new Hop(proxy, remote, text)))));
     }
 
     private static Map<String, String> parseAgentArgs(String agentArgs) {
@@ -242,8 +387,17 @@ public final class AgentConfig {
         if (agentArgs == null || agentArgs.isBlank()) {
             return options;
         }
+        List<String> items = new ArrayList<>();
         for (String option : agentArgs.split(",")) {
             String o = option.trim();
+            if (o.startsWith("@") && o.length() > 1) {
+                // A file of key=value lines, as attach reads it.
+                items.addAll(OptionFiles.read("agent option " + o, o.substring(1)));
+            } else {
+                items.add(o);
+            }
+        }
+        for (String o : items) {
             if (o.isEmpty()) {
                 continue;
             }
@@ -453,7 +607,10 @@ public final class AgentConfig {
         return s.substring(0, colon + 1) + "****" + s.substring(at);
     }
 
-    /** @return the proxy, or null for {@code proxy=embedded} until the embedded server runs */
+    /**
+     * @return the default route's first proxy (its only one unless {@code proxy} is a chain or group), or null for
+     *         {@code proxy=embedded} until the embedded server runs
+     */
     public SocksProxy proxy() {
         return proxy;
     }
@@ -464,8 +621,26 @@ public final class AgentConfig {
 
     /** @return a copy routing through the given proxy (used once the embedded server runs) */
     public AgentConfig withProxy(SocksProxy proxy) {
-        return new AgentConfig(proxy, embedded, proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel,
-                inheritToChildren);
+        return new AgentConfig(single(proxy, true, proxy.toString()), routes, proxyDownSeconds, select, embedded,
+                proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel, inheritToChildren);
+    }
+
+    /** @return the default route ({@code proxy}): a group of chains; null for {@code proxy=embedded} until it runs */
+    public Via via() {
+        return via;
+    }
+
+    /** @return the {@code routes} rules in order (the bypass rules come before them) */
+    public List<RouteRule> routes() {
+        return routes;
+    }
+
+    public int proxyDownSeconds() {
+        return proxyDownSeconds;
+    }
+
+    public Select select() {
+        return select;
     }
 
     /** @return where the proxy came from: {@code proxy}, {@code socksify.proxy}, {@code socksProxyHost}, {@code all_proxy} or {@code ALL_PROXY} */
@@ -501,12 +676,13 @@ public final class AgentConfig {
     /** @return e.g. {@code proxy=socks5://alice:****@127.0.0.1:1080 dns=remote udp=proxy bypass=localhost|...} */
     @Override
     public String toString() {
-        String p = proxy != null ? proxy.toString() : "embedded";
+        String p = via != null ? via.toString() : "embedded";
         if (embedded && proxy != null) {
             p = "embedded " + p;
         }
         return "proxy=" + p + " dns=" + dns.name().toLowerCase(Locale.ROOT)
                 + " udp=" + udp.name().toLowerCase(Locale.ROOT) + " bypass=" + bypass
+                + (routes.isEmpty() ? "" : " routes=" + routes.size())
                 + " connectTimeout=" + connectTimeoutMillis + "ms";
     }
 }

@@ -28,6 +28,11 @@ public final class Bypass {
         this.rules = List.copyOf(rules);
     }
 
+    /** @return a list of the one rule {@code rule} (the route table makes each bypass entry a rule of its own) */
+    public static Bypass of(BypassRule rule) {
+        return new Bypass(List.of(rule));
+    }
+
     public static Bypass none() {
         return new Bypass(List.of());
     }

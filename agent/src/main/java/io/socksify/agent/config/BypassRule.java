@@ -47,6 +47,10 @@ public abstract sealed class BypassRule permits BypassRule.HostName, BypassRule.
             this.name = normalize(name);
         }
 
+        String name() {
+            return name;
+        }
+
         @Override
         boolean matchesHost(String host, InetAddress address) {
             return normalize(host).equals(name);
@@ -59,10 +63,16 @@ public abstract sealed class BypassRule permits BypassRule.HostName, BypassRule.
      */
     static final class Glob extends BypassRule {
         private final String[] parts;
+        private final String pattern;
 
         Glob(String pattern, int port, String text) {
             super(port, text);
-            this.parts = normalize(pattern).split("\\*", -1);
+            this.pattern = normalize(pattern);
+            this.parts = this.pattern.split("\\*", -1);
+        }
+
+        String pattern() {
+            return pattern;
         }
 
         @Override
@@ -96,6 +106,14 @@ public abstract sealed class BypassRule permits BypassRule.HostName, BypassRule.
             super(port, text);
             this.network = network.getAddress();
             this.prefix = prefix;
+        }
+
+        byte[] network() {
+            return network;
+        }
+
+        int prefix() {
+            return prefix;
         }
 
         @Override

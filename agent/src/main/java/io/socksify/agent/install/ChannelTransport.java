@@ -24,14 +24,11 @@ final class ChannelTransport implements Transport {
     }
 
     @Override
-    public Commit prepare(Router router) {
-        return new Commit() {
-            @Override
-            public void commit() throws ReflectiveOperationException {
-                // The embedded server's own connections (channels, on its ServerThreads) go direct.
-                ChannelRouting.install(router);
-            }
-        };
+    public Commit prepare(Router router) throws ReflectiveOperationException {
+        // Installed once, before the switch: it reads the routing state once per connection, so installing it early
+        // changes nothing. The embedded server's own connections (channels, on its ServerThreads) go direct.
+        ChannelRouting.install();
+        return () -> { };
     }
 
     @Override

@@ -25,13 +25,10 @@ final class DatagramTransport implements Transport {
     }
 
     @Override
-    public Commit prepare(Router router) {
-        return new Commit() {
-            @Override
-            public void commit() throws ReflectiveOperationException {
-                DatagramRouting.install(router);
-            }
-        };
+    public Commit prepare(Router router) throws ReflectiveOperationException {
+        // What can refuse the configuration (JDK 17's legacy datagram impl, an impl factory) is checked here.
+        DatagramRouting.check(router);
+        return () -> DatagramRouting.commit(router);
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.socksify.agent.instrument.NettyNativeTransformer;
 import io.socksify.agent.jmx.AgentMBean;
 import io.socksify.agent.jmx.PlatformMBeanServerHook;
 import io.socksify.agent.route.Router;
+import io.socksify.agent.route.Routing;
 import io.socksify.protocol.client.SocksProxy;
 import io.socksify.protocol.server.SocksServer;
 import io.socksify.protocol.wire.SocksVersion;
@@ -145,6 +146,7 @@ public final class Installer {
                     transport.clear();
                 }
             }
+            Routing.publish(null);
             if (embeddedServer != null) {
                 embeddedServer.close();
                 embeddedServer = null;
@@ -216,8 +218,9 @@ public final class Installer {
                 config = config.withProxy(embeddedServer != null
                         ? SocksProxy.of(SocksVersion.SOCKS5, embeddedServer.address()) : startEmbeddedServer());
             }
-            activate(transports(null, agentJar), new Router(config));
+            activate(transports(null, agentJar), new Router(config, Routing.current()));
         } catch (IOException | ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // Nothing was switched: activate checks every transport before the one switch.
             stop("socksify: cannot reconfigure, the active configuration is unchanged: " + e, false);
         }
         active = config;
@@ -229,22 +232,26 @@ public final class Installer {
     }
 
     /**
-     * Hands a configuration to every transport. Runs at installation and at each re-attach, while connections are
-     * being made: each transport must take the new router for new connections and keep its state for pending ones.
-     * Every transport prepares its state before the first one switches.
+     * Hands a routing state to every transport. Runs at installation and at each re-attach, while connections are
+     * being made. First every transport checks and prepares (anything that can fail: a JDK whose UDP cannot route,
+     * the method handles, the dispatchers' objects); then comes the one switch, {@link Routing#publish}, which every
+     * transport reads once per connection; then the commits, which cannot fail. A failure before the switch leaves
+     * every transport on the old state.
      */
     private static void activate(Transport[] transports, Router router) throws ReflectiveOperationException {
         Transport.Commit[] commits = new Transport.Commit[transports.length];
         for (int i = 0; i < transports.length; i++) {
             commits[i] = transports[i].prepare(router);
         }
+        Routing.publish(router);
         for (Transport.Commit commit : commits) {
             commit.commit();
         }
     }
 
     private static String describe(AgentConfig config) {
-        return "routing through " + (config.embedded() ? "the embedded server " : "") + config.proxy() + " (dns="
+        return "routing through " + (config.embedded() ? "the embedded server " : "") + config.via()
+                + (config.routes().isEmpty() ? "" : " with " + config.routes().size() + " routes rules") + " (dns="
                 + lower(config.dns()) + ", udp=" + lower(config.udp()) + ", bypass=" + config.bypass() + ")";
     }
 

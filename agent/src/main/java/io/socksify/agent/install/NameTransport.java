@@ -25,12 +25,7 @@ final class NameTransport implements Transport {
 
     @Override
     public Commit prepare(Router router) {
-        return new Commit() {
-            @Override
-            public void commit() {
-                RemoteNames.activate(router);
-            }
-        };
+        return RemoteNames::install;
     }
 
     @Override

@@ -13,6 +13,8 @@ import java.util.Set;
 
 /** {@code java.net.Socket} (and {@code SSLSocket}, {@code HttpURLConnection}, {@code ftp://}): SOCKET-DESIGN.md. */
 final class SocketTransport implements Transport {
+    /** The socket connector, once installed (a re-attach keeps it: the routing state it reads is what changes). */
+    private static SocketRouting routing;
     private final Set<String> loaded;
 
     /** @param loaded the binary names of the hooked classes the JVM has loaded */
@@ -49,18 +51,21 @@ final class SocketTransport implements Transport {
 
     @Override
     public Commit prepare(Router router) throws ReflectiveOperationException {
-        SocketRouting routing = new SocketRouting(router,
-                MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup()));
-        return new Commit() {
-            @Override
-            public void commit() {
-                Dispatcher.install(routing);
-            }
+        // Built once (its method handles cost start-up time); it reads the routing state once per connection.
+        SocketRouting sockets = routing;
+        if (sockets == null) {
+            sockets = new SocketRouting(MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup()));
+        }
+        SocketRouting prepared = sockets;
+        return () -> {
+            routing = prepared;
+            Dispatcher.install(prepared);
         };
     }
 
     @Override
     public void clear() {
+        routing = null;
         Dispatcher.install(null);
     }
 }

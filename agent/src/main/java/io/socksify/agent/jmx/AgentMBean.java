@@ -99,7 +99,7 @@ public final class AgentMBean implements AgentMXBean {
     @Override
     public String getProxy() {
         AgentConfig c = config;
-        return c == null || c.proxy() == null ? "" : (c.embedded() ? "embedded " : "") + c.proxy();
+        return c == null || c.via() == null ? "" : (c.embedded() ? "embedded " : "") + c.via();
     }
 
     @Override
@@ -163,5 +163,24 @@ public final class AgentMBean implements AgentMXBean {
     @Override
     public long getUdpDatagramsReceived() {
         return Metrics.UDP_DATAGRAMS_RECEIVED.sum();
+    }
+
+    @Override
+    public String[] getRoutes() {
+        io.socksify.agent.route.Router r = io.socksify.agent.route.Routing.current();
+        return r == null ? new String[0] : r.describeRoutes().toArray(new String[0]);
+    }
+
+    @Override
+    public String[] getProxies() {
+        io.socksify.agent.route.Router r = io.socksify.agent.route.Routing.current();
+        if (r == null) {
+            return new String[0];
+        }
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        for (io.socksify.agent.route.ProxyHealth h : r.health().values()) {
+            lines.add(h.describe());
+        }
+        return lines.toArray(new String[0]);
     }
 }

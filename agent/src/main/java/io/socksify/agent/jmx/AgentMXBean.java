@@ -47,4 +47,10 @@ public interface AgentMXBean {
     long getUdpDatagramsSent();
 
     long getUdpDatagramsReceived();
+
+    /** @return the route table in matching order, one rule a line ({@code rule 1 *.corp->socks5://b:1080 -> ...}) */
+    String[] getRoutes();
+
+    /** @return each proxy of every route: connections routed, failures by reason, whether it is marked down */
+    String[] getProxies();
 }

@@ -4,7 +4,7 @@ import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.protocol.client.ReadTimeout;
 import io.socksify.protocol.client.SocksHandshake;
-import io.socksify.protocol.client.SocksProxy;
+import io.socksify.agent.config.Chain;
 import org.slf4j.Logger;
 
 import java.io.IOException;
@@ -45,36 +45,53 @@ public final class ProxyConnect {
     }
 
     /**
-     * Connects {@code connection} to the proxy and runs the handshake for {@code route}; on return the proxy relays to
-     * the destination.
+     * Connects {@code connection} to the route's first hop and runs each hop's handshake in turn over it, the last
+     * asking for the route's target; one deadline covers the TCP connect and every handshake. On return the last
+     * proxy relays to the destination.
      *
      * @param kind "socket" or "channel", for the log
+     * @return the chain the connection went through
      * @throws ClosedChannelException as thrown by the connection's connect (closed meanwhile: not the proxy's fault)
      */
-    public static void connect(Router router, Route route, InetSocketAddress destination, int budgetMillis,
+    public static Chain connect(Router router, Route route, InetSocketAddress destination, int budgetMillis,
             Connection connection, String kind) throws IOException {
-        SocksProxy proxy = router.proxy();
+        // The JDK closes a socket or channel whose connect failed: one connection tries one alternative; the
+        // failure marks the proxy down, so that the next connection takes the next alternative at once.
+        Chain chain = router.order(route.via()).get(0);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
+        InetSocketAddress[] targets;
         try {
-            connection.connect(router.resolvedProxyAddress(), budgetMillis);
+            targets = Hops.targets(chain, route.target());
+            connection.connect(Router.resolve(chain.first()), budgetMillis);
         } catch (ClosedChannelException e) {
             throw e;
         } catch (IOException e) {
             connection.close(e);
-            IOException failure = SocketRouting.proxyUnreachable(e, proxy, destination);
+            IOException failure = Hops.unreachable(router, chain, e, destination);
             LOG.debug("{} {} -> failed: {}", kind, Printable.address(destination), failure.getMessage());
             throw failure;
         }
+        int hop = 0;
         try {
             int previousTimeout = connection.soTimeout();
-            SocksHandshake.connect(proxy, connection.input(), connection.output(), new SoTimeout(connection),
-                    route.target(), deadline);
+            SoTimeout timeout = new SoTimeout(connection);
+            for (; hop < chain.size(); hop++) {
+                SocksHandshake.connect(chain.hops().get(hop).proxy(), connection.input(), connection.output(),
+                        timeout, targets[hop], deadline);
+            }
             connection.soTimeout(previousTimeout);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException e) {
             connection.close(e);
-            LOG.debug("{} {} -> failed through {}: {}", kind, Printable.address(destination), proxy, e.toString());
+            IOException failure = Hops.hopFailed(router, chain, Math.min(hop, chain.size() - 1), e);
+            LOG.debug("{} {} -> failed via {}: {}", kind, Printable.address(destination), chain, failure.toString());
+            throw failure;
+        } catch (RuntimeException | Error e) {
+            connection.close(e);
+            LOG.debug("{} {} -> failed via {}: {}", kind, Printable.address(destination), chain, e.toString());
             throw e;
         }
+        Hops.succeeded(router, chain);
+        return chain;
     }
 
     /** Sets SO_TIMEOUT for each read of the handshake; a class rather than a method reference (no class spinning). */

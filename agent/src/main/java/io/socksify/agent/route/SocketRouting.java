@@ -3,6 +3,7 @@ package io.socksify.agent.route;
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.SocketConnector;
+import io.socksify.agent.config.Chain;
 import io.socksify.protocol.client.SocksProxy;
 import org.slf4j.Logger;
 
@@ -31,8 +32,6 @@ import java.net.UnknownHostException;
 public final class SocketRouting implements SocketConnector {
     private static final Logger LOG = Log.get("socksify");
 
-    private final Router router;
-    private final int defaultTimeoutMillis;
     // SocketImpl's connect, getInputStream, getOutputStream and close are protected: reachable only through a
     // private lookup, which the installer obtains after opening java.net to the agent's module.
     private final MethodHandle connect;
@@ -41,9 +40,7 @@ public final class SocketRouting implements SocketConnector {
     private final MethodHandle close;
 
     /** @param socketImplLookup a lookup with private access to {@link SocketImpl} */
-    public SocketRouting(Router router, MethodHandles.Lookup socketImplLookup) throws ReflectiveOperationException {
-        this.router = router;
-        this.defaultTimeoutMillis = router.config().connectTimeoutMillis();
+    public SocketRouting(MethodHandles.Lookup socketImplLookup) throws ReflectiveOperationException {
         this.connect = socketImplLookup.findVirtual(SocketImpl.class, "connect",
                 MethodType.methodType(void.class, SocketAddress.class, int.class));
         this.inputStream = socketImplLookup.findVirtual(SocketImpl.class, "getInputStream",
@@ -56,6 +53,7 @@ public final class SocketRouting implements SocketConnector {
     @Override
     public InetSocketAddress connect(SocketImpl delegate, InetSocketAddress endpoint, int timeoutMillis)
             throws IOException {
+        Router router = Routing.current();
         Route route;
         try {
             route = router.route(endpoint);
@@ -73,13 +71,13 @@ public final class SocketRouting implements SocketConnector {
             return route.target();
         }
 
-        int budget = timeoutMillis > 0 ? timeoutMillis : defaultTimeoutMillis;
+        int budget = timeoutMillis > 0 ? timeoutMillis : router.config().connectTimeoutMillis();
         boolean blocking = BlockingMode.isBlocking(delegate);
-        ProxyConnect.connect(router, route, endpoint, budget, new ImplConnection(delegate), "socket");
+        Chain chain = ProxyConnect.connect(router, route, endpoint, budget, new ImplConnection(delegate), "socket");
         if (blocking) {
             BlockingMode.restoreBlocking(delegate);
         }
-        LOG.debug("socket {} -> via {} {}", Printable.address(endpoint), router.proxy(), route.reason());
+        LOG.debug("socket {} -> via {} {}", Printable.address(endpoint), chain, route.reason());
         return route.reported();
     }
 

@@ -134,7 +134,7 @@ class AgentConfigTest {
         "proxy=socks5://h:1,bypass=[abc]:1; bad value for bypass: '[abc]:1' (expected: an IPv6",
         "proxy=socks5://h:1,bypass=ho st; bad value for bypass: 'ho st'",
         "proxy=socks5://h:1,bypass=h/8; bad value for bypass: 'h/8'",
-        "proxy=socks5://h:1,colour=blue; unknown agent option colour (known keys: proxy, bypass, dns",
+        "proxy=socks5://h:1,colour=blue; unknown agent option colour (known keys: proxy, routes, bypass, dns",
         "proxy=socks5://h:1,justaword; agent option 'justaword' is not key=value",
     })
     void badValuesNameKeyValueAndExpectation(String args, String expected) {

@@ -131,6 +131,12 @@ class ConfigurationIT {
             {"proxy=socks5://127.0.0.1:1,log.level=chatty", "socksify: bad value for log.level: 'chatty'"},
             {"proxy=socks5://127.0.0.1:1,colour=blue", "socksify: unknown agent option colour"},
             {"", "socksify: no proxy configured"},
+            {"proxy=socks5://127.0.0.1:1,routes=*.a.example->direct;*.b.example->sock5://127.0.0.1:2",
+                "socksify: bad value for routes rule 2 (*.b.example->sock5://127.0.0.1:2): 'sock5://127.0.0.1:2'"
+                    + " (expected: socks5://"},
+            {"proxy=socks5://127.0.0.1:1>>socks5://127.0.0.1:2", "socksify: bad value for proxy: "},
+            {"proxy=socks5://127.0.0.1:1,routes=@/nonexistent/socksify-routes",
+                "socksify: bad value for routes: '@/nonexistent/socksify-routes' (expected: a readable file"},
         };
         for (Path jdk : Jdks.all()) {
             for (String[] row : table) {

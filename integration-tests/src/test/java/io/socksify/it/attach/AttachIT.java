@@ -251,17 +251,68 @@ class AttachIT {
         return startApp(jdk, null);
     }
 
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void aConfigurationOneTransportRefusesLeavesEveryTransportOnTheOldOne(Path jdk, @TempDir Path dir)
+            throws Exception {
+        Path trigger = dir.resolve("set-factory");
+        try (ChildJvm app = startApp(jdk, null, "factory=" + trigger)) {
+            long pid = app.pid();
+            SocksifyCli.run(jdk, "attach", "" + pid, proxy(proxyA), "bypass=none", "udp=direct").assertExitCode(0);
+            Map<String, String> before = Rounds.next(app, ROUND);
+            // TCP through A; UDP direct (both UDP targets turn 127.0.0.1 away).
+            for (String key : List.of("socket a", "channel a")) {
+                assertOutcome(before, key, "ok", app);
+            }
+            for (String key : List.of("socket b", "channel b", "udp a", "udp b")) {
+                assertOutcome(before, key, "fail", app);
+            }
+            java.nio.file.Files.createFile(trigger);
+            app.awaitStdout("factory set", Duration.ofSeconds(30));
+
+            // UDP cannot be routed with the application's factory: the whole new configuration is refused, TCP too.
+            int udpBRejected = udpB.rejectedSources().size();
+            ExternalProcess refused = SocksifyCli.run(jdk, "attach", "" + pid, proxy(proxyB), "bypass=none");
+            assertEquals(1, refused.exitCode(), refused.describe());
+            assertTrue(refused.stderr().contains("unchanged") && refused.stderr().contains("DatagramSocketImplFactory"),
+                    refused.describe());
+            for (int i = 0; i < 2; i++) {
+                Map<String, String> after = Rounds.next(app, ROUND);
+                assertOutcome(after, "socket a", "ok", app);
+                assertOutcome(after, "channel a", "ok", app);
+                assertOutcome(after, "socket b", "fail", app);
+                assertOutcome(after, "channel b", "fail", app);
+                assertOutcome(after, "udp a", "fail", app);
+                assertOutcome(after, "udp b", "fail", app);
+            }
+            // UDP stayed direct: B's UDP target saw 127.0.0.1, not proxy B's address.
+            assertTrue(udpB.rejectedSources().subList(udpBRejected, udpB.rejectedSources().size()).stream()
+                    .anyMatch(s -> s.getAddress().equals(Loopback.LOCALHOST)), "UDP still direct");
+            assertTrue(udpB.acceptedSources().isEmpty(), "nothing reached B's UDP target through proxy B");
+            String status = status(jdk, pid);
+            assertTrue(status.contains("Proxy: " + proxy(proxyA).substring(6)), status);
+            // The route table and the proxies' health are the old state's too.
+            assertTrue(status.contains("Routes:") && status.contains("default -> " + proxy(proxyA).substring(6)),
+                    status);
+            assertTrue(status.contains("Proxies:") && status.contains(proxy(proxyA).substring(6) + " routed="),
+                    status);
+            assertFalse(status.contains(hostPort(proxyB.address())), status);
+        }
+    }
+
     /** @param agentOptions with {@code -javaagent:} and these options, or null for none */
-    private ChildJvm startApp(Path jdk, String agentOptions) {
+    private ChildJvm startApp(Path jdk, String agentOptions, String... extraArgs) {
         ChildJvm.Builder builder = ChildJvm.builder(ExchangeLoopApp.class);
         if (agentOptions != null) {
             builder.agent(agentOptions);
         }
         ChildJvm app = builder
                 .javaHome(jdk)
-                .args("a=" + hostPort(tcpA.address()) + "/" + hostPort(udpA.address()),
+                .args(java.util.stream.Stream.concat(java.util.stream.Stream.of(
+                        "a=" + hostPort(tcpA.address()) + "/" + hostPort(udpA.address()),
                         "b=" + hostPort(tcpB.address()) + "/" + hostPort(udpB.address()),
-                        "keep=" + hostPort(kept.address()))
+                        "keep=" + hostPort(kept.address())), java.util.stream.Stream.of(extraArgs))
+                        .toArray(String[]::new))
                 .start();
         app.awaitStdout("ready", Duration.ofSeconds(30));
         return app;

@@ -17,6 +17,7 @@ public final class BrokenProxy implements AutoCloseable {
     private final ServerSocket server;
     private final List<Socket> held = new ArrayList<>();
     private final Thread thread;
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
 
     private enum Mode { SILENT, CLOSE_MID_HANDSHAKE, CLOSE_MID_GSSAPI_CONTEXT }
 
@@ -27,6 +28,7 @@ public final class BrokenProxy implements AutoCloseable {
             try {
                 while (true) {
                     Socket s = server.accept();
+                    accepted.incrementAndGet();
                     if (mode == Mode.CLOSE_MID_HANDSHAKE) {
                         InputStream in = s.getInputStream();
                         in.read();
@@ -77,6 +79,11 @@ public final class BrokenProxy implements AutoCloseable {
         } catch (IOException e) {
             // the client went first; nothing to tell
         }
+    }
+
+    /** @return how many connections it has accepted: a proxy marked down must see no new ones */
+    public int accepted() {
+        return accepted.get();
     }
 
     public int port() {

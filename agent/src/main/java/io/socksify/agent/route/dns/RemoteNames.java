@@ -6,7 +6,9 @@ import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.dns.NameDispatcher;
 import io.socksify.agent.config.AgentConfig;
 import io.socksify.agent.config.Bypass;
-import io.socksify.agent.config.BypassRule;
+import io.socksify.agent.config.RouteRule;
+import io.socksify.agent.config.Via;
+import io.socksify.agent.route.Routing;
 import io.socksify.agent.config.DnsMode;
 import io.socksify.agent.route.Router;
 import org.slf4j.Logger;
@@ -34,20 +36,23 @@ public final class RemoteNames implements Predicate<String> {
     private static final Logger LOG = Log.get("socksify");
     private static final String LOCAL_HOST_NAME = localHostName();
 
-    private final Bypass bypass;
-    private final String proxyHost;
+    private static final RemoteNames POLICY = new RemoteNames();
 
-    private RemoteNames(Router router) {
-        this.bypass = router.config().bypass();
-        this.proxyHost = normalize(router.proxy().address().getHostString());
+    private RemoteNames() {
     }
 
-    /** Installs the policy of {@code router}'s configuration (each installation and re-attach). */
-    public static void activate(Router router) {
+    /**
+     * Installs the policy once: it reads the routing state ({@link Routing#current()}) on each lookup, so that a
+     * re-attach switches it with everything else.
+     */
+    public static void install() {
+        NameDispatcher.install(POLICY);
+    }
+
+    /** Whether {@code router}'s names go to the proxy: {@code dns=remote}, not the embedded server. */
+    private static boolean remote(Router router) {
         AgentConfig config = router.config();
-        boolean remote = config.dns() == DnsMode.REMOTE && router.proxy().version().resolvesRemotely()
-                && !config.embedded();
-        NameDispatcher.install(remote ? new RemoteNames(router) : null);
+        return config.dns() == DnsMode.REMOTE && !config.embedded();
     }
 
     /**
@@ -64,17 +69,24 @@ public final class RemoteNames implements Predicate<String> {
 
     @Override
     public boolean test(String host) {
-        if (!Dispatcher.routing()) {
+        Router router = Routing.current();
+        if (router == null || !remote(router) || !Dispatcher.routing()) {
             return false;
         }
         String h = normalize(host);
         if (h.isEmpty() || Bypass.isIpLiteral(h) || h.equals("localhost") || h.endsWith(".localhost")
-                || h.equals(LOCAL_HOST_NAME) || h.equals(proxyHost)) {
+                || h.equals(LOCAL_HOST_NAME) || router.isProxyHost(h)) {
             return false;
         }
-        BypassRule rule = bypass.matchName(host);
-        if (rule != null) {
-            LOG.debug("dns {} -> resolved here (bypass {})", Printable.field(host), rule);
+        RouteRule rule = router.matchName(host);
+        Via via = rule == null ? router.defaultVia() : rule.via();
+        if (via.kind() == Via.Kind.DIRECT) {
+            LOG.debug("dns {} -> resolved here ({})", Printable.field(host), rule);
+            return false;
+        }
+        if (via.kind() == Via.Kind.PROXY && !via.primary().last().proxy().version().resolvesRemotely()) {
+            // The last hop decides: SOCKS4 carries addresses only, so the name is resolved here.
+            LOG.debug("dns {} -> resolved here (the last hop of {} is SOCKS4)", Printable.field(host), via);
             return false;
         }
         LOG.debug("dns {} -> resolved by the proxy", Printable.field(host));

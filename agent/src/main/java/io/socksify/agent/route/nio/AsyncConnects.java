@@ -5,9 +5,9 @@ import io.socksify.agent.bootstrap.Metrics;
 import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
 import io.socksify.agent.route.Route;
 import io.socksify.agent.route.Router;
-import io.socksify.agent.route.SocketRouting;
+import io.socksify.agent.route.Hops;
+import io.socksify.agent.config.Chain;
 import io.socksify.protocol.client.SocksClientHandshake;
-import io.socksify.protocol.client.SocksProxy;
 import org.slf4j.Logger;
 
 import java.io.IOException;
@@ -59,14 +59,15 @@ final class AsyncConnects {
      */
     void start(AsynchronousSocketChannel channel, Route route, int budgetMillis,
             CompletionHandler<Void, Object> handler, Object attachment, ConnectFuture future, Router router) {
-        Connect connect = new Connect(channel, route, budgetMillis, handler, attachment, future, router.proxy());
+        Chain chain = router.order(route.via()).get(0);
+        Connect connect = new Connect(channel, route, budgetMillis, handler, attachment, future, router, chain);
         if (inFlight.putIfAbsent(channel, connect) != null) {
             throw new ConnectionPendingException();
         }
         OutsideDirectScope<Void> inner = new OutsideDirectScope<>(connect);
         try {
-            connect.socks = SocksClientHandshake.connect(connect.proxy, route.target());
-            InetSocketAddress proxyAddress = router.resolvedProxyAddress();
+            connect.hops = ChannelRouting.handshakes(chain, route.target());
+            InetSocketAddress proxyAddress = Router.resolve(chain.first());
             connect.timeout = timer().schedule(connect::timeout, budgetMillis, TimeUnit.MILLISECONDS);
             // Re-enters the advice with the proxy's own address; the JDK may call the handler at once, which is
             // then held back until the scope is left (the application's callbacks must run outside it).
@@ -135,21 +136,26 @@ final class AsyncConnects {
         private final CompletionHandler<Void, Object> handler;
         private final Object attachment;
         private final ConnectFuture future;
-        private final SocksProxy proxy;
+        private final Router router;
+        private final Chain chain;
         private final ByteBuffer out = ByteBuffer.allocate(600).limit(0);
         private final ByteBuffer in = ByteBuffer.allocate(512);
         private final CompletionHandler<Integer, Object> written = new IoHandler(false);
         private final CompletionHandler<Integer, Object> read = new IoHandler(true);
-        SocksClientHandshake socks;
+        /** One handshake per hop; {@code hop} is the one running (guarded by this). */
+        SocksClientHandshake[] hops;
+        private int hop;
         volatile ScheduledFuture<?> timeout;
         // Guarded by this: the handshake is touched by completion handlers (one at a time) and by the timer.
         private boolean finished;
         private boolean tcpConnected;
 
         Connect(AsynchronousSocketChannel channel, Route route, int budgetMillis,
-                CompletionHandler<Void, Object> handler, Object attachment, ConnectFuture future, SocksProxy proxy) {
+                CompletionHandler<Void, Object> handler, Object attachment, ConnectFuture future, Router router,
+                Chain chain) {
             this.channel = channel;
-            this.proxy = proxy;
+            this.router = router;
+            this.chain = chain;
             this.route = route;
             this.budgetMillis = budgetMillis;
             this.handler = handler;
@@ -173,7 +179,7 @@ final class AsyncConnects {
                 connected = tcpConnected;
             }
             if (exc instanceof IOException e && !connected && !(e instanceof ClosedChannelException)) {
-                finish(SocketRouting.proxyUnreachable(e, proxy, route.reported()));
+                finish(Hops.unreachable(router, chain, e, route.reported()));
             } else {
                 finish(exc);
             }
@@ -187,7 +193,15 @@ final class AsyncConnects {
                     return;
                 }
                 try {
-                    while (socks.status() != SocksClientHandshake.Status.DONE) {
+                    while (true) {
+                        SocksClientHandshake socks = hops[hop];
+                        if (socks.status() == SocksClientHandshake.Status.DONE) {
+                            if (hop + 1 == hops.length) {
+                                break;
+                            }
+                            hop++; // the next hop's handshake, over the same connection
+                            continue;
+                        }
                         if (out.hasRemaining()) {
                             channel.write(out, null, written);
                             return;
@@ -201,7 +215,8 @@ final class AsyncConnects {
                             channel.read(in, null, read);
                             return;
                         } else {
-                            failure = new SocketException(socks.context() + ": the handshake failed");
+                            failure = Hops.hopFailed(router, chain, hop,
+                                    new SocketException(socks.context() + ": the handshake failed"));
                             break;
                         }
                     }
@@ -218,9 +233,9 @@ final class AsyncConnects {
                 if (finished) {
                     return;
                 }
-                failure = tcpConnected ? socks.timeoutException(budgetMillis)
-                        : SocketRouting.proxyUnreachable(new SocketTimeoutException("connect timed out after "
-                                + budgetMillis + " ms"), proxy, route.reported());
+                failure = tcpConnected ? Hops.hopFailed(router, chain, hop, hops[hop].timeoutException(budgetMillis))
+                        : Hops.unreachable(router, chain, new SocketTimeoutException("connect timed out after "
+                                + budgetMillis + " ms"), route.reported());
             }
             finish(failure);
         }
@@ -252,7 +267,7 @@ final class AsyncConnects {
             inFlight.remove(channel, this);
             if (failure != null) {
                 ChannelRouting.close(channel, failure);
-                LOG.debug("channel {} -> failed through {}: {}", route.reported(), proxy, failure.toString());
+                LOG.debug("channel {} -> failed via {}: {}", route.reported(), chain, failure.toString());
                 Metrics.failed(failure);
                 if (handler != null) {
                     handler.failed(failure, attachment);
@@ -261,7 +276,8 @@ final class AsyncConnects {
                 }
                 return;
             }
-            LOG.debug("channel {} -> via {} {} (asynchronous)", route.reported(), proxy, route.reason());
+            LOG.debug("channel {} -> via {} {} (asynchronous)", route.reported(), chain, route.reason());
+            Hops.succeeded(router, chain);
             Metrics.CONNECTIONS_ROUTED.increment();
             if (handler != null) {
                 handler.completed(null, attachment);
@@ -285,6 +301,7 @@ final class AsyncConnects {
                         if (finished) {
                             return;
                         }
+                        SocksClientHandshake socks = hops[hop];
                         try {
                             if (n < 0) {
                                 socks.endOfStream();
@@ -294,7 +311,7 @@ final class AsyncConnects {
                                 socks.readFrom(in);
                             }
                         } catch (IOException e) {
-                            failure = e;
+                            failure = Hops.hopFailed(router, chain, hop, e);
                         }
                     }
                     if (failure != null) {

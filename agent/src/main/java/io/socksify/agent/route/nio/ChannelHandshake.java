@@ -1,5 +1,7 @@
 package io.socksify.agent.route.nio;
 
+import io.socksify.agent.config.Chain;
+import io.socksify.agent.route.Router;
 import io.socksify.protocol.client.SocksClientHandshake;
 
 import java.io.FileDescriptor;
@@ -20,7 +22,13 @@ import java.util.concurrent.TimeUnit;
 final class ChannelHandshake {
     final SocketChannel channel;
     final InetSocketAddress destination;
-    final SocksClientHandshake socks;
+    /** The routing state the connect was decided with: its proxies' health learns the outcome. */
+    final Router router;
+    final Chain chain;
+    /** One handshake per hop, each asking for the next hop's address (the last for the destination). */
+    final SocksClientHandshake[] hops;
+    /** The hop whose handshake runs: written by the driver thread, read by {@link #toString()}. */
+    volatile int hop;
     final long deadlineNanos;
     final long budgetMillis;
     /** Handshake bytes not yet taken by the socket (a SOCKS message is at most 520 bytes). */
@@ -36,11 +44,13 @@ final class ChannelHandshake {
     private boolean completed;
     private IOException failure;
 
-    ChannelHandshake(SocketChannel channel, InetSocketAddress destination, SocksClientHandshake socks,
-            long budgetMillis) {
+    ChannelHandshake(SocketChannel channel, InetSocketAddress destination, Router router, Chain chain,
+            SocksClientHandshake[] hops, long budgetMillis) {
         this.channel = channel;
         this.destination = destination;
-        this.socks = socks;
+        this.router = router;
+        this.chain = chain;
+        this.hops = hops;
         this.budgetMillis = budgetMillis;
         this.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
     }
@@ -118,8 +128,22 @@ final class ChannelHandshake {
 
     enum Outcome { RUNNING, SUCCEEDED, FAILED }
 
+    /** @return the handshake of the hop being negotiated */
+    SocksClientHandshake socks() {
+        return hops[hop];
+    }
+
+    /** @return whether another hop follows the current one (its handshake runs next, over the same connection) */
+    boolean nextHop() {
+        if (hop + 1 < hops.length) {
+            hop++;
+            return true;
+        }
+        return false;
+    }
+
     @Override
     public String toString() {
-        return socks.context();
+        return chain.size() == 1 ? socks().context() : "via " + chain + ": " + socks().context();
     }
 }

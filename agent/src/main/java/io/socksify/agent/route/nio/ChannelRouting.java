@@ -10,7 +10,9 @@ import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
 import io.socksify.agent.route.ProxyConnect;
 import io.socksify.agent.route.Route;
 import io.socksify.agent.route.Router;
-import io.socksify.agent.route.SocketRouting;
+import io.socksify.agent.route.Routing;
+import io.socksify.agent.route.Hops;
+import io.socksify.agent.config.Chain;
 import io.socksify.protocol.client.SocksClientHandshake;
 import org.slf4j.Logger;
 
@@ -39,15 +41,12 @@ import java.util.concurrent.TimeUnit;
 public final class ChannelRouting implements ChannelConnector {
     private static final Logger LOG = Log.get("socksify");
 
-    // Replaced by a re-attach; each connect reads it once, pending handshakes keep the proxy they started with.
-    private volatile Router router;
     private static ChannelRouting installed;
     private final JdkChannels jdk;
     private final HandshakeDriver driver;
     private final AsyncConnects asyncConnects;
 
-    private ChannelRouting(Router router) throws ReflectiveOperationException {
-        this.router = router;
+    private ChannelRouting() throws ReflectiveOperationException {
         this.jdk = new JdkChannels();
         this.driver = new HandshakeDriver(jdk);
         this.asyncConnects = new AsyncConnects(jdk);
@@ -56,17 +55,15 @@ public final class ChannelRouting implements ChannelConnector {
     /**
      * Installs channel routing: the dispatcher the advice calls. (Netty's native transports, which use no JDK
      * channel, are switched off for every copy of Netty by {@code NettyNativeTransformer}.)
-     * Called again by each re-attach: the installed routing then takes the new router for new connections.
-     * The embedded SOCKS server's threads ({@link ServerThreads}) are never routed: its outgoing connections are
-     * channels, and routed it would connect through itself.
+     * Installed once: each connect reads the routing state ({@link Routing#current()}) once, and handshakes under way
+     * finish with the state they started with. The embedded SOCKS server's threads ({@link ServerThreads}) are never
+     * routed: its outgoing connections are channels, and routed it would connect through itself.
      */
-    public static synchronized void install(Router router) throws ReflectiveOperationException {
+    public static synchronized void install() throws ReflectiveOperationException {
         if (installed != null) {
-            // A re-attach: new connections take the new router; handshakes under way finish with their proxy.
-            installed.router = router;
             return;
         }
-        installed = new ChannelRouting(router);
+        installed = new ChannelRouting();
         ChannelDispatcher.install(installed);
     }
 
@@ -78,7 +75,7 @@ public final class ChannelRouting implements ChannelConnector {
                 || driver.get(channel) != null) {
             return -1; // the JDK throws ClosedChannelException, AlreadyConnectedException or ConnectionPendingException
         }
-        Router router = this.router;
+        Router router = Routing.current();
         Route route = route(router, channel, destination);
         if (route.direct()) {
             if (route.target() == destination) {
@@ -93,10 +90,11 @@ public final class ChannelRouting implements ChannelConnector {
         }
         ChannelHandshake handshake;
         InetSocketAddress proxyAddress;
+        Chain chain = router.order(route.via()).get(0);
         try {
-            handshake = new ChannelHandshake(channel, route.reported(),
-                    SocksClientHandshake.connect(router.proxy(), route.target()), defaultTimeoutMillis);
-            proxyAddress = router.resolvedProxyAddress();
+            handshake = new ChannelHandshake(channel, route.reported(), router, chain,
+                    handshakes(chain, route.target()), defaultTimeoutMillis);
+            proxyAddress = Router.resolve(chain.first());
         } catch (IOException | RuntimeException e) {
             close(channel, e);
             throw e;
@@ -114,7 +112,7 @@ public final class ChannelRouting implements ChannelConnector {
             throw e;
         } catch (IOException e) {
             driver.forget(channel);
-            IOException failure = SocketRouting.proxyUnreachable(e, router.proxy(), destination);
+            IOException failure = Hops.unreachable(router, chain, e, destination);
             LOG.debug("channel {} -> failed: {}", Printable.address(destination), failure.getMessage());
             Metrics.failed(failure);
             throw failure;
@@ -143,7 +141,7 @@ public final class ChannelRouting implements ChannelConnector {
                 || !channel.isBlocking()) {
             return false; // the JDK throws
         }
-        Router router = this.router;
+        Router router = Routing.current();
         Route route = route(router, channel, destination);
         if (route.direct() && route.target() == destination) {
             return false;
@@ -164,8 +162,10 @@ public final class ChannelRouting implements ChannelConnector {
      */
     private void connectBlocking(Router router, SocketChannel channel, InetSocketAddress destination, Route route,
             int budgetMillis) throws IOException {
+        Chain chain;
         try {
-            ProxyConnect.connect(router, route, destination, budgetMillis, new BlockingChannel(channel), "channel");
+            chain = ProxyConnect.connect(router, route, destination, budgetMillis, new BlockingChannel(channel),
+                    "channel");
         } catch (ClosedChannelException e) {
             throw e; // closed meanwhile: the JDK's own exception
         } catch (IOException | RuntimeException e) {
@@ -173,7 +173,7 @@ public final class ChannelRouting implements ChannelConnector {
             throw e;
         }
         jdk.setRemoteAddress(channel, route.reported());
-        LOG.debug("channel {} -> via {} {} (blocking)", Printable.address(destination), router.proxy(), route.reason());
+        LOG.debug("channel {} -> via {} {} (blocking)", Printable.address(destination), chain, route.reason());
         Metrics.CONNECTIONS_ROUTED.increment();
     }
 
@@ -310,16 +310,16 @@ public final class ChannelRouting implements ChannelConnector {
 
     @Override
     public Future<Void> connectAsync(AsynchronousSocketChannel channel, InetSocketAddress destination) {
+        Router router = Routing.current();
         Route route;
         try {
-            route = routeAsync(channel, destination);
+            route = routeAsync(router, channel, destination);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }
         if (route == null) {
             return null;
         }
-        Router router = this.router;
         if (route.direct()) {
             try {
                 return ChannelDispatcher.direct(channel, () -> channel.connect(route.target()));
@@ -335,9 +335,10 @@ public final class ChannelRouting implements ChannelConnector {
     @Override
     public boolean connectAsync(AsynchronousSocketChannel channel, InetSocketAddress destination, Object attachment,
             CompletionHandler<Void, Object> handler) {
+        Router router = Routing.current();
         Route route;
         try {
-            route = routeAsync(channel, destination);
+            route = routeAsync(router, channel, destination);
         } catch (IOException e) {
             handler.failed(e, attachment);
             return true;
@@ -345,7 +346,6 @@ public final class ChannelRouting implements ChannelConnector {
         if (route == null) {
             return false;
         }
-        Router router = this.router;
         if (route.direct()) {
             // The JDK may call the handler at once: it runs only after the scope (see OutsideDirectScope).
             OutsideDirectScope<Void> outside = new OutsideDirectScope<>(handler);
@@ -370,7 +370,8 @@ public final class ChannelRouting implements ChannelConnector {
      *         (a closed or connected channel)
      * @throws ConnectionPendingException if socksify is connecting the channel (the JDK's answer while pending)
      */
-    private Route routeAsync(AsynchronousSocketChannel channel, InetSocketAddress destination) throws IOException {
+    private Route routeAsync(Router router, AsynchronousSocketChannel channel, InetSocketAddress destination)
+            throws IOException {
         if (unrouted() || !channel.isOpen()) {
             return null;
         }
@@ -410,6 +411,16 @@ public final class ChannelRouting implements ChannelConnector {
             Metrics.failed(e);
             throw e;
         }
+    }
+
+    /** One handshake per hop of {@code chain}, each asking for the next hop, the last for {@code target}. */
+    static SocksClientHandshake[] handshakes(Chain chain, InetSocketAddress target) throws IOException {
+        InetSocketAddress[] targets = Hops.targets(chain, target);
+        SocksClientHandshake[] hops = new SocksClientHandshake[chain.size()];
+        for (int i = 0; i < hops.length; i++) {
+            hops[i] = SocksClientHandshake.connect(chain.hops().get(i).proxy(), targets[i]);
+        }
+        return hops;
     }
 
     static void close(Channel channel, Throwable failure) {

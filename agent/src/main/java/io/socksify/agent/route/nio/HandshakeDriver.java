@@ -3,9 +3,8 @@ package io.socksify.agent.route.nio;
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Metrics;
-import io.socksify.agent.route.SocketRouting;
+import io.socksify.agent.route.Hops;
 import io.socksify.protocol.client.SocksClientHandshake;
-import io.socksify.protocol.client.SocksProxy;
 import org.slf4j.Logger;
 
 import java.io.IOException;
@@ -171,7 +170,7 @@ final class HandshakeDriver implements Runnable {
                 }
                 h.tcpConnected = true;
             }
-            SocksClientHandshake socks = h.socks;
+            SocksClientHandshake socks = h.socks();
             ByteBuffer out = h.out;
             while (true) {
                 if (out.hasRemaining()) {
@@ -202,14 +201,19 @@ final class HandshakeDriver implements Runnable {
                         socks.readFrom(in);
                     }
                     case DONE -> {
-                        succeed(h);
-                        return;
+                        if (!h.nextHop()) {
+                            succeed(h);
+                            return;
+                        }
+                        // The next hop's handshake runs over the same connection, now relayed by this hop.
+                        socks = h.socks();
                     }
                     case FAILED -> throw new SocketException(h + ": the handshake failed");
                 }
             }
         } catch (IOException e) {
-            fail(h, h.tcpConnected ? e : SocketRouting.proxyUnreachable(e, h.socks.proxy(), h.destination));
+            fail(h, h.tcpConnected ? Hops.hopFailed(h.router, h.chain, h.hop, e)
+                    : Hops.unreachable(h.router, h.chain, e, h.destination));
         } catch (RuntimeException e) {
             fail(h, internal(h, e));
         }
@@ -218,7 +222,8 @@ final class HandshakeDriver implements Runnable {
     private void succeed(ChannelHandshake h) {
         h.key.cancel();
         handshakes.remove(h.channel);
-        LOG.debug("channel {} -> via {} (non-blocking)", Printable.address(h.destination), h.socks.proxy());
+        LOG.debug("channel {} -> via {} (non-blocking)", Printable.address(h.destination), h.chain);
+        Hops.succeeded(h.router, h.chain);
         Metrics.CONNECTIONS_ROUTED.increment();
         wake(h.complete(null));
     }
@@ -232,8 +237,7 @@ final class HandshakeDriver implements Runnable {
         }
         List<SelectionKey> keys = h.complete(failure);
         if (keys != null) {
-            LOG.debug("channel {} -> failed through {}: {}", Printable.address(h.destination), h.socks.proxy(),
-                    failure.toString());
+            LOG.debug("channel {} -> failed via {}: {}", Printable.address(h.destination), h.chain, failure.toString());
             Metrics.failed(failure);
             wake(keys);
         }
@@ -253,10 +257,10 @@ final class HandshakeDriver implements Runnable {
 
     private IOException timeout(ChannelHandshake h) {
         if (!h.tcpConnected) {
-            return SocketRouting.proxyUnreachable(new SocketTimeoutException("connect timed out after "
-                    + h.budgetMillis + " ms"), h.socks.proxy(), h.destination);
+            return Hops.unreachable(h.router, h.chain, new SocketTimeoutException("connect timed out after "
+                    + h.budgetMillis + " ms"), h.destination);
         }
-        return h.socks.timeoutException(h.budgetMillis);
+        return Hops.hopFailed(h.router, h.chain, h.hop, h.socks().timeoutException(h.budgetMillis));
     }
 
     private static IOException internal(ChannelHandshake h, Throwable t) {

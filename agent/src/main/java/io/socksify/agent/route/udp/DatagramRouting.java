@@ -11,6 +11,11 @@ import io.socksify.agent.bootstrap.udp.UdpGuard;
 import io.socksify.agent.config.UdpMode;
 import io.socksify.agent.route.Route;
 import io.socksify.agent.route.Router;
+import io.socksify.agent.route.Routing;
+import io.socksify.agent.route.Hops;
+import io.socksify.agent.config.Chain;
+import io.socksify.agent.config.Hop;
+import java.util.List;
 import io.socksify.protocol.client.SocksProxy;
 import io.socksify.protocol.client.UdpAssociation;
 import io.socksify.protocol.wire.SocksProtocolException;
@@ -57,8 +62,6 @@ public final class DatagramRouting implements DatagramConnector {
 
     private static DatagramRouting installed;
 
-    /** Replaced on re-attach: new associations use the new configuration, open ones stay as they are. */
-    private volatile Router router;
     private final JdkDatagrams jdk;
     // Weak keys: a channel the application drops without closing must not be kept alive by socksify.
     private final Map<DatagramChannel, UdpChannel> channels = Collections.synchronizedMap(new WeakHashMap<>());
@@ -67,8 +70,7 @@ public final class DatagramRouting implements DatagramConnector {
     private final Set<UdpChannel.Abandoned> watched = Collections.synchronizedSet(
             Collections.newSetFromMap(new IdentityHashMap<>()));
 
-    private DatagramRouting(Router router) throws ReflectiveOperationException {
-        this.router = router;
+    private DatagramRouting() throws ReflectiveOperationException {
         this.jdk = new JdkDatagrams();
     }
 
@@ -80,7 +82,7 @@ public final class DatagramRouting implements DatagramConnector {
      *                               is not {@code udp=direct}: its datagrams could not be routed, so the JVM must
      *                               not run
      */
-    public static synchronized void install(Router router) throws ReflectiveOperationException {
+    public static synchronized void check(Router router) throws ReflectiveOperationException {
         boolean udpDirect = router.config().udp() == UdpMode.DIRECT;
         if (!udpDirect && legacyDatagramSocket()) {
             throw new IllegalStateException("-Djdk.net.usePlainDatagramSocketImpl makes DatagramSocket bypass the"
@@ -90,12 +92,17 @@ public final class DatagramRouting implements DatagramConnector {
             throw new IllegalStateException("the application set a DatagramSocketImplFactory ("
                     + datagramSocketImplFactory() + "): its datagrams could not be routed; set udp=direct");
         }
-        ImplFactoryGuard.allowDatagramFactory(udpDirect);
         if (installed == null) {
-            installed = new DatagramRouting(router);
-        } else {
-            installed.router = router;
+            installed = new DatagramRouting();
         }
+    }
+
+    /**
+     * The switch's part for UDP, after {@link #check} accepted {@code router} (it cannot fail): new associations use
+     * the routing state read per datagram ({@link Routing#current()}), open ones stay as they are.
+     */
+    public static synchronized void commit(Router router) {
+        ImplFactoryGuard.allowDatagramFactory(router.config().udp() == UdpMode.DIRECT);
         DatagramDispatcher.install(installed);
     }
 
@@ -153,7 +160,7 @@ public final class DatagramRouting implements DatagramConnector {
                 guard.exit();
             }
         }
-        return sendWrapped(channel, associated(channel, destination), route.target(), src, false);
+        return sendWrapped(channel, associated(channel, destination, route), route.target(), src, false);
     }
 
     @Override
@@ -262,7 +269,7 @@ public final class DatagramRouting implements DatagramConnector {
             }
             return true;
         }
-        UdpChannel state = associated(channel, destination);
+        UdpChannel state = associated(channel, destination, route);
         UdpAssociation association = state.usableAssociation();
         UdpGuard guard = UdpGuard.enter();
         try {
@@ -553,8 +560,9 @@ public final class DatagramRouting implements DatagramConnector {
      * @throws SocketException when the proxy cannot relay UDP (no UDP, unreachable, refused authentication), or ended
      *                         the association; nothing was sent directly
      */
-    private UdpChannel associated(DatagramChannel channel, InetSocketAddress destination) throws IOException {
-        SocksProxy proxy = router.proxy();
+    private UdpChannel associated(DatagramChannel channel, InetSocketAddress destination, Route route)
+            throws IOException {
+        Router router = Routing.current();
         if (router.config().udp() == UdpMode.BLOCK) {
             throw new SocketException("socksify: UDP to " + hostPort(destination) + " is blocked (udp=block);"
                     + " nothing was sent");
@@ -576,12 +584,14 @@ public final class DatagramRouting implements DatagramConnector {
             }
         }
         if (state.usableAssociation() != null) {
-            return state;
+            return sameProxy(state, route, destination);
         }
         synchronized (state.lock) {
             if (state.usableAssociation() != null) {
-                return state;
+                return sameProxy(state, route, destination);
             }
+            Hop hop = udpHop(router, route, destination);
+            SocksProxy proxy = hop.proxy();
             if (state.closed()) {
                 throw new java.nio.channels.ClosedChannelException();
             }
@@ -593,6 +603,7 @@ public final class DatagramRouting implements DatagramConnector {
             try {
                 association = UdpAssociation.open(proxy, local, router.config().connectTimeoutMillis());
             } catch (IOException e) {
+                markUnreachable(router, hop, e);
                 SocketException failure = new SocketException("socksify: cannot send UDP to "
                         + hostPort(destination) + " through proxy " + proxy + ": " + e.getMessage()
                         + " (nothing was sent directly)");
@@ -601,6 +612,8 @@ public final class DatagramRouting implements DatagramConnector {
                 Metrics.failed("UDP association: " + e.getClass().getSimpleName());
                 throw failure;
             }
+            state.hop = hop;
+            Hops.succeeded(router, new Chain(List.of(hop)));
             if (!state.setAssociation(association)) {
                 association.close();
                 throw new java.nio.channels.ClosedChannelException();
@@ -657,11 +670,50 @@ public final class DatagramRouting implements DatagramConnector {
 
     /** udp=direct, or routing switched off by {@code attach <pid> off}: sockets without an association go direct. */
     private boolean direct() {
-        return !Dispatcher.routing() || router.config().udp() == UdpMode.DIRECT;
+        return !Dispatcher.routing() || Routing.current().config().udp() == UdpMode.DIRECT;
+    }
+
+    /**
+     * @return the proxy to open a UDP association with for {@code route}: the first live alternative of its group
+     * @throws SocketException when the route is a chain (SOCKS UDP relays cannot be chained)
+     */
+    private static Hop udpHop(Router router, Route route, InetSocketAddress destination) throws SocketException {
+        for (Chain chain : route.via().alternatives()) {
+            if (chain.size() > 1) {
+                throw new SocketException("socksify: UDP to " + hostPort(destination) + " routes via the chain "
+                        + chain + (route.rule() == null ? "" : " (" + route.rule() + ")") + ", and SOCKS UDP"
+                        + " relays cannot be chained; nothing was sent (route it direct or through one proxy)");
+            }
+        }
+        return router.order(route.via()).get(0).first();
+    }
+
+    /** A channel has one association: a destination routed through another proxy cannot use it. */
+    private static UdpChannel sameProxy(UdpChannel state, Route route, InetSocketAddress destination)
+            throws SocketException {
+        Hop hop = state.hop;
+        if (hop == null) {
+            return state;
+        }
+        for (Chain chain : route.via().alternatives()) {
+            if (chain.size() == 1 && chain.first().text().equals(hop.text())) {
+                return state;
+            }
+        }
+        throw new SocketException("socksify: this socket's UDP association is with " + hop + ", but "
+                + hostPort(destination) + " routes via " + route.via() + "; nothing was sent (use one socket per"
+                + " proxy)");
+    }
+
+    private static void markUnreachable(Router router, Hop hop, IOException e) {
+        if (e instanceof java.net.ConnectException && !(e instanceof io.socksify.protocol.client.SocksConnectException)
+                || e instanceof SocketTimeoutException || e instanceof java.net.NoRouteToHostException) {
+            Hops.unreachable(router, new Chain(List.of(hop)), e, hop.proxy().address());
+        }
     }
 
     private Route route(InetSocketAddress destination) throws IOException {
-        Route route = router.route(destination);
+        Route route = Routing.current().route(destination);
         if (route.direct() && LOG.isTraceEnabled()) {
             LOG.trace("udp {} -> direct ({})", hostPort(destination), route.reason());
         }

@@ -14,6 +14,9 @@ import java.nio.channels.DatagramChannel;
  * channel rather than in it: a retransformed JDK class cannot get fields.
  */
 final class UdpChannel {
+    /** The proxy of the association, once opened: a destination routed elsewhere cannot use it. */
+    volatile io.socksify.agent.config.Hop hop;
+
     /** Held while the association opens, so that one channel never opens two. */
     final Object lock = new Object();
     /** Closes the association of a channel the application dropped without closing it. */

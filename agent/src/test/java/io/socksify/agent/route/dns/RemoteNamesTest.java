@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RemoteNamesTest {
     private static Router activate(String args) {
         Router router = new Router(AgentConfig.parse(args, new Properties()));
-        RemoteNames.activate(router);
+        io.socksify.agent.route.Routing.publish(router);
+        RemoteNames.install();
         return router;
     }
 

@@ -24,7 +24,9 @@ import java.util.List;
  * </pre>
  * Arguments: {@code name=tcpHost:tcpPort[/udpHost:udpPort] ...}; without a UDP address no UDP exchange is made.
  * {@code keep=host:port} opens one connection at start and pings over it every round ({@code R7 kept keep ok}), as a
- * connection pool would keep a connection.
+ * connection pool would keep a connection. {@code factory=/path}: once that file exists, the application sets a
+ * {@code DatagramSocketImplFactory} (allowed while socksify runs with {@code udp=direct}; its own UDP runs on
+ * channels, which the factory does not touch) and prints {@code factory set}.
  */
 public final class ExchangeLoopApp {
     private static final int TIMEOUT_MILLIS = 3_000;
@@ -37,8 +39,13 @@ public final class ExchangeLoopApp {
     public static void main(String[] args) throws InterruptedException, IOException {
         List<Target> targets = new ArrayList<>();
         Socket kept = null;
+        java.nio.file.Path factoryTrigger = null;
         for (String arg : args) {
             String[] nameAndAddresses = arg.split("=", 2);
+            if (nameAndAddresses[0].equals("factory")) {
+                factoryTrigger = java.nio.file.Path.of(nameAndAddresses[1]);
+                continue;
+            }
             if (nameAndAddresses[0].equals("keep")) {
                 kept = new Socket();
                 kept.connect(address(nameAndAddresses[1]), TIMEOUT_MILLIS);
@@ -51,6 +58,15 @@ public final class ExchangeLoopApp {
         }
         System.out.println("ready " + ProcessHandle.current().pid());
         for (long round = 1; ; round++) {
+            if (factoryTrigger != null && java.nio.file.Files.exists(factoryTrigger)) {
+                factoryTrigger = null;
+                try {
+                    java.net.DatagramSocket.setDatagramSocketImplFactory(() -> null);
+                    System.out.println("factory set");
+                } catch (IOException | RuntimeException e) {
+                    System.out.println("factory refused " + e);
+                }
+            }
             for (Target target : targets) {
                 report(round, "socket", target.name(), () -> socket(target.tcp()));
                 report(round, "channel", target.name(), () -> channel(target.tcp()));
