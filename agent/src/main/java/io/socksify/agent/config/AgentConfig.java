@@ -288,7 +288,9 @@ public final class AgentConfig {
             throw new ConfigException(PASSWORD_VARIABLE + " is longer than 255 bytes (RFC 1929)");
         }
         List<Hop> hops = new ArrayList<>(via.primary().hops());
-        hops.set(0, new Hop(proxy.withCredentials(proxy.username(), password), first.remoteNames(), first.text()));
+        // The hop's text (what messages show) masks the password as a URL with one would.
+        hops.set(0, new Hop(proxy.withCredentials(proxy.username(), password), first.remoteNames(),
+                first.text().replaceFirst("@", ":****@")));
         List<Chain> alternatives = new ArrayList<>(via.alternatives());
         alternatives.set(0, new Chain(hops));
         return Via.proxies(alternatives);
