@@ -22,12 +22,48 @@ public final class ChildSettings {
      *         stays embedded (the child runs its own server and does not depend on this JVM living on)
      */
     public static String agentOptions(AgentConfig config) {
-        String proxy = config.embedded() ? "embedded" : url(config, false);
-        return AgentConfig.PROXY + "=" + proxy + "," + AgentConfig.BYPASS + "=" + config.bypass() + ","
-                + AgentConfig.DNS + "=" + config.dns().name().toLowerCase(Locale.ROOT) + ","
-                + AgentConfig.CONNECT_TIMEOUT + "=" + config.connectTimeoutMillis() + ","
-                + AgentConfig.UDP + "=" + config.udp().name().toLowerCase(Locale.ROOT) + ","
-                + AgentConfig.LOG_LEVEL + "=" + config.logLevel() + "," + AgentConfig.CHILDREN + "=inherit";
+        String proxy = config.embedded() ? "embedded" : via(config.via(), config, false);
+        StringBuilder options = new StringBuilder(AgentConfig.PROXY).append('=').append(proxy);
+        if (!config.routes().isEmpty()) {
+            StringBuilder routes = new StringBuilder();
+            for (RouteRule rule : config.routes()) {
+                routes.append(routes.length() == 0 ? "" : ";").append(rule.patterns()).append("->")
+                        .append(via(rule.via(), config, false));
+            }
+            options.append(',').append(AgentConfig.ROUTES).append('=').append(routes);
+        }
+        return options.append(',').append(AgentConfig.BYPASS).append('=').append(config.bypass())
+                .append(',').append(AgentConfig.DNS).append('=').append(config.dns().name().toLowerCase(Locale.ROOT))
+                .append(',').append(AgentConfig.CONNECT_TIMEOUT).append('=').append(config.connectTimeoutMillis())
+                .append(',').append(AgentConfig.PROXY_DOWN_SECONDS).append('=').append(config.proxyDownSeconds())
+                .append(',').append(AgentConfig.SELECT).append('=')
+                .append(config.select().name().toLowerCase(Locale.ROOT).replace('_', '-'))
+                .append(',').append(AgentConfig.UDP).append('=').append(config.udp().name().toLowerCase(Locale.ROOT))
+                .append(',').append(AgentConfig.LOG_LEVEL).append('=').append(config.logLevel())
+                .append(',').append(AgentConfig.CHILDREN).append("=inherit").toString();
+    }
+
+    /**
+     * A route as the agent options write it: {@code direct}, {@code block}, or alternatives {@code a|b} of chains
+     * {@code a>b}. Passwords never appear: the default route's first hop gets its password from
+     * {@link AgentConfig#PASSWORD_VARIABLE}; a child's other hops that need one fail their authentication (README).
+     */
+    private static String via(Via via, AgentConfig config, boolean withPassword) {
+        return switch (via.kind()) {
+            case DIRECT -> "direct";
+            case BLOCK -> "block";
+            case PROXY -> {
+                StringBuilder out = new StringBuilder();
+                for (Chain chain : via.alternatives()) {
+                    out.append(out.length() == 0 ? "" : "|");
+                    for (int i = 0; i < chain.size(); i++) {
+                        Hop hop = chain.hops().get(i);
+                        out.append(i == 0 ? "" : ">").append(url(hop.proxy(), hop.remoteNames(), withPassword));
+                    }
+                }
+                yield out.toString();
+            }
+        };
     }
 
     /** @return the password a child JVM's agent reads from {@link AgentConfig#PASSWORD_VARIABLE}, or null */
@@ -43,12 +79,10 @@ public final class ChildSettings {
      *         {@code proxy=embedded}
      */
     public static String allProxy(AgentConfig config) {
-        return url(config, true);
+        return url(config.proxy(), config.dns() == DnsMode.REMOTE, true);
     }
 
-    private static String url(AgentConfig config, boolean withPassword) {
-        SocksProxy proxy = config.proxy();
-        boolean remote = config.dns() == DnsMode.REMOTE;
+    private static String url(SocksProxy proxy, boolean remote, boolean withPassword) {
         String scheme = switch (proxy.version()) {
             case SOCKS5 -> remote ? "socks5h" : "socks5";
             case SOCKS4A -> "socks4a";

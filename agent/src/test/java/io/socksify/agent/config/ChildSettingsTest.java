@@ -36,6 +36,23 @@ class ChildSettingsTest {
     }
 
     @Test
+    void chainsGroupsAndRoutesReachTheChildAsTheParentHasThem() {
+        AgentConfig parent = parse("proxy=socks5://alice:secret@127.0.0.1:1080>socks5h://127.0.0.2:1081"
+                + "|socks4a://127.0.0.3:1082,routes=*.corp.test|10.0.0.0/8->socks5://127.0.0.4:1083;*.onion"
+                + "->socks5h://127.0.0.5:9050;*.blocked.test->block;intranet:8080->direct,proxyDownSeconds=7,"
+                + "select=round-robin", Map.of());
+        String options = ChildSettings.agentOptions(parent);
+        assertFalse(options.contains("secret"), options);
+        AgentConfig child = parse(options, Map.of(AgentConfig.PASSWORD_VARIABLE, ChildSettings.password(parent)));
+        assertEquals(parent.via().toString(), child.via().toString());
+        assertEquals(parent.routes().toString(), child.routes().toString());
+        assertEquals("secret", child.via().primary().first().proxy().password());
+        assertEquals(7, child.proxyDownSeconds());
+        assertEquals(Select.ROUND_ROBIN, child.select());
+        assertEquals(parent.toString(), child.toString());
+    }
+
+    @Test
     void allProxyCarriesThePasswordEscapedAndTheSchemeSaysWhoResolves() {
         AgentConfig remote = parse("proxy=socks5h://alice:p%40ss@127.0.0.1:1080", Map.of());
         assertEquals("socks5h://alice:p%40ss@127.0.0.1:1080", ChildSettings.allProxy(remote));
