@@ -29,7 +29,8 @@ import org.junit.jupiter.api.BeforeAll;
  * the close in every state), and none ends with an exception other than an I/O one (a bug in the session's code
  * would show as {@code java.lang.IllegalStateException} and the like in its record). Destinations are limited to
  * 127.0.0.1 and names resolve to nothing, so no input reaches beyond loopback; a relay to some live local port
- * ends by the 1 s idle timeout. Slower than the codec-level
+ * ends by the 1 s idle timeout. A SOCKS server connects where its clients say: {@code scripts/fuzz.sh} turns Jazzer's
+ * server-side request forgery detector off for this target (the destination rule is what bounds it here). Slower than the codec-level
  * {@code ServerHandshakeFuzzTest} (hundreds of executions a second), but it is {@code Session} itself that runs.
  */
 class SocksServerFuzzTest {
