@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -126,6 +127,11 @@ public final class Hops {
     }
 
     /** Counts a connection established through every hop of {@code chain}; a proxy that carried one is up. */
+    /** @return the milliseconds since {@code startNanos} (a {@link System#nanoTime()}), for the DEBUG line */
+    public static long millisSince(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
     public static void succeeded(Router router, Chain chain) {
         for (Hop hop : chain.hops()) {
             ProxyHealth h = router.health(hop);

@@ -58,7 +58,8 @@ public final class ProxyConnect {
         // The JDK closes a socket or channel whose connect failed: one connection tries one alternative; the
         // failure marks the proxy down, so that the next connection takes the next alternative at once.
         Chain chain = router.order(route.via()).get(0);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
+        long started = System.nanoTime();
+        long deadline = started + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
         InetSocketAddress[] targets;
         try {
             targets = Hops.targets(chain, route.target());
@@ -68,7 +69,8 @@ public final class ProxyConnect {
         } catch (IOException e) {
             connection.close(e);
             IOException failure = Hops.unreachable(router, chain, e, destination);
-            LOG.debug("{} {} -> failed: {}", kind, Printable.address(destination), failure.getMessage());
+            LOG.debug("{} {} -> failed after {} ms: {}", kind, Printable.address(destination),
+                    Hops.millisSince(started), failure.getMessage());
             throw failure;
         }
         int hop = 0;
@@ -83,14 +85,18 @@ public final class ProxyConnect {
         } catch (IOException e) {
             connection.close(e);
             IOException failure = Hops.hopFailed(router, chain, Math.min(hop, chain.size() - 1), e);
-            LOG.debug("{} {} -> failed via {}: {}", kind, Printable.address(destination), chain, failure.toString());
+            LOG.debug("{} {} -> failed via {} after {} ms: {}", kind, Printable.address(destination), chain,
+                    Hops.millisSince(started), failure.toString());
             throw failure;
         } catch (RuntimeException | Error e) {
             connection.close(e);
-            LOG.debug("{} {} -> failed via {}: {}", kind, Printable.address(destination), chain, e.toString());
+            LOG.debug("{} {} -> failed via {} after {} ms: {}", kind, Printable.address(destination), chain,
+                    Hops.millisSince(started), e.toString());
             throw e;
         }
         Hops.succeeded(router, chain);
+        LOG.debug("{} {} -> via {} ({}) in {} ms", kind, Printable.address(destination), chain, route.reason(),
+                Hops.millisSince(started));
         return chain;
     }
 

@@ -3,7 +3,6 @@ package io.socksify.agent.route;
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.SocketConnector;
-import io.socksify.agent.config.Chain;
 import io.socksify.protocol.client.SocksProxy;
 import org.slf4j.Logger;
 
@@ -73,11 +72,10 @@ public final class SocketRouting implements SocketConnector {
 
         int budget = timeoutMillis > 0 ? timeoutMillis : router.config().connectTimeoutMillis();
         boolean blocking = BlockingMode.isBlocking(delegate);
-        Chain chain = ProxyConnect.connect(router, route, endpoint, budget, new ImplConnection(delegate), "socket");
+        ProxyConnect.connect(router, route, endpoint, budget, new ImplConnection(delegate), "socket");
         if (blocking) {
             BlockingMode.restoreBlocking(delegate);
         }
-        LOG.debug("socket {} -> via {} {}", Printable.address(endpoint), chain, route.reason());
         return route.reported();
     }
 

@@ -7,6 +7,7 @@ import io.socksify.agent.route.Route;
 import io.socksify.agent.route.Router;
 import io.socksify.agent.route.Hops;
 import io.socksify.agent.config.Chain;
+import io.socksify.protocol.wire.Printable;
 import io.socksify.protocol.client.SocksClientHandshake;
 import org.slf4j.Logger;
 
@@ -133,6 +134,7 @@ final class AsyncConnects {
         private final AsynchronousSocketChannel channel;
         private final Route route;
         private final int budgetMillis;
+        private final long started;
         private final CompletionHandler<Void, Object> handler;
         private final Object attachment;
         private final ConnectFuture future;
@@ -158,6 +160,7 @@ final class AsyncConnects {
             this.chain = chain;
             this.route = route;
             this.budgetMillis = budgetMillis;
+            this.started = System.nanoTime();
             this.handler = handler;
             this.attachment = attachment;
             this.future = future;
@@ -267,7 +270,8 @@ final class AsyncConnects {
             inFlight.remove(channel, this);
             if (failure != null) {
                 ChannelRouting.close(channel, failure);
-                LOG.debug("channel {} -> failed via {}: {}", route.reported(), chain, failure.toString());
+                LOG.debug("channel {} -> failed via {} after {} ms: {}", Printable.address(route.reported()), chain,
+                        Hops.millisSince(started), failure.toString());
                 Metrics.failed(failure);
                 if (handler != null) {
                     handler.failed(failure, attachment);
@@ -276,7 +280,8 @@ final class AsyncConnects {
                 }
                 return;
             }
-            LOG.debug("channel {} -> via {} {} (asynchronous)", route.reported(), chain, route.reason());
+            LOG.debug("channel {} -> via {} ({}, asynchronous) in {} ms", Printable.address(route.reported()), chain,
+                    route.reason(), Hops.millisSince(started));
             Hops.succeeded(router, chain);
             Metrics.CONNECTIONS_ROUTED.increment();
             if (handler != null) {

@@ -44,6 +44,11 @@ final class ChannelHandshake {
     private boolean completed;
     private IOException failure;
 
+    /** @return when the handshake started: its deadline less its budget */
+    long startedNanos() {
+        return deadlineNanos - TimeUnit.MILLISECONDS.toNanos(budgetMillis);
+    }
+
     ChannelHandshake(SocketChannel channel, InetSocketAddress destination, Router router, Chain chain,
             SocksClientHandshake[] hops, long budgetMillis) {
         this.channel = channel;

@@ -162,10 +162,8 @@ public final class ChannelRouting implements ChannelConnector {
      */
     private void connectBlocking(Router router, SocketChannel channel, InetSocketAddress destination, Route route,
             int budgetMillis) throws IOException {
-        Chain chain;
         try {
-            chain = ProxyConnect.connect(router, route, destination, budgetMillis, new BlockingChannel(channel),
-                    "channel");
+            ProxyConnect.connect(router, route, destination, budgetMillis, new BlockingChannel(channel), "channel");
         } catch (ClosedChannelException e) {
             throw e; // closed meanwhile: the JDK's own exception
         } catch (IOException | RuntimeException e) {
@@ -173,7 +171,6 @@ public final class ChannelRouting implements ChannelConnector {
             throw e;
         }
         jdk.setRemoteAddress(channel, route.reported());
-        LOG.debug("channel {} -> via {} {} (blocking)", Printable.address(destination), chain, route.reason());
         Metrics.CONNECTIONS_ROUTED.increment();
     }
 

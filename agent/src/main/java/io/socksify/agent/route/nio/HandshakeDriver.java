@@ -222,7 +222,8 @@ final class HandshakeDriver implements Runnable {
     private void succeed(ChannelHandshake h) {
         h.key.cancel();
         handshakes.remove(h.channel);
-        LOG.debug("channel {} -> via {} (non-blocking)", Printable.address(h.destination), h.chain);
+        LOG.debug("channel {} -> via {} (non-blocking) in {} ms", Printable.address(h.destination), h.chain,
+                Hops.millisSince(h.startedNanos()));
         Hops.succeeded(h.router, h.chain);
         Metrics.CONNECTIONS_ROUTED.increment();
         wake(h.complete(null));
@@ -237,7 +238,8 @@ final class HandshakeDriver implements Runnable {
         }
         List<SelectionKey> keys = h.complete(failure);
         if (keys != null) {
-            LOG.debug("channel {} -> failed via {}: {}", Printable.address(h.destination), h.chain, failure.toString());
+            LOG.debug("channel {} -> failed via {} after {} ms: {}", Printable.address(h.destination), h.chain,
+                    Hops.millisSince(h.startedNanos()), failure.toString());
             Metrics.failed(failure);
             wake(keys);
         }
