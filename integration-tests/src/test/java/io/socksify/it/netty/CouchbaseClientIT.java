@@ -1,92 +1,10 @@
 package io.socksify.it.netty;
 
 import io.socksify.it.apps.couchbase.CouchbaseConnectApp;
-import io.socksify.it.support.ChildJvm;
-import io.socksify.it.support.Dante;
-import io.socksify.it.support.FreePort;
-import io.socksify.it.support.Loopback;
-import io.socksify.it.support.TcpEchoTarget;
-import io.socksify.protocol.server.SocksServer;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import static io.socksify.it.support.ChildApps.value;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/**
- * The Couchbase Java SDK, a third library shading Netty with its natives
- * ({@code com.couchbase.client.core.deps.io.netty}): under the agent its relocated epoll reports unavailable (naming
- * socksify) and its connection attempts arrive through the proxy, or fail when the proxy is dead, never directly. No
- * Couchbase server is needed: the target records where connections come from (and echoes, which the client rejects,
- * so it fails in the end either way). Negative control: without the agent epoll is available and the attempts arrive
- * directly.
- */
-@Timeout(value = 180, unit = TimeUnit.SECONDS)
-class CouchbaseClientIT {
-    private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(60);
-
-    private static ChildJvm connect(Path jdk, String agentOptions, TcpEchoTarget target) {
-        ChildJvm.Builder b = ChildJvm.builder(CouchbaseConnectApp.class).javaHome(jdk)
-                .args("127.0.0.1", "" + target.port());
-        if (agentOptions != null) {
-            b.agent(agentOptions);
-        }
-        return b.run(CHILD_TIMEOUT);
-    }
-
-    private static void assertSwitchedOff(ChildJvm child) {
-        assertEquals("false", value(child, "EPOLL_AVAILABLE"), child.describe());
-        assertTrue(value(child, "EPOLL_CAUSE").contains("socksify: Netty's native Epoll transport"
-                + " (com.couchbase.client.core.deps.io.netty.channel.epoll.Epoll)"), child.describe());
-    }
-
-    @ParameterizedTest
-    @MethodSource("io.socksify.it.support.Jdks#all")
-    void connectionsArriveThroughTheEmbeddedServer(Path jdk) throws Exception {
-        try (SocksServer server = SocksServer.builder().port(0).outgoingBindAddress(Loopback.PROXY_EXTERNAL).start();
-                TcpEchoTarget target = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
-            ChildJvm child = connect(jdk, "proxy=socks5://127.0.0.1:" + server.address().getPort() + ",bypass=none",
-                    target);
-            assertSwitchedOff(child);
-            target.awaitAccepted(1, Duration.ofSeconds(10));
-            target.assertNoRejected();
-            assertTrue(server.records().size() >= 1, child.describe());
-
-            ChildJvm direct = connect(jdk, null, target);
-            assertEquals("true", value(direct, "EPOLL_AVAILABLE"), direct.describe());
-            target.awaitRejected(1, Duration.ofSeconds(10));
-        }
-    }
-
-    @ParameterizedTest
-    @MethodSource("io.socksify.it.support.Jdks#all")
-    void connectionsArriveThroughDante(Path jdk) throws Exception {
-        try (Dante dante = Dante.builder().start();
-                TcpEchoTarget target = TcpEchoTarget.acceptingOnly(dante.externalAddress())) {
-            ChildJvm child = connect(jdk, "proxy=socks5://" + dante.host() + ":" + dante.port() + ",bypass=none",
-                    target);
-            assertSwitchedOff(child);
-            target.awaitAccepted(1, Duration.ofSeconds(10));
-            target.assertNoRejected();
-        }
-    }
-
-    @ParameterizedTest
-    @MethodSource("io.socksify.it.support.Jdks#all")
-    void withTheProxyDeadNothingArrivesDirectly(Path jdk) throws Exception {
-        try (TcpEchoTarget target = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
-            ChildJvm child = connect(jdk, "proxy=socks5://127.0.0.1:" + FreePort.find() + ",bypass=none", target);
-            assertSwitchedOff(child);
-            assertEquals(3, child.exitCode(), child.describe());
-            assertEquals(List.of(), target.acceptedSources(), child.describe());
-            assertEquals(List.of(), target.rejectedSources(), child.describe());
-        }
+/** The Couchbase Java SDK ({@code com.couchbase.client.core.deps.io.netty}): see {@link ShadedNettyClientIT}. */
+class CouchbaseClientIT extends ShadedNettyClientIT {
+    CouchbaseClientIT() {
+        super(CouchbaseConnectApp.class, "com.couchbase.client.core.deps.io.netty.channel.epoll.Epoll");
     }
 }
