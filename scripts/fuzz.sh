@@ -14,8 +14,10 @@ declare -A TARGETS=(
     [server-session]="socks-protocol io.socksify.protocol.server.SocksServerFuzzTest#session"
     [client-reply]="socks-protocol io.socksify.protocol.fuzz.ClientReplyFuzzTest#replies"
     [udp-header]="socks-protocol io.socksify.protocol.fuzz.UdpHeaderFuzzTest#header"
+    [gssapi-framing]="socks-protocol io.socksify.protocol.fuzz.GssapiFramingFuzzTest#framing"
     [agent-config]="agent io.socksify.agent.config.AgentConfigFuzzTest#configuration"
     [agent-bypass]="agent io.socksify.agent.config.AgentConfigFuzzTest#bypass"
+    [agent-routes]="agent io.socksify.agent.config.RoutesFuzzTest#routes"
 )
 
 if [[ $# -lt 1 || "$1" == list || -z "${TARGETS[$1]:-}" ]]; then

@@ -81,15 +81,17 @@ public final class RuleIndex {
     }
 
     private NameNode nameNode(String name) {
+        // Every label, empty ones included: "..corp" is three labels ("", "", "corp"), not the same name as "corp".
         NameNode node = names;
         int end = name.length();
-        while (end > 0) {
+        while (true) {
             int dot = name.lastIndexOf('.', end - 1);
-            String label = name.substring(dot + 1, end);
-            node = node.children.computeIfAbsent(label, k -> new NameNode());
-            end = dot < 0 ? 0 : dot;
+            node = node.children.computeIfAbsent(name.substring(dot + 1, end), k -> new NameNode());
+            if (dot < 0) {
+                return node;
+            }
+            end = dot;
         }
-        return node;
     }
 
     private static boolean bit(byte[] a, int bit) {
@@ -111,13 +113,16 @@ public final class RuleIndex {
         String h = BypassRule.normalize(host);
         NameNode node = names;
         int end = h.length();
-        while (end > 0 && node != null) {
+        while (node != null) {
             int dot = h.lastIndexOf('.', end - 1);
             node = node.children.get(h.substring(dot + 1, end));
-            end = dot < 0 ? 0 : dot;
             if (node != null) {
-                best = first(end == 0 ? node.exact : node.below, port, best);
+                best = first(dot < 0 ? node.exact : node.below, port, best);
             }
+            if (dot < 0) {
+                break;
+            }
+            end = dot;
         }
         if (address != null) {
             byte[] a = address.getAddress();

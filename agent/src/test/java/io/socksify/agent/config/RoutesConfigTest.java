@@ -124,4 +124,16 @@ class RoutesConfigTest {
         Files.writeString(two, "1\n2\n");
         assertTrue(failure("proxy=socks5://p:1,connectTimeout=@" + two).contains("exactly one value line"));
     }
+
+    /** Found by {@code RoutesFuzzTest}: the index dropped a leading empty label, so {@code ..corp} was {@code corp}. */
+    @Test
+    void theIndexKeepsEmptyLabelsAsTheRulesDo() {
+        List<RouteRule> rules = AgentConfig.parseRoutes(AgentConfig.ROUTES, "*...corp->block;lan->block");
+        RuleIndex index = new RuleIndex(rules);
+        assertEquals(null, index.match("x.y..corp", null, 80), "*...corp needs three dots before corp");
+        assertEquals(rules.get(0), index.match("x...corp", null, 80));
+        assertEquals(rules.get(1), index.match("lan", null, 80));
+        assertEquals(null, index.match(".lan", null, 80), ".lan is not lan");
+        assertEquals(null, index.match("a..lan", null, 80));
+    }
 }
