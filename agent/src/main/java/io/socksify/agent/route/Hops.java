@@ -126,12 +126,12 @@ public final class Hops {
         return renamed(e, "socksify: via " + chain + ": " + what);
     }
 
-    /** Counts a connection established through every hop of {@code chain}; a proxy that carried one is up. */
     /** @return the milliseconds since {@code startNanos} (a {@link System#nanoTime()}), for the DEBUG line */
     public static long millisSince(long startNanos) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     }
 
+    /** Counts a connection established through every hop of {@code chain}; a proxy that carried one is up. */
     public static void succeeded(Router router, Chain chain) {
         for (Hop hop : chain.hops()) {
             ProxyHealth h = router.health(hop);
