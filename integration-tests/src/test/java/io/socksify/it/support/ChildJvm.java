@@ -151,6 +151,7 @@ public final class ChildJvm implements AutoCloseable {
         private final List<String> args = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Path directory;
+        private final List<String> launcher = new ArrayList<>();
 
         private Builder(String mainClass) {
             this.mainClass = mainClass;
@@ -215,6 +216,16 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs {@code java} through {@code prefix}, a program that ends by executing its arguments in place (so the
+         * child's pid is the JVM's): for example {@link NetworkNamespace#execPrefix()}.
+         */
+        public Builder launcher(List<String> prefix) {
+            this.launcher.clear();
+            this.launcher.addAll(prefix);
+            return this;
+        }
+
         public Builder workingDirectory(Path directory) {
             this.directory = directory;
             return this;
@@ -241,7 +252,7 @@ public final class ChildJvm implements AutoCloseable {
 
         /** The command line {@link #start()} runs. */
         public List<String> command() {
-            List<String> command = new ArrayList<>();
+            List<String> command = new ArrayList<>(launcher);
             command.add(Jdks.javaExecutable(javaHome).toString());
             command.addAll(jvmArgs);
             if (agentJar != null) {

@@ -44,6 +44,7 @@ public final class Dante extends ExternalSocksPeer {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final int BIND_ATTEMPTS = 3;
+    private static final String LOOPBACK_NETWORK = "127.0.0.0/8";
 
     private final Path directory;
     private final Path logFile;
@@ -105,6 +106,7 @@ public final class Dante extends ExternalSocksPeer {
         private String gssapiServiceName;
         private List<String> gssapiEnctypes = List.of();
         private boolean necCompatibility;
+        private String clientNetwork = LOOPBACK_NETWORK;
 
         private Builder() {
         }
@@ -112,6 +114,18 @@ public final class Dante extends ExternalSocksPeer {
         /** Where clients connect; 127.0.0.1 by default. */
         public Builder internalAddress(InetAddress internalAddress) {
             this.internalAddress = internalAddress;
+            return this;
+        }
+
+        /**
+         * Where clients may connect from, a CIDR block ({@code 10.77.1.0/24}); 127.0.0.0/8 by default. Destinations
+         * stay 127.0.0.0/8; the rules also let replies (UDP, BIND) from there reach these clients.
+         */
+        public Builder clientNetwork(String cidr) {
+            if (!cidr.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
+                throw new IllegalArgumentException("clientNetwork: " + cidr + " (expected: an IPv4 CIDR block)");
+            }
+            this.clientNetwork = cidr;
             return this;
         }
 
@@ -254,7 +268,9 @@ public final class Dante extends ExternalSocksPeer {
             c.append("timeout.negotiate: ").append(negotiateTimeoutSeconds).append('\n');
             c.append("timeout.connect: 10\n");
             c.append("client pass {\n");
-            c.append("    from: 127.0.0.0/8 to: 127.0.0.0/8\n");
+            c.append("    from: ").append(clientNetwork).append(" to: ")
+                    .append(clientNetwork.equals(LOOPBACK_NETWORK) ? LOOPBACK_NETWORK
+                            : internalAddress.getHostAddress() + "/32").append('\n');
             c.append("    log: error connect disconnect\n");
             if (kdc != null) {
                 // Dante 1.4.2 reads the gssapi keywords only inside a client rule.
@@ -270,19 +286,28 @@ public final class Dante extends ExternalSocksPeer {
             c.append("}\n");
             for (int blocked : blockedPorts) {
                 c.append("socks block {\n");
-                c.append("    from: 127.0.0.0/8 to: 127.0.0.0/8 port = ").append(blocked).append('\n');
+                c.append("    from: ").append(clientNetwork).append(" to: 127.0.0.0/8 port = ").append(blocked)
+                        .append('\n');
                 c.append("    log: error connect\n");
                 c.append("}\n");
             }
             c.append("socks pass {\n");
-            c.append("    from: 127.0.0.0/8 to: 127.0.0.0/8\n");
+            c.append("    from: ").append(clientNetwork).append(" to: 127.0.0.0/8\n");
             c.append("    command: bind connect udpassociate bindreply udpreply\n");
             c.append("    log: error connect disconnect\n");
             c.append("}\n");
+            if (!clientNetwork.equals(LOOPBACK_NETWORK)) {
+                // For replies 'from' is the replying target and 'to' the client.
+                c.append("socks pass {\n");
+                c.append("    from: 127.0.0.0/8 to: ").append(clientNetwork).append('\n');
+                c.append("    command: bindreply udpreply\n");
+                c.append("    log: error connect disconnect\n");
+                c.append("}\n");
+            }
             // UDP ASSOCIATE and BIND requests may name 0.0.0.0 ("address not known yet"); for them 'to' is that
             // address, so allow it exactly. Relayed datagrams are still checked against the rule above.
             c.append("socks pass {\n");
-            c.append("    from: 127.0.0.0/8 to: 0.0.0.0/32\n");
+            c.append("    from: ").append(clientNetwork).append(" to: 0.0.0.0/32\n");
             c.append("    command: bind udpassociate\n");
             c.append("    log: error connect disconnect\n");
             c.append("}\n");
