@@ -25,6 +25,8 @@ PACKAGES=(
     libio-socket-socks-perl  # IO::Socket::Socks: scriptable SOCKS4/4a/5 client (BIND) and server
     openjdk-17-source        # src.zip of JDK 17, for reading what java.base really does
     strace                   # NoLocalLookupIT: proves no DNS query leaves a JVM under dns=remote
+    iproute2                 # NetworkNamespaceIT: ip netns, the veth pair
+    nftables                 # NetworkNamespaceIT: nft, the namespace's packet counters
 )
 
 log() { printf 'setup.sh: %s\n' "$*"; }
@@ -98,7 +100,7 @@ fi
 [[ $(getent hosts "$PROXY_ONLY_NAME" || true) == 127.0.0.1* ]] || die "$PROXY_ONLY_NAME does not resolve to 127.0.0.1"
 
 # Executables and modules the tests call.
-for exe in danted microsocks curl ncat perl; do
+for exe in danted microsocks curl ncat perl ip nft; do
     path=$(PATH="$PATH:/usr/sbin:/sbin" command -v "$exe" || true)
     [[ -n $path ]] || die "$exe not found after install"
     log "found $exe: $path"

@@ -10,7 +10,10 @@ import java.util.List;
 
 /**
  * Every client path in one JVM, one after the other, each by the app the path's own ITs use:
- * {@code <host> <tcp echo port> <tls echo port> <http port> <https port> <udp echo port> <grpc port>}.
+ * {@code <host> <ip> <tcp echo port> <tls echo port> <http port> <https port> <udp echo port> <grpc port>}, where
+ * {@code host} is a name and {@code ip} an address literal of the same targets: {@code Socket} by address and the
+ * datagram paths use {@code ip} (a datagram's sender is the address it came from, which the datagram apps check
+ * against the address they sent to), the others {@code host}.
  * {@code Socket} (by address and by name), {@code SSLSocket}, {@code HttpURLConnection}, {@code HttpClient} (HTTP and
  * HTTPS), {@code SocketChannel} blocking, on a selector and asynchronous (future and handler),
  * {@code DatagramSocket}, {@code DatagramChannel} (blocking and on a selector), gRPC over {@code grpc-netty-shaded},
@@ -33,14 +36,15 @@ public final class EveryPathApp {
 
     public static void main(String[] args) throws Exception {
         String host = args[0];
-        String tcp = args[1];
-        String tls = args[2];
-        String http = args[3];
-        String https = args[4];
-        String udp = args[5];
-        String grpc = args[6];
+        String ip = args[1];
+        String tcp = args[2];
+        String tls = args[3];
+        String http = args[4];
+        String https = args[5];
+        String udp = args[6];
+        String grpc = args[7];
         List<Path> paths = new ArrayList<>(List.of(
-                new Path("socket-ip", ConnectApp::main, "ip", host, tcp),
+                new Path("socket-ip", ConnectApp::main, "ip", ip, tcp),
                 new Path("socket-name", ConnectApp::main, "name", host, tcp),
                 new Path("ssl-socket", ConnectApp::main, "ssl", host, tls),
                 new Path("http-url-connection", ConnectApp::main, "http", host, http),
@@ -50,12 +54,12 @@ public final class EveryPathApp {
                 new Path("channel-selector", NioClientApp::main, "selector", host, tcp, "3"),
                 new Path("channel-async-future", NioClientApp::main, "future", host, tcp),
                 new Path("channel-async-handler", NioClientApp::main, "handler", host, tcp),
-                new Path("datagram-socket", UdpClientApp::main, "socket", host, udp, "5"),
-                new Path("datagram-channel", UdpClientApp::main, "channel", host, udp, "5"),
-                new Path("datagram-channel-selector", UdpClientApp::main, "selector", host, udp, "5"),
+                new Path("datagram-socket", UdpClientApp::main, "socket", ip, udp, "5"),
+                new Path("datagram-channel", UdpClientApp::main, "channel", ip, udp, "5"),
+                new Path("datagram-channel-selector", UdpClientApp::main, "selector", ip, udp, "5"),
                 new Path("grpc-netty-shaded", GrpcUnaryApp::main, host, grpc),
                 new Path("netty-epoll-idiom", NativeNettyApp::main, "idiom", host, tcp),
-                new Path("netty-epoll-idiom-udp", NativeNettyApp::main, "udp-idiom", host, udp)));
+                new Path("netty-epoll-idiom-udp", NativeNettyApp::main, "udp-idiom", ip, udp)));
         for (Path path : paths) {
             System.out.println("PATH " + path.name());
             path.main().run(path.args());

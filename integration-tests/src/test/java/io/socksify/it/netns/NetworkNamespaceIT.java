@@ -39,7 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code grpc-netty-shaded}, Netty with native epoll on the class path) works; the namespace's nftables counters show
  * packets to the proxy's address and none to anything else, loopback included. The destination is
  * {@link Hostnames#PROXY_ONLY} with {@code socks5h}: the namespace's hosts file lacks it and its DNS server is an
- * address on its subnet nobody answers, so a local lookup would be a counted packet (and a failure). The targets
+ * address on its subnet nobody answers, so a local lookup would be a counted packet (and a failure). {@code Socket}
+ * by address and the datagram paths name 127.0.0.1, which in the namespace is its own loopback: a direct packet there
+ * is counted too. The targets
  * listen on this host's 127.0.0.1, which is not even reachable from the namespace, and serve only Dante's
  * {@code external:} address.
  *
@@ -110,7 +112,7 @@ class NetworkNamespaceIT {
         ChildJvm child = inNamespace(EveryPathApp.class, jdk)
                 .jvmArgs(TlsEchoTarget.trustStoreJvmArgs())
                 .agent("proxy=socks5h://" + dante.host() + ":" + dante.port() + ",bypass=none")
-                .args(Hostnames.PROXY_ONLY, "" + tcp.port(), "" + tls.port(), "" + http.port(), "" + https.port(),
+                .args(Hostnames.PROXY_ONLY, Loopback.LOCALHOST.getHostAddress(), "" + tcp.port(), "" + tls.port(), "" + http.port(), "" + https.port(),
                         "" + udp.port(), "" + grpc.port())
                 .run(CHILD_TIMEOUT);
         Counters after = namespace.counters();
