@@ -118,6 +118,19 @@ class NetworkNamespaceIT {
         Counters after = namespace.counters();
         assertEquals(0, child.exitCode(), context(child, before, after));
         assertTrue(child.stdout().contains("\nALL_OK\n"), context(child, before, after));
+        String[] paths = child.stdout().split("(?m)^PATH ");
+        assertEquals(17, paths.length, "16 paths\n" + child.describe());
+        for (int i = 1; i < paths.length; i++) {
+            assertTrue(paths[i].contains("\nOK\n"), "path " + paths[i].lines().findFirst().orElse("?")
+                    + " printed no OK\n" + child.describe());
+        }
+        // gRPC's relocated Netty and plain Netty 4.2 see their native epoll switched off and take NIO.
+        assertTrue(!child.stdout().contains("EPOLL_AVAILABLE true"), child.describe());
+        assertTrue(child.stdout().contains("\nTRANSPORT nio\n"), child.describe());
+        assertTrue(child.stdout().contains("\nUDP_TRANSPORT nio\n"), child.describe());
+        System.out.printf("NetworkNamespaceIT on %s: packets to the proxy %d, on loopback %d, elsewhere %d%n", jdk,
+                after.proxyPackets() - before.proxyPackets(), after.loopbackPackets() - before.loopbackPackets(),
+                after.otherPackets() - before.otherPackets());
 
         assertEquals(0, after.otherPackets() - before.otherPackets(),
                 "packets to an address that is not the proxy's\n" + context(child, before, after));
