@@ -38,6 +38,7 @@ public final class NetworkNamespace implements AutoCloseable {
 
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
     private static final String TABLE = "socksify_it";
+    private static final Pattern LEFTOVER = Pattern.compile("(?m)^socksify-it-(\\d+)\\b");
     private static final Pattern COUNTER = Pattern.compile("counter (\\w+) \\{\\s*packets (\\d+) bytes (\\d+)");
 
     /** Packets and bytes of the three counters, read at one moment. */
@@ -61,8 +62,8 @@ public final class NetworkNamespace implements AutoCloseable {
     }
 
     /**
-     * Creates a namespace named {@code socksify-it-<pid>} (a leftover of that name, from a killed run, is removed
-     * first) on the first free subnet 10.77.N.0/24, N counted from this JVM's pid.
+     * Creates a namespace named {@code socksify-it-<pid>} on the first free subnet 10.77.N.0/24, N counted from this
+     * JVM's pid. Leftovers of killed runs (a {@code socksify-it-<pid>} whose JVM is gone) are removed first.
      */
     public static NetworkNamespace create() {
         requireRoot();
@@ -71,7 +72,7 @@ public final class NetworkNamespace implements AutoCloseable {
         String name = "socksify-it-" + pid;
         // Interface names have at most 15 characters.
         String outside = "sfy" + (pid % 1_000_000) + "o";
-        ExternalProcess.run(COMMAND_TIMEOUT, ip.toString(), "netns", "delete", name);
+        removeLeftovers(ip);
         ExternalProcess.run(COMMAND_TIMEOUT, ip.toString(), "link", "delete", outside);
         NetworkNamespace ns = new NetworkNamespace(name, outside, freeSubnet(ip, pid), ip);
         try {
@@ -80,6 +81,18 @@ public final class NetworkNamespace implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             ns.close();
             throw e;
+        }
+    }
+
+    /** Deletes the namespaces of test JVMs that were killed before their {@link #close()}: ours, or a dead pid's. */
+    private static void removeLeftovers(Path ip) {
+        Matcher m = LEFTOVER.matcher(run(ip.toString(), "netns", "list").stdout());
+        while (m.find()) {
+            long pid = Long.parseLong(m.group(1));
+            if (pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).isEmpty()) {
+                run(ip.toString(), "netns", "delete", m.group());
+                TempFiles.deleteRecursively(Path.of("/etc/netns", m.group()));
+            }
         }
     }
 
