@@ -2,6 +2,8 @@ package io.socksify.it.netns;
 
 import io.socksify.it.apps.ConnectApp;
 import io.socksify.it.apps.EveryPathApp;
+import io.socksify.it.apps.netty.NativeNettyApp;
+import io.socksify.it.support.ChildApps;
 import io.socksify.it.support.ChildJvm;
 import io.socksify.it.support.Dante;
 import io.socksify.it.support.GrpcEchoTarget;
@@ -45,7 +47,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * listen on this host's 127.0.0.1, which is not even reachable from the namespace, and serve only Dante's
  * {@code external:} address.
  *
- * <p>The counters are shown to see leaks: the same namespace, without the agent, counts a direct connection to
+ * <p>Netty's native epoll, kept on by the user, is refused by socksify's guard before a packet leaves (the counters
+ * stay still). The counters are shown to see leaks: the same namespace, without the agent, counts a direct connection to
  * 127.0.0.1 (its own loopback) and a DNS query. Needs root, {@code ip} and {@code nft}: without them the test fails
  * naming what is missing.
  */
@@ -141,6 +144,28 @@ class NetworkNamespaceIT {
             assertTrue(!target.acceptedSources().isEmpty(), target + " saw nothing\n" + child.describe());
             target.assertNoRejected();
         }
+    }
+
+    /**
+     * Netty's native epoll kept on by the user ({@code -Dio.netty.transport.noNative=false}) connects in C, outside
+     * the JDK: socksify's guard on the native connect refuses it, and the kernel's counters confirm nothing was sent.
+     */
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void aNativeEpollConnectKeptOnByTheUserSendsNothing(Path jdk) {
+        Counters before = namespace.counters();
+        ChildJvm child = inNamespace(NativeNettyApp.class, jdk).jvmArgs("-Dio.netty.transport.noNative=false")
+                .agent("proxy=socks5h://" + dante.host() + ":" + dante.port() + ",bypass=none")
+                .args("epoll", Loopback.LOCALHOST.getHostAddress(), "" + tcp.port())
+                .run(CHILD_TIMEOUT);
+        Counters after = namespace.counters();
+        assertEquals(3, child.exitCode(), context(child, before, after));
+        assertEquals("true", ChildApps.value(child, "EPOLL_AVAILABLE"), child.describe());
+        assertTrue(ChildApps.value(child, "FAILED").contains("socksify: a direct connection to 127.0.0.1:" + tcp.port()
+                + " by Netty's native transport"), child.describe());
+        assertEquals(0, after.otherPackets() - before.otherPackets(), context(child, before, after));
+        assertEquals(0, after.loopbackPackets() - before.loopbackPackets(), context(child, before, after));
+        assertEquals(0, after.proxyPackets() - before.proxyPackets(), context(child, before, after));
     }
 
     /** Without the agent, what the test above would count as a leak is counted: the counters can fail it. */
