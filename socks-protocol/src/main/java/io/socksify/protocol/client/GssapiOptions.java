@@ -2,26 +2,21 @@ package io.socksify.protocol.client;
 
 import io.socksify.protocol.wire.Socks5GssapiProtectionLevel;
 
+import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 import javax.security.auth.Subject;
-import javax.security.auth.kerberos.KerberosTicket;
-import javax.security.auth.login.AppConfigurationEntry;
-import javax.security.auth.login.Configuration;
-import javax.security.auth.login.LoginContext;
-import javax.security.auth.login.LoginException;
 
 /**
  * How a client authenticates with the SOCKS5 GSS-API method (RFC 1961) using Kerberos V5 through the JDK's JGSS:
  * whose credentials, for which service, and which protection level it asks for.
  *
- * <p>Credentials come from a JAAS login that these options perform themselves with their own
- * {@link Configuration} object (a {@code Krb5LoginModule} entry built from {@link #keytab}, {@link #ticketCache},
- * {@link #principal}), never the JVM's global configuration: the application's JAAS set-up, its {@code Subject}s and
- * {@code javax.security.auth.useSubjectCredsOnly} stay as they were. A caller that has logged in already passes its
- * {@link #subject}. {@code krb5.conf} is the JDK's ({@code java.security.krb5.conf}).
+ * <p>Credentials come from a JAAS login that these options perform themselves (through {@link GssapiMechanism})
+ * with their own {@code javax.security.auth.login.Configuration} object (a {@code Krb5LoginModule} entry built from
+ * {@link #keytab}, {@link #ticketCache}, {@link #principal}), never the JVM's global configuration: the
+ * application's JAAS set-up, its {@code Subject}s and {@code javax.security.auth.useSubjectCredsOnly} stay as they
+ * were. A caller that has logged in already passes its {@link Builder#subject}. {@code krb5.conf} is the JDK's
+ * ({@code java.security.krb5.conf}).
  *
  * <pre>{@code
  * GssapiOptions gss = GssapiOptions.builder().keytab(Path.of("/etc/app.keytab")).principal("app@EXAMPLE.COM")
@@ -38,7 +33,6 @@ import javax.security.auth.login.LoginException;
 public final class GssapiOptions {
     /** RFC 1961's and Dante's default service name. */
     public static final String DEFAULT_SERVICE = "rcmd";
-    private static final String LOGIN_MODULE = "com.sun.security.auth.module.Krb5LoginModule";
 
     private final String principal;
     private final Path keytab;
@@ -48,7 +42,7 @@ public final class GssapiOptions {
     private final boolean nec;
     private final boolean refreshKrb5Config;
     private final Subject givenSubject;
-    private Subject loggedIn;
+    private GssapiMechanism mechanism;
 
     private GssapiOptions(Builder b) {
         this.principal = b.principal;
@@ -95,43 +89,29 @@ public final class GssapiOptions {
         return nec;
     }
 
+    /** @return the subject whose Kerberos credentials are used instead of a login, or null */
+    public Subject givenSubject() {
+        return givenSubject;
+    }
+
+    /** @return whether the login re-reads {@code krb5.conf} */
+    public boolean refreshKrb5Config() {
+        return refreshKrb5Config;
+    }
+
     /**
-     * The credentials: the given subject, or the result of this object's own JAAS login (cached until its ticket
-     * expires).
-     *
-     * @throws SocksConnectException with {@link SocksConnectException.Reason#INVALID_CREDENTIALS} naming what is
-     *                               missing (no keytab, no ticket, an expired ticket), the {@link LoginException} as
-     *                               its cause
+     * The Kerberos mechanism of these options, created on first use; it keeps the login (repeated when its ticket
+     * has expired).
      */
-    synchronized Subject subject(String context) throws SocksConnectException {
-        if (givenSubject != null) {
-            return givenSubject;
+    synchronized GssapiMechanism mechanism() throws IOException {
+        if (mechanism == null) {
+            mechanism = GssapiMechanisms.create();
         }
-        if (loggedIn != null && hasCurrentTicket(loggedIn)) {
-            return loggedIn;
-        }
-        Subject subject = new Subject();
-        try {
-            LoginContext login = new LoginContext("socksify-gssapi-initiate", subject, callbacks -> {
-                throw new javax.security.auth.callback.UnsupportedCallbackException(callbacks[0],
-                        "socksify never prompts for a Kerberos password");
-            }, new OwnConfiguration(loginOptions()));
-            login.login();
-        } catch (LoginException e) {
-            throw SocksFailures.gssapiNoCredentials(context, "no usable Kerberos credentials for "
-                    + (principal == null ? "the default principal" : principal) + ": " + whatIsMissing() + " ("
-                    + String.valueOf(e.getMessage()).strip() + ")", e);
-        }
-        if (!hasCurrentTicket(subject) && keytab == null) {
-            throw SocksFailures.gssapiNoCredentials(context, "the Kerberos ticket from " + credentialSource()
-                    + " has expired", null);
-        }
-        loggedIn = subject;
-        return subject;
+        return mechanism;
     }
 
     /** Why a login failed, as far as the files tell: the JDK's LoginException only says it found nothing. */
-    private String whatIsMissing() {
+    String whatIsMissing() {
         if (keytab != null) {
             return java.nio.file.Files.isReadable(keytab) ? "the keytab " + keytab + " has no key for it"
                     : "the keytab " + keytab + " does not exist or cannot be read";
@@ -151,53 +131,6 @@ public final class GssapiOptions {
             return "keytab " + keytab;
         }
         return "ticket cache " + (ticketCache != null ? ticketCache : "(KRB5CCNAME or the JDK's default)");
-    }
-
-    private static boolean hasCurrentTicket(Subject subject) {
-        for (KerberosTicket t : subject.getPrivateCredentials(KerberosTicket.class)) {
-            if (t.isCurrent()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private Map<String, String> loginOptions() {
-        Map<String, String> o = new HashMap<>();
-        o.put("isInitiator", "true");
-        o.put("doNotPrompt", "true");
-        o.put("storeKey", "false");
-        if (keytab != null) {
-            o.put("useKeyTab", "true");
-            o.put("keyTab", keytab.toString());
-        } else {
-            o.put("useTicketCache", "true");
-            if (ticketCache != null) {
-                o.put("ticketCache", ticketCache.toString());
-            }
-        }
-        if (principal != null) {
-            o.put("principal", principal);
-        }
-        if (refreshKrb5Config) {
-            o.put("refreshKrb5Config", "true");
-        }
-        return o;
-    }
-
-    /** The one login entry these options need, in an object of their own: the global configuration is not read. */
-    private static final class OwnConfiguration extends Configuration {
-        private final AppConfigurationEntry[] entries;
-
-        OwnConfiguration(Map<String, String> options) {
-            this.entries = new AppConfigurationEntry[] {new AppConfigurationEntry(LOGIN_MODULE,
-                    AppConfigurationEntry.LoginModuleControlFlag.REQUIRED, Map.copyOf(options))};
-        }
-
-        @Override
-        public AppConfigurationEntry[] getAppConfigurationEntry(String name) {
-            return entries.clone();
-        }
     }
 
     @Override
