@@ -42,6 +42,7 @@ public final class GssapiOptions {
     private final boolean nec;
     private final boolean refreshKrb5Config;
     private final Subject givenSubject;
+    private final String unprotectedDataPath;
     private GssapiMechanism mechanism;
 
     private GssapiOptions(Builder b) {
@@ -53,6 +54,7 @@ public final class GssapiOptions {
         this.nec = b.nec;
         this.refreshKrb5Config = b.refreshKrb5Config;
         this.givenSubject = b.subject;
+        this.unprotectedDataPath = b.unprotectedDataPath;
     }
 
     public static Builder builder() {
@@ -94,6 +96,14 @@ public final class GssapiOptions {
         return givenSubject;
     }
 
+    /**
+     * @return why the caller's data path cannot wrap (then a proxy that agrees to integrity or confidentiality fails
+     *         the handshake), or null
+     */
+    public String unprotectedDataPath() {
+        return unprotectedDataPath;
+    }
+
     /** @return whether the login re-reads {@code krb5.conf} */
     public boolean refreshKrb5Config() {
         return refreshKrb5Config;
@@ -126,7 +136,8 @@ public final class GssapiOptions {
                 + "give a keytab)";
     }
 
-    String credentialSource() {
+    /** @return where the credentials come from, in words (never a key) */
+    public String credentialSource() {
         if (keytab != null) {
             return "keytab " + keytab;
         }
@@ -148,6 +159,7 @@ public final class GssapiOptions {
         private boolean nec;
         private boolean refreshKrb5Config;
         private Subject subject;
+        private String unprotectedDataPath;
 
         private Builder() {
         }
@@ -208,6 +220,17 @@ public final class GssapiOptions {
         /** Use this subject's Kerberos credentials instead of logging in. */
         public Builder subject(Subject subject) {
             this.subject = subject;
+            return this;
+        }
+
+        /**
+         * Says that the data path these options serve carries bytes as they are and cannot wrap them: a proxy that
+         * agrees to integrity or confidentiality (asked for, or answered stronger than asked) then fails the
+         * handshake with a {@code SocketException} that names the level and {@code why}, before the request is
+         * sent (as {@link SocksClientHandshake#requireUnwrappedDataPath} does for one handshake).
+         */
+        public Builder unprotectedDataPath(String why) {
+            this.unprotectedDataPath = Objects.requireNonNull(why, "why");
             return this;
         }
 
