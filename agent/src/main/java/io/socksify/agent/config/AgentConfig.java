@@ -308,7 +308,8 @@ public final class AgentConfig {
         if (given.isEmpty()) {
             return null;
         }
-        GssapiOptions.Builder b = GssapiOptions.builder().unprotectedDataPath(GSSAPI_CLEAR_ONLY);
+        GssapiOptions.Builder b = GssapiOptions.builder().unprotectedDataPath(GSSAPI_CLEAR_ONLY)
+                .kdcScope(io.socksify.agent.bootstrap.KdcTraffic.SCOPE);
         if (values.containsKey(GSSAPI_PRINCIPAL)) {
             String v = values.get(GSSAPI_PRINCIPAL).strip();
             if (v.isEmpty() || v.chars().anyMatch(c -> c <= ' ' || c == 0x7F)) {

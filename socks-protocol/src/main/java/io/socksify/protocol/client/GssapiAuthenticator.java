@@ -53,6 +53,21 @@ final class GssapiAuthenticator implements Socks5Authenticator {
 
     @Override
     public byte[] start() throws IOException {
+        GssapiOptions.KdcScope scope = options.kdcScope();
+        if (scope != null) {
+            scope.enter();
+        }
+        try {
+            return initiate();
+        } finally {
+            if (scope != null) {
+                scope.exit();
+            }
+        }
+    }
+
+    /** The login (if not done yet), the context, and its first token (a TGS exchange if no service ticket yet). */
+    private byte[] initiate() throws IOException {
         try {
             gss = options.mechanism().initiate(options, serviceName, options.level().confidential());
         } catch (Failure e) {
@@ -108,7 +123,7 @@ final class GssapiAuthenticator implements Socks5Authenticator {
         if (!gss.isEstablished()) {
             byte[] next;
             try {
-                next = gss.initSecContext(token);
+                next = initSecContext(token);
             } catch (Failure e) {
                 throw failed("GSS-API context establishment with " + serviceName
                         + ": the proxy's token does not verify", e);
@@ -123,6 +138,20 @@ final class GssapiAuthenticator implements Socks5Authenticator {
         }
         step = Step.LEVEL;
         return levelMessage();
+    }
+
+    private byte[] initSecContext(byte[] token) throws Failure {
+        GssapiOptions.KdcScope scope = options.kdcScope();
+        if (scope != null) {
+            scope.enter();
+        }
+        try {
+            return gss.initSecContext(token);
+        } finally {
+            if (scope != null) {
+                scope.exit();
+            }
+        }
     }
 
     private byte[] levelMessage() throws IOException {

@@ -43,6 +43,7 @@ public final class GssapiOptions {
     private final boolean refreshKrb5Config;
     private final Subject givenSubject;
     private final String unprotectedDataPath;
+    private final KdcScope kdcScope;
     private GssapiMechanism mechanism;
 
     private GssapiOptions(Builder b) {
@@ -55,6 +56,20 @@ public final class GssapiOptions {
         this.refreshKrb5Config = b.refreshKrb5Config;
         this.givenSubject = b.subject;
         this.unprotectedDataPath = b.unprotectedDataPath;
+        this.kdcScope = b.kdcScope;
+    }
+
+    /**
+     * Marks the calls that may talk to the KDC (the JAAS login, {@code initSecContext}): JGSS opens its own
+     * connections and datagrams to the KDCs of {@code krb5.conf} inside them, on the calling thread. A caller that
+     * routes every connection of the JVM (socksify's agent) uses it to tell its own Kerberos traffic apart from the
+     * application's.
+     */
+    public interface KdcScope {
+        void enter();
+
+        /** Called once for each {@link #enter()}, in a {@code finally}. */
+        void exit();
     }
 
     public static Builder builder() {
@@ -102,6 +117,11 @@ public final class GssapiOptions {
      */
     public String unprotectedDataPath() {
         return unprotectedDataPath;
+    }
+
+    /** @return the scope around KDC exchanges, or null */
+    public KdcScope kdcScope() {
+        return kdcScope;
     }
 
     /** @return whether the login re-reads {@code krb5.conf} */
@@ -160,6 +180,7 @@ public final class GssapiOptions {
         private boolean refreshKrb5Config;
         private Subject subject;
         private String unprotectedDataPath;
+        private KdcScope kdcScope;
 
         private Builder() {
         }
@@ -231,6 +252,12 @@ public final class GssapiOptions {
          */
         public Builder unprotectedDataPath(String why) {
             this.unprotectedDataPath = Objects.requireNonNull(why, "why");
+            return this;
+        }
+
+        /** Entered around every call that may talk to the KDC, on the thread that makes it. */
+        public Builder kdcScope(KdcScope scope) {
+            this.kdcScope = Objects.requireNonNull(scope, "scope");
             return this;
         }
 
