@@ -1,6 +1,8 @@
 package io.socksify.agent.config;
 
+import io.socksify.protocol.client.GssapiOptions;
 import io.socksify.protocol.client.SocksProxy;
+import io.socksify.protocol.wire.Socks5GssapiProtectionLevel;
 import io.socksify.protocol.wire.SocksVersion;
 
 import java.io.ByteArrayOutputStream;
@@ -32,9 +34,19 @@ public final class AgentConfig {
     public static final String PROXY_DOWN_SECONDS = "proxyDownSeconds";
     public static final String SELECT = "select";
     public static final String CHILDREN = "children";
+    public static final String GSSAPI_PRINCIPAL = "gssapi.principal";
+    public static final String GSSAPI_KEYTAB = "gssapi.keytab";
+    public static final String GSSAPI_SERVICE = "gssapi.service";
+    public static final String GSSAPI_LEVEL = "gssapi.level";
+    public static final String GSSAPI_NEC = "gssapi.nec";
     /** Every key, in the order the README lists them. */
     public static final List<String> KEYS = List.of(PROXY, ROUTES, BYPASS, DNS, CONNECT_TIMEOUT, PROXY_DOWN_SECONDS,
-            SELECT, UDP, LOG_LEVEL, CHILDREN);
+            SELECT, UDP, LOG_LEVEL, CHILDREN, GSSAPI_PRINCIPAL, GSSAPI_KEYTAB, GSSAPI_SERVICE, GSSAPI_LEVEL,
+            GSSAPI_NEC);
+    /** What the agent's data path says when a proxy agrees to a GSS-API level that wraps data. */
+    static final String GSSAPI_CLEAR_ONLY = "socksify's agent carries GSS-API connections at level clear only (the "
+            + "application's socket holds the connection to the proxy and cannot wrap its bytes); allow clear at the "
+            + "proxy (Dante: gssapi.enctype: clear) and set gssapi.level=clear";
     /** The password for a proxy URL that names a user but none (how a child JVM gets it: see ChildSettings). */
     public static final String PASSWORD_VARIABLE = "SOCKSIFY_PROXY_PASSWORD";
     public static final int DEFAULT_PROXY_DOWN_SECONDS = 60;
@@ -70,10 +82,11 @@ public final class AgentConfig {
     private final UdpMode udp;
     private final String logLevel;
     private final boolean inheritToChildren;
+    private final GssapiOptions gssapi;
 
     private AgentConfig(Via via, List<RouteRule> routes, int proxyDownSeconds, Select select, boolean embedded,
             String proxySource, Bypass bypass, DnsMode dns, int connectTimeoutMillis, UdpMode udp, String logLevel,
-            boolean inheritToChildren) {
+            boolean inheritToChildren, GssapiOptions gssapi) {
         this.via = via;
         this.proxy = via == null ? null : via.primary().first().proxy();
         this.routes = List.copyOf(routes);
@@ -87,6 +100,7 @@ public final class AgentConfig {
         this.udp = udp;
         this.logLevel = logLevel;
         this.inheritToChildren = inheritToChildren;
+        this.gssapi = gssapi;
     }
 
     /**
@@ -267,8 +281,109 @@ public final class AgentConfig {
                 default -> throw new ConfigException(shownKeys.get(CHILDREN), values.get(CHILDREN), "inherit or none");
             }
         }
+        GssapiOptions gssapi = parseGssapi(values, shownKeys);
+        if (gssapi != null) {
+            via = withGssapi(via, gssapi);
+            List<RouteRule> withGssapi = new ArrayList<>();
+            for (RouteRule rule : routes) {
+                withGssapi.add(new RouteRule(rule.patterns(), withGssapi(rule.via(), gssapi), rule.text()));
+            }
+            routes = withGssapi;
+        }
         return new AgentConfig(via, routes, proxyDownSeconds, select, embedded, proxySource, bypass, dns,
-                connectTimeout, udp, logLevel, inherit);
+                connectTimeout, udp, logLevel, inherit, gssapi);
+    }
+
+    /**
+     * The {@code gssapi.*} keys: null when none is given. Every SOCKS5 proxy then offers GSS-API (RFC 1961) beside
+     * its other methods, and uses it when the proxy selects it.
+     */
+    private static GssapiOptions parseGssapi(Map<String, String> values, Map<String, String> shownKeys) {
+        List<String> given = new ArrayList<>();
+        for (String key : List.of(GSSAPI_PRINCIPAL, GSSAPI_KEYTAB, GSSAPI_SERVICE, GSSAPI_LEVEL, GSSAPI_NEC)) {
+            if (values.containsKey(key)) {
+                given.add(key);
+            }
+        }
+        if (given.isEmpty()) {
+            return null;
+        }
+        GssapiOptions.Builder b = GssapiOptions.builder().unprotectedDataPath(GSSAPI_CLEAR_ONLY)
+                .kdcScope(io.socksify.agent.bootstrap.KdcTraffic.SCOPE);
+        if (values.containsKey(GSSAPI_PRINCIPAL)) {
+            String v = values.get(GSSAPI_PRINCIPAL).strip();
+            if (v.isEmpty() || v.chars().anyMatch(c -> c <= ' ' || c == 0x7F)) {
+                throw new ConfigException(shownKeys.get(GSSAPI_PRINCIPAL), values.get(GSSAPI_PRINCIPAL),
+                        "a Kerberos principal such as user@EXAMPLE.COM (no spaces or control characters)");
+            }
+            b.principal(v);
+        }
+        if (values.containsKey(GSSAPI_KEYTAB)) {
+            String v = values.get(GSSAPI_KEYTAB).strip();
+            java.nio.file.Path keytab;
+            try {
+                keytab = java.nio.file.Path.of(v);
+            } catch (java.nio.file.InvalidPathException e) {
+                keytab = null;
+            }
+            if (v.isEmpty() || keytab == null || !java.nio.file.Files.isRegularFile(keytab)
+                    || !java.nio.file.Files.isReadable(keytab)) {
+                throw new ConfigException(shownKeys.get(GSSAPI_KEYTAB), values.get(GSSAPI_KEYTAB),
+                        "a readable keytab file (without gssapi.keytab: the ticket cache, KRB5CCNAME or the JDK's "
+                                + "default)");
+            }
+            b.keytab(keytab);
+        }
+        if (values.containsKey(GSSAPI_SERVICE)) {
+            String v = values.get(GSSAPI_SERVICE).strip();
+            if (!v.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+                throw new ConfigException(shownKeys.get(GSSAPI_SERVICE), values.get(GSSAPI_SERVICE),
+                        "a service name such as rcmd (the proxy's principal is service/proxy-host)");
+            }
+            b.service(v);
+        }
+        Socks5GssapiProtectionLevel level = Socks5GssapiProtectionLevel.INTEGRITY;
+        String levelKey = values.containsKey(GSSAPI_LEVEL) ? shownKeys.get(GSSAPI_LEVEL) : GSSAPI_LEVEL;
+        String levelValue = values.getOrDefault(GSSAPI_LEVEL, "integrity");
+        switch (levelValue.strip().toLowerCase(Locale.ROOT)) {
+            case "clear" -> level = Socks5GssapiProtectionLevel.CLEAR;
+            case "integrity" -> level = Socks5GssapiProtectionLevel.INTEGRITY;
+            case "confidentiality" -> level = Socks5GssapiProtectionLevel.CONFIDENTIALITY;
+            default -> throw new ConfigException(levelKey, levelValue, "clear, integrity or confidentiality (the "
+                    + "lowest level accepted)");
+        }
+        if (level != Socks5GssapiProtectionLevel.CLEAR) {
+            throw new ConfigException(levelKey + "=" + levelValue.strip() + (values.containsKey(GSSAPI_LEVEL) ? ""
+                    : " (the default)") + ": " + GSSAPI_CLEAR_ONLY);
+        }
+        b.level(level);
+        if (values.containsKey(GSSAPI_NEC)) {
+            switch (values.get(GSSAPI_NEC).strip().toLowerCase(Locale.ROOT)) {
+                case "true" -> b.nec(true);
+                case "false" -> b.nec(false);
+                default -> throw new ConfigException(shownKeys.get(GSSAPI_NEC), values.get(GSSAPI_NEC),
+                        "true or false (true: the level octet travels unwrapped, Dante's clientcompatibility: "
+                                + "necgssapi)");
+            }
+        }
+        return b.build();
+    }
+
+    /** Every SOCKS5 hop of {@code via} with {@code gssapi}; the hop texts (what messages show) stay as written. */
+    private static Via withGssapi(Via via, GssapiOptions gssapi) {
+        if (via == null || via.kind() != Via.Kind.PROXY) {
+            return via;
+        }
+        List<Chain> alternatives = new ArrayList<>();
+        for (Chain chain : via.alternatives()) {
+            List<Hop> hops = new ArrayList<>();
+            for (Hop hop : chain.hops()) {
+                hops.add(hop.proxy().version() != SocksVersion.SOCKS5 ? hop
+                        : new Hop(hop.proxy().withGssapi(gssapi), hop.remoteNames(), hop.text()));
+            }
+            alternatives.add(new Chain(hops));
+        }
+        return Via.proxies(alternatives);
     }
 
     /**
@@ -624,7 +739,12 @@ public final class AgentConfig {
     /** @return a copy routing through the given proxy (used once the embedded server runs) */
     public AgentConfig withProxy(SocksProxy proxy) {
         return new AgentConfig(single(proxy, true, proxy.toString()), routes, proxyDownSeconds, select, embedded,
-                proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel, inheritToChildren);
+                proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel, inheritToChildren, gssapi);
+    }
+
+    /** @return the GSS-API options every SOCKS5 proxy offers ({@code gssapi.*} keys), or null */
+    public GssapiOptions gssapi() {
+        return gssapi;
     }
 
     /** @return the default route ({@code proxy}): a group of chains; null for {@code proxy=embedded} until it runs */
@@ -685,6 +805,9 @@ public final class AgentConfig {
         return "proxy=" + p + " dns=" + dns.name().toLowerCase(Locale.ROOT)
                 + " udp=" + udp.name().toLowerCase(Locale.ROOT) + " bypass=" + bypass
                 + (routes.isEmpty() ? "" : " routes=" + routes.size())
-                + " connectTimeout=" + connectTimeoutMillis + "ms";
+                + " connectTimeout=" + connectTimeoutMillis + "ms"
+                + (gssapi == null ? "" : " gssapi=" + (gssapi.principal() == null ? "default principal"
+                        : gssapi.principal()) + " (" + gssapi.credentialSource() + ", service " + gssapi.service()
+                        + ", level " + gssapi.level().name().toLowerCase(Locale.ROOT) + ")");
     }
 }

@@ -1,5 +1,6 @@
 package io.socksify.agent.config;
 
+import io.socksify.protocol.client.GssapiOptions;
 import io.socksify.protocol.client.SocksProxy;
 import io.socksify.protocol.wire.SocksVersion;
 
@@ -40,7 +41,26 @@ public final class ChildSettings {
                 .append(config.select().name().toLowerCase(Locale.ROOT).replace('_', '-'))
                 .append(',').append(AgentConfig.UDP).append('=').append(config.udp().name().toLowerCase(Locale.ROOT))
                 .append(',').append(AgentConfig.LOG_LEVEL).append('=').append(config.logLevel())
-                .append(',').append(AgentConfig.CHILDREN).append("=inherit").toString();
+                .append(',').append(AgentConfig.CHILDREN).append("=inherit").append(gssapi(config)).toString();
+    }
+
+    /** The {@code gssapi.*} keys as given (paths and names, no secret: a keytab stays a file the child reads). */
+    private static String gssapi(AgentConfig config) {
+        GssapiOptions g = config.gssapi();
+        if (g == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        if (g.principal() != null) {
+            b.append(',').append(AgentConfig.GSSAPI_PRINCIPAL).append('=').append(g.principal());
+        }
+        if (g.keytab() != null) {
+            b.append(',').append(AgentConfig.GSSAPI_KEYTAB).append('=').append(g.keytab());
+        }
+        return b.append(',').append(AgentConfig.GSSAPI_SERVICE).append('=').append(g.service())
+                .append(',').append(AgentConfig.GSSAPI_LEVEL).append('=')
+                .append(g.level().name().toLowerCase(Locale.ROOT))
+                .append(',').append(AgentConfig.GSSAPI_NEC).append('=').append(g.nec()).toString();
     }
 
     /**

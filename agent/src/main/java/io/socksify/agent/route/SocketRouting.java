@@ -1,5 +1,6 @@
 package io.socksify.agent.route;
 
+import io.socksify.agent.bootstrap.KdcTraffic;
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.SocketConnector;
@@ -53,6 +54,10 @@ public final class SocketRouting implements SocketConnector {
     public InetSocketAddress connect(SocketImpl delegate, InetSocketAddress endpoint, int timeoutMillis)
             throws IOException {
         Router router = Routing.current();
+        if (KdcTraffic.current()) {
+            LOG.debug("socket {} -> direct (socksify's own Kerberos exchange with a KDC)", Printable.address(endpoint));
+            return null;
+        }
         Route route;
         try {
             route = router.route(endpoint);

@@ -8,18 +8,10 @@ import io.socksify.protocol.wire.Socks5GssapiProtection;
 import io.socksify.protocol.wire.Socks5GssapiProtectionLevel;
 import io.socksify.protocol.wire.SocksProtocolException;
 
+import io.socksify.protocol.client.GssapiMechanism.Failure;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.security.PrivilegedActionException;
-import java.security.PrivilegedExceptionAction;
-import javax.security.auth.Subject;
-import org.ietf.jgss.GSSContext;
-import org.ietf.jgss.GSSCredential;
-import org.ietf.jgss.GSSException;
-import org.ietf.jgss.GSSManager;
-import org.ietf.jgss.GSSName;
-import org.ietf.jgss.MessageProp;
-import org.ietf.jgss.Oid;
 
 /**
  * The GSS-API method (RFC 1961) with Kerberos V5 through JGSS: context establishment ({@code MTYP} 1), then the
@@ -35,19 +27,16 @@ import org.ietf.jgss.Oid;
  * </pre>
  *
  * JGSS talks to the KDC (for a service ticket) inside {@code initSecContext}: that is the one I/O this machine
- * causes, and it is not on the proxy connection.
+ * causes, and it is not on the proxy connection. Kerberos itself is behind {@link GssapiMechanism} (JDK types only),
+ * so this class links wherever socks-protocol does, the boot class path included.
  */
 final class GssapiAuthenticator implements Socks5Authenticator {
-    /** Kerberos V5's mechanism (RFC 1964). */
-    static final String KRB5_MECHANISM = "1.2.840.113554.1.2.2";
-
     private enum Step { CONTEXT, LEVEL, DONE }
 
     private final String context;
     private final GssapiOptions options;
     private final String serviceName;
-    private Subject subject;
-    private GSSContext gss;
+    private GssapiMechanism.Context gss;
     private Step step = Step.CONTEXT;
     private GssapiProtection protection;
 
@@ -64,38 +53,39 @@ final class GssapiAuthenticator implements Socks5Authenticator {
 
     @Override
     public byte[] start() throws IOException {
-        subject = options.subject(context);
-        GSSManager manager = GSSManager.getInstance();
+        GssapiOptions.KdcScope scope = options.kdcScope();
+        if (scope != null) {
+            scope.enter();
+        }
         try {
-            Oid krb5 = new Oid(KRB5_MECHANISM);
-            GSSName service = manager.createName(serviceName, GSSName.NT_HOSTBASED_SERVICE);
-            GSSCredential credential;
-            try {
-                credential = as(() -> manager.createCredential(null, GSSCredential.DEFAULT_LIFETIME, krb5,
-                        GSSCredential.INITIATE_ONLY));
-            } catch (GSSException e) {
-                throw SocksFailures.gssapiNoCredentials(context, "no Kerberos credentials (TGT) from "
-                        + options.credentialSource() + ": " + e.getMessage(), e);
+            return initiate();
+        } finally {
+            if (scope != null) {
+                scope.exit();
             }
-            gss = manager.createContext(service, krb5, credential, GSSContext.DEFAULT_LIFETIME);
-            gss.requestMutualAuth(true);
-            gss.requestInteg(true);
-            gss.requestConf(options.level().confidential());
-            byte[] token = as(() -> gss.initSecContext(new byte[0], 0, 0));
-            return new Socks5GssapiContextToken(token == null ? new byte[0] : token).toBytes();
-        } catch (GSSException e) {
-            throw failed("GSS-API context establishment for " + serviceName + " could not start", e);
         }
     }
 
-    private <T> T as(PrivilegedExceptionAction<T> action) throws GSSException {
+    /** The login (if not done yet), the context, and its first token (a TGS exchange if no service ticket yet). */
+    private byte[] initiate() throws IOException {
         try {
-            return Subject.doAs(subject, action);
-        } catch (PrivilegedActionException e) {
-            if (e.getException() instanceof GSSException g) {
-                throw g;
-            }
-            throw new IllegalStateException(e.getException());
+            gss = options.mechanism().initiate(options, serviceName, options.level().confidential());
+        } catch (Failure e) {
+            throw switch (e.kind()) {
+                case LOGIN -> SocksFailures.gssapiNoCredentials(context, "no usable Kerberos credentials for "
+                        + (options.principal() == null ? "the default principal" : options.principal()) + ": "
+                        + options.whatIsMissing() + " (" + e.getMessage() + ")", e.getCause());
+                case EXPIRED -> SocksFailures.gssapiNoCredentials(context, "the Kerberos ticket from "
+                        + options.credentialSource() + " has expired", null);
+                case CREDENTIAL -> SocksFailures.gssapiNoCredentials(context, "no Kerberos credentials (TGT) from "
+                        + options.credentialSource() + ": " + e.getMessage(), e.getCause());
+                case CONTEXT -> failed("GSS-API context establishment for " + serviceName + " could not start", e);
+            };
+        }
+        try {
+            return new Socks5GssapiContextToken(gss.initSecContext(new byte[0])).toBytes();
+        } catch (Failure e) {
+            throw failed("GSS-API context establishment for " + serviceName + " could not start", e);
         }
     }
 
@@ -133,12 +123,12 @@ final class GssapiAuthenticator implements Socks5Authenticator {
         if (!gss.isEstablished()) {
             byte[] next;
             try {
-                next = as(() -> gss.initSecContext(token, 0, token.length));
-            } catch (GSSException e) {
+                next = initSecContext(token);
+            } catch (Failure e) {
                 throw failed("GSS-API context establishment with " + serviceName
                         + ": the proxy's token does not verify", e);
             }
-            if (next != null && next.length > 0) {
+            if (next.length > 0) {
                 return new Socks5GssapiContextToken(next).toBytes();
             }
             if (!gss.isEstablished()) {
@@ -150,6 +140,20 @@ final class GssapiAuthenticator implements Socks5Authenticator {
         return levelMessage();
     }
 
+    private byte[] initSecContext(byte[] token) throws Failure {
+        GssapiOptions.KdcScope scope = options.kdcScope();
+        if (scope != null) {
+            scope.enter();
+        }
+        try {
+            return gss.initSecContext(token);
+        } finally {
+            if (scope != null) {
+                scope.exit();
+            }
+        }
+    }
+
     private byte[] levelMessage() throws IOException {
         byte[] level = {(byte) options.level().code()};
         if (options.nec()) {
@@ -157,8 +161,8 @@ final class GssapiAuthenticator implements Socks5Authenticator {
         }
         try {
             // RFC 1961 section 4.3: the level octet is protected for integrity only, at every level.
-            return new Socks5GssapiProtection(gss.wrap(level, 0, 1, new MessageProp(0, false))).toBytes();
-        } catch (GSSException e) {
+            return new Socks5GssapiProtection(gss.wrap(level, 0, 1, false)).toBytes();
+        } catch (Failure e) {
             throw failed("GSS-API protection-level sub-negotiation: cannot wrap the level octet", e);
         }
     }
@@ -174,8 +178,8 @@ final class GssapiAuthenticator implements Socks5Authenticator {
             level = token;
         } else {
             try {
-                level = gss.unwrap(token, 0, token.length, new MessageProp(0, false));
-            } catch (GSSException e) {
+                level = gss.unwrap(token, 0, token.length).plain();
+            } catch (Failure e) {
                 throw failed("GSS-API protection-level sub-negotiation: the proxy's level token does not verify",
                         e);
             }
@@ -192,7 +196,7 @@ final class GssapiAuthenticator implements Socks5Authenticator {
         }
         try {
             protection = new GssapiProtection(gss, chosen);
-        } catch (GSSException e) {
+        } catch (Failure e) {
             throw failed("GSS-API protection level " + chosen, e);
         }
         step = Step.DONE;
@@ -204,8 +208,9 @@ final class GssapiAuthenticator implements Socks5Authenticator {
                 + stepName(), null);
     }
 
-    private SocksConnectException failed(String what, GSSException e) {
-        return SocksFailures.gssapiRefused(context, what + ": " + e.getMessage(), e);
+    /** The mechanism's message, and its own exception (the {@code GSSException}) as the cause. */
+    private SocksConnectException failed(String what, Failure e) {
+        return SocksFailures.gssapiRefused(context, what + ": " + e.getMessage(), e.getCause());
     }
 
     private String stepName() {

@@ -2,26 +2,21 @@ package io.socksify.protocol.client;
 
 import io.socksify.protocol.wire.Socks5GssapiProtectionLevel;
 
+import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 import javax.security.auth.Subject;
-import javax.security.auth.kerberos.KerberosTicket;
-import javax.security.auth.login.AppConfigurationEntry;
-import javax.security.auth.login.Configuration;
-import javax.security.auth.login.LoginContext;
-import javax.security.auth.login.LoginException;
 
 /**
  * How a client authenticates with the SOCKS5 GSS-API method (RFC 1961) using Kerberos V5 through the JDK's JGSS:
  * whose credentials, for which service, and which protection level it asks for.
  *
- * <p>Credentials come from a JAAS login that these options perform themselves with their own
- * {@link Configuration} object (a {@code Krb5LoginModule} entry built from {@link #keytab}, {@link #ticketCache},
- * {@link #principal}), never the JVM's global configuration: the application's JAAS set-up, its {@code Subject}s and
- * {@code javax.security.auth.useSubjectCredsOnly} stay as they were. A caller that has logged in already passes its
- * {@link #subject}. {@code krb5.conf} is the JDK's ({@code java.security.krb5.conf}).
+ * <p>Credentials come from a JAAS login that these options perform themselves (through {@link GssapiMechanism})
+ * with their own {@code javax.security.auth.login.Configuration} object (a {@code Krb5LoginModule} entry built from
+ * {@link #keytab}, {@link #ticketCache}, {@link #principal}), never the JVM's global configuration: the
+ * application's JAAS set-up, its {@code Subject}s and {@code javax.security.auth.useSubjectCredsOnly} stay as they
+ * were. A caller that has logged in already passes its {@link Builder#subject}. {@code krb5.conf} is the JDK's
+ * ({@code java.security.krb5.conf}).
  *
  * <pre>{@code
  * GssapiOptions gss = GssapiOptions.builder().keytab(Path.of("/etc/app.keytab")).principal("app@EXAMPLE.COM")
@@ -38,7 +33,6 @@ import javax.security.auth.login.LoginException;
 public final class GssapiOptions {
     /** RFC 1961's and Dante's default service name. */
     public static final String DEFAULT_SERVICE = "rcmd";
-    private static final String LOGIN_MODULE = "com.sun.security.auth.module.Krb5LoginModule";
 
     private final String principal;
     private final Path keytab;
@@ -48,7 +42,9 @@ public final class GssapiOptions {
     private final boolean nec;
     private final boolean refreshKrb5Config;
     private final Subject givenSubject;
-    private Subject loggedIn;
+    private final String unprotectedDataPath;
+    private final KdcScope kdcScope;
+    private GssapiMechanism mechanism;
 
     private GssapiOptions(Builder b) {
         this.principal = b.principal;
@@ -59,6 +55,21 @@ public final class GssapiOptions {
         this.nec = b.nec;
         this.refreshKrb5Config = b.refreshKrb5Config;
         this.givenSubject = b.subject;
+        this.unprotectedDataPath = b.unprotectedDataPath;
+        this.kdcScope = b.kdcScope;
+    }
+
+    /**
+     * Marks the calls that may talk to the KDC (the JAAS login, {@code initSecContext}): JGSS opens its own
+     * connections and datagrams to the KDCs of {@code krb5.conf} inside them, on the calling thread. A caller that
+     * routes every connection of the JVM (socksify's agent) uses it to tell its own Kerberos traffic apart from the
+     * application's.
+     */
+    public interface KdcScope {
+        void enter();
+
+        /** Called once for each {@link #enter()}, in a {@code finally}. */
+        void exit();
     }
 
     public static Builder builder() {
@@ -95,43 +106,42 @@ public final class GssapiOptions {
         return nec;
     }
 
+    /** @return the subject whose Kerberos credentials are used instead of a login, or null */
+    public Subject givenSubject() {
+        return givenSubject;
+    }
+
     /**
-     * The credentials: the given subject, or the result of this object's own JAAS login (cached until its ticket
-     * expires).
-     *
-     * @throws SocksConnectException with {@link SocksConnectException.Reason#INVALID_CREDENTIALS} naming what is
-     *                               missing (no keytab, no ticket, an expired ticket), the {@link LoginException} as
-     *                               its cause
+     * @return why the caller's data path cannot wrap (then a proxy that agrees to integrity or confidentiality fails
+     *         the handshake), or null
      */
-    synchronized Subject subject(String context) throws SocksConnectException {
-        if (givenSubject != null) {
-            return givenSubject;
+    public String unprotectedDataPath() {
+        return unprotectedDataPath;
+    }
+
+    /** @return the scope around KDC exchanges, or null */
+    public KdcScope kdcScope() {
+        return kdcScope;
+    }
+
+    /** @return whether the login re-reads {@code krb5.conf} */
+    public boolean refreshKrb5Config() {
+        return refreshKrb5Config;
+    }
+
+    /**
+     * The Kerberos mechanism of these options, created on first use; it keeps the login (repeated when its ticket
+     * has expired).
+     */
+    synchronized GssapiMechanism mechanism() throws IOException {
+        if (mechanism == null) {
+            mechanism = GssapiMechanisms.create();
         }
-        if (loggedIn != null && hasCurrentTicket(loggedIn)) {
-            return loggedIn;
-        }
-        Subject subject = new Subject();
-        try {
-            LoginContext login = new LoginContext("socksify-gssapi-initiate", subject, callbacks -> {
-                throw new javax.security.auth.callback.UnsupportedCallbackException(callbacks[0],
-                        "socksify never prompts for a Kerberos password");
-            }, new OwnConfiguration(loginOptions()));
-            login.login();
-        } catch (LoginException e) {
-            throw SocksFailures.gssapiNoCredentials(context, "no usable Kerberos credentials for "
-                    + (principal == null ? "the default principal" : principal) + ": " + whatIsMissing() + " ("
-                    + String.valueOf(e.getMessage()).strip() + ")", e);
-        }
-        if (!hasCurrentTicket(subject) && keytab == null) {
-            throw SocksFailures.gssapiNoCredentials(context, "the Kerberos ticket from " + credentialSource()
-                    + " has expired", null);
-        }
-        loggedIn = subject;
-        return subject;
+        return mechanism;
     }
 
     /** Why a login failed, as far as the files tell: the JDK's LoginException only says it found nothing. */
-    private String whatIsMissing() {
+    String whatIsMissing() {
         if (keytab != null) {
             return java.nio.file.Files.isReadable(keytab) ? "the keytab " + keytab + " has no key for it"
                     : "the keytab " + keytab + " does not exist or cannot be read";
@@ -146,58 +156,12 @@ public final class GssapiOptions {
                 + "give a keytab)";
     }
 
-    String credentialSource() {
+    /** @return where the credentials come from, in words (never a key) */
+    public String credentialSource() {
         if (keytab != null) {
             return "keytab " + keytab;
         }
         return "ticket cache " + (ticketCache != null ? ticketCache : "(KRB5CCNAME or the JDK's default)");
-    }
-
-    private static boolean hasCurrentTicket(Subject subject) {
-        for (KerberosTicket t : subject.getPrivateCredentials(KerberosTicket.class)) {
-            if (t.isCurrent()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private Map<String, String> loginOptions() {
-        Map<String, String> o = new HashMap<>();
-        o.put("isInitiator", "true");
-        o.put("doNotPrompt", "true");
-        o.put("storeKey", "false");
-        if (keytab != null) {
-            o.put("useKeyTab", "true");
-            o.put("keyTab", keytab.toString());
-        } else {
-            o.put("useTicketCache", "true");
-            if (ticketCache != null) {
-                o.put("ticketCache", ticketCache.toString());
-            }
-        }
-        if (principal != null) {
-            o.put("principal", principal);
-        }
-        if (refreshKrb5Config) {
-            o.put("refreshKrb5Config", "true");
-        }
-        return o;
-    }
-
-    /** The one login entry these options need, in an object of their own: the global configuration is not read. */
-    private static final class OwnConfiguration extends Configuration {
-        private final AppConfigurationEntry[] entries;
-
-        OwnConfiguration(Map<String, String> options) {
-            this.entries = new AppConfigurationEntry[] {new AppConfigurationEntry(LOGIN_MODULE,
-                    AppConfigurationEntry.LoginModuleControlFlag.REQUIRED, Map.copyOf(options))};
-        }
-
-        @Override
-        public AppConfigurationEntry[] getAppConfigurationEntry(String name) {
-            return entries.clone();
-        }
     }
 
     @Override
@@ -215,6 +179,8 @@ public final class GssapiOptions {
         private boolean nec;
         private boolean refreshKrb5Config;
         private Subject subject;
+        private String unprotectedDataPath;
+        private KdcScope kdcScope;
 
         private Builder() {
         }
@@ -275,6 +241,23 @@ public final class GssapiOptions {
         /** Use this subject's Kerberos credentials instead of logging in. */
         public Builder subject(Subject subject) {
             this.subject = subject;
+            return this;
+        }
+
+        /**
+         * Says that the data path these options serve carries bytes as they are and cannot wrap them: a proxy that
+         * agrees to integrity or confidentiality (asked for, or answered stronger than asked) then fails the
+         * handshake with a {@code SocketException} that names the level and {@code why}, before the request is
+         * sent (as {@link SocksClientHandshake#requireUnwrappedDataPath} does for one handshake).
+         */
+        public Builder unprotectedDataPath(String why) {
+            this.unprotectedDataPath = Objects.requireNonNull(why, "why");
+            return this;
+        }
+
+        /** Entered around every call that may talk to the KDC, on the thread that makes it. */
+        public Builder kdcScope(KdcScope scope) {
+            this.kdcScope = Objects.requireNonNull(scope, "scope");
             return this;
         }
 

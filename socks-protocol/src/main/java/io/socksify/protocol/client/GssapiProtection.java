@@ -12,9 +12,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import io.socksify.protocol.client.GssapiMechanism.Failure;
+import io.socksify.protocol.client.jgss.JgssMechanism;
 import org.ietf.jgss.GSSContext;
 import org.ietf.jgss.GSSException;
-import org.ietf.jgss.MessageProp;
 
 /**
  * The established GSS-API context of a SOCKS5 connection and the protection level the proxy agreed to: what a data
@@ -35,7 +36,7 @@ import org.ietf.jgss.MessageProp;
  * separately), but two senders must not share one output stream.
  */
 public final class GssapiProtection {
-    private final GSSContext context;
+    private final GssapiMechanism.Context context;
     private final Socks5GssapiProtectionLevel level;
     private final int maxChunk;
     private final Object wrapLock = new Object();
@@ -52,28 +53,28 @@ public final class GssapiProtection {
         if (!established.isEstablished()) {
             throw new IllegalArgumentException("the GSS-API context is not established");
         }
-        return new GssapiProtection(established, level);
+        try {
+            return new GssapiProtection(JgssMechanism.context(established), level);
+        } catch (Failure e) {
+            throw e.getCause() instanceof GSSException g ? g
+                    : new GSSException(GSSException.FAILURE, 0, e.getMessage());
+        }
     }
 
-    GssapiProtection(GSSContext context, Socks5GssapiProtectionLevel level) throws GSSException {
+    GssapiProtection(GssapiMechanism.Context context, Socks5GssapiProtectionLevel level) throws Failure {
         this.context = Objects.requireNonNull(context, "context");
         this.level = Objects.requireNonNull(level, "level");
         this.maxChunk = level.encapsulates()
-                ? context.getWrapSizeLimit(0, level.confidential(), Socks5GssapiMessage.MAX_TOKEN_LENGTH) : 0;
+                ? context.wrapSizeLimit(level.confidential(), Socks5GssapiMessage.MAX_TOKEN_LENGTH) : 0;
         if (level.encapsulates() && maxChunk <= 0) {
-            throw new GSSException(GSSException.FAILURE, 0, "the context cannot wrap any octet into "
-                    + Socks5GssapiMessage.MAX_TOKEN_LENGTH + " octets");
+            throw new Failure(Failure.Kind.CONTEXT, "the context cannot wrap any octet into "
+                    + Socks5GssapiMessage.MAX_TOKEN_LENGTH + " octets", null);
         }
     }
 
     /** @return the level the proxy agreed to */
     public Socks5GssapiProtectionLevel level() {
         return level;
-    }
-
-    /** @return the established context (for its names, lifetime and flags; wrap through this object) */
-    public GSSContext context() {
-        return context;
     }
 
     /** @return the most plain octets one {@code MTYP} 3 message carries; 0 at level clear */
@@ -93,11 +94,10 @@ public final class GssapiProtection {
         }
         synchronized (wrapLock) {
             try {
-                return new Socks5GssapiEncapsulation(context.wrap(plain, off, len,
-                        new MessageProp(0, level.confidential())));
-            } catch (GSSException e) {
+                return new Socks5GssapiEncapsulation(context.wrap(plain, off, len, level.confidential()));
+            } catch (Failure e) {
                 throw new IOException("GSS-API: cannot wrap " + len + " octets at level " + level + ": "
-                        + e.getMessage(), e);
+                        + e.getMessage(), e.getCause());
             }
         }
     }
@@ -110,21 +110,20 @@ public final class GssapiProtection {
     public byte[] unwrap(Socks5GssapiEncapsulation message) throws IOException {
         requireEncapsulating();
         byte[] token = message.token();
-        MessageProp prop = new MessageProp(0, false);
-        byte[] plain;
+        GssapiMechanism.Unwrapped unwrapped;
         synchronized (unwrapLock) {
             try {
-                plain = context.unwrap(token, 0, token.length, prop);
-            } catch (GSSException e) {
+                unwrapped = context.unwrap(token, 0, token.length);
+            } catch (Failure e) {
                 throw new SocksProtocolException("GSS-API: an RFC 1961 MTYP 3 token of " + token.length
-                        + " octets does not unwrap: " + e.getMessage(), e);
+                        + " octets does not unwrap: " + e.getMessage(), e.getCause());
             }
         }
-        if (level.confidential() && !prop.getPrivacy()) {
+        if (level.confidential() && !unwrapped.confidential()) {
             throw new SocksProtocolException("GSS-API: the proxy sent an MTYP 3 token without confidentiality at "
                     + "level " + level);
         }
-        return plain;
+        return unwrapped.plain();
     }
 
     /** One UDP datagram's payload as one {@code MTYP} 3 message. */

@@ -133,6 +133,9 @@ public final class SocksClientHandshake {
         }
         this.offersPassword = socks5 && proxy.username() != null;
         this.offersGssapi = socks5 && proxy.gssapi() != null;
+        if (offersGssapi) {
+            this.unwrappedDataPathOnly = proxy.gssapi().unprotectedDataPath();
+        }
         if (socks5) {
             checkSocks5Credentials();
             // Every method the client has credentials for; the proxy chooses.

@@ -1,5 +1,6 @@
 package io.socksify.agent.bootstrap.udp;
 
+import io.socksify.agent.bootstrap.KdcTraffic;
 import io.socksify.agent.bootstrap.ServerThreads;
 
 import java.io.IOException;
@@ -34,7 +35,7 @@ public final class DatagramDispatcher {
 
     private static DatagramConnector active() {
         DatagramConnector c = connector;
-        if (c == null || UdpGuard.inside() || ServerThreads.current()) {
+        if (c == null || UdpGuard.inside() || ServerThreads.current() || KdcTraffic.current()) {
             return null;
         }
         return c;

@@ -1,5 +1,6 @@
 package io.socksify.agent.route.dns;
 
+import io.socksify.agent.bootstrap.KdcTraffic;
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
@@ -70,7 +71,7 @@ public final class RemoteNames implements Predicate<String> {
     @Override
     public boolean test(String host) {
         Router router = Routing.current();
-        if (router == null || !remote(router) || !Dispatcher.routing()) {
+        if (router == null || !remote(router) || !Dispatcher.routing() || KdcTraffic.current()) {
             return false;
         }
         String h = normalize(host);

@@ -4,6 +4,7 @@ import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.Metrics;
+import io.socksify.agent.bootstrap.KdcTraffic;
 import io.socksify.agent.bootstrap.ServerThreads;
 import io.socksify.agent.bootstrap.nio.ChannelConnector;
 import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
@@ -389,9 +390,12 @@ public final class ChannelRouting implements ChannelConnector {
         return route;
     }
 
-    /** Connections the JDK makes itself: routing switched off ({@code attach <pid> off}), or the embedded server's. */
+    /**
+     * Connections the JDK makes itself: routing switched off ({@code attach <pid> off}), the embedded server's, and
+     * socksify's own Kerberos exchanges with a KDC ({@link KdcTraffic}).
+     */
     private boolean unrouted() {
-        return !Dispatcher.routing() || ServerThreads.current();
+        return !Dispatcher.routing() || ServerThreads.current() || KdcTraffic.current();
     }
 
     private static Route route(Router router, Channel channel, InetSocketAddress destination) throws IOException {

@@ -1,0 +1,79 @@
+package io.socksify.protocol.client;
+
+import java.io.IOException;
+
+/**
+ * The Kerberos V5 operations the GSS-API method (RFC 1961) needs, in JDK types of {@code java.base} only: a login,
+ * an initiating security context, and per-message wrap and unwrap. {@link GssapiAuthenticator} and
+ * {@link GssapiProtection} hold all of RFC 1961 (framing, levels, failures) and reach Kerberos only through this
+ * interface; its one implementation, {@code jgss.JgssMechanism}, is the one class of socks-protocol that links
+ * against JGSS.
+ *
+ * <p>Why the split: {@code org.ietf.jgss} and {@code javax.security.auth.kerberos} are in module
+ * {@code java.security.jgss}, defined to the platform class loader. A copy of socks-protocol on the boot class path
+ * (as in socksify's agent, whose classes are called from prologues inside {@code java.base}) cannot link against
+ * them; it loads the implementation through a class loader of its own ({@link GssapiMechanisms}) and calls it
+ * through these types, which both loaders share.
+ *
+ * <p>Not for applications: {@link GssapiOptions} picks the implementation.
+ */
+public interface GssapiMechanism {
+    /**
+     * Logs in with {@code options} (or reuses the login while its ticket is current) and starts an initiating
+     * context for the host-based service {@code serviceName} ({@code service@host}) with mutual authentication,
+     * integrity, and confidentiality if {@code confidential}.
+     */
+    Context initiate(GssapiOptions options, String serviceName, boolean confidential) throws Failure;
+
+    /** One initiating security context (RFC 2743), as RFC 1961 uses it. */
+    interface Context {
+        /** @return the next token to send (possibly empty), given the peer's last one (empty to begin) */
+        byte[] initSecContext(byte[] token) throws Failure;
+
+        boolean isEstablished();
+
+        /** One per-message token ({@code gss_wrap}) of {@code len} octets, encrypted if {@code confidential}. */
+        byte[] wrap(byte[] plain, int off, int len, boolean confidential) throws Failure;
+
+        /** Verifies and unwraps one per-message token ({@code gss_unwrap}). */
+        Unwrapped unwrap(byte[] token, int off, int len) throws Failure;
+
+        /** @return the most plain octets one token of at most {@code maxTokenSize} octets carries */
+        int wrapSizeLimit(boolean confidential, int maxTokenSize) throws Failure;
+    }
+
+    /** The plain octets of a token, and whether it was encrypted. */
+    record Unwrapped(byte[] plain, boolean confidential) {
+    }
+
+    /**
+     * A Kerberos operation failed. The message is the mechanism's own (for JGSS, the {@code GSSException}'s major
+     * and minor status); the cause is the mechanism's exception ({@code GSSException}, {@code LoginException}).
+     */
+    final class Failure extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        /** What failed, for the message the caller builds around it. */
+        public enum Kind {
+            /** The JAAS login found no usable credentials. */
+            LOGIN,
+            /** The login succeeded, but its ticket is no longer current. */
+            EXPIRED,
+            /** No initiator credential (TGT) could be acquired from the login. */
+            CREDENTIAL,
+            /** Names, context creation, a token that does not verify, wrap or unwrap. */
+            CONTEXT
+        }
+
+        private final Kind kind;
+
+        public Failure(Kind kind, String message, Throwable cause) {
+            super(message, cause);
+            this.kind = kind;
+        }
+
+        public Kind kind() {
+            return kind;
+        }
+    }
+}
