@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Proxy;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URLConnection;
@@ -24,8 +25,10 @@ import java.util.Arrays;
  * resolved address), {@code name} ({@code new Socket(host, port)}), {@code unresolved} (connect to
  * {@code InetSocketAddress.createUnresolved}), {@code ssl} ({@code SSLSocketFactory.createSocket(host, port)}),
  * {@code http} ({@code HttpURLConnection}), {@code okhttp} and {@code ftp} (an {@code ftp://} URL: {@link #FTP_FILE} as
- * {@link #FTP_USER}). Socket kinds talk to an echo target, the HTTP kinds to an HTTP target, {@code ftp} to an FTP
- * target.
+ * {@link #FTP_USER}), {@code noproxy} ({@code new Socket(Proxy.NO_PROXY)}), {@code socksproxy} and
+ * {@code httpproxy} ({@code new Socket(new Proxy(SOCKS or HTTP, it.appProxy))}, the system property
+ * {@code it.appProxy} giving the application's own proxy as {@code host:port}). Socket kinds talk to an echo target,
+ * the HTTP kinds to an HTTP target, {@code ftp} to an FTP target.
  *
  * <p>Prints {@code REMOTE <address>} and {@code OK}, or {@code FAILED <exception class> <message>},
  * {@code KIND <standard exception type>} and {@code ELAPSED <ms>} and exits with 3.
@@ -61,6 +64,21 @@ public final class ConnectApp {
                 case "unresolved" -> {
                     try (Socket s = new Socket()) {
                         s.connect(InetSocketAddress.createUnresolved(host, port), timeout);
+                        echo(s);
+                    }
+                }
+                case "noproxy" -> {
+                    try (Socket s = new Socket(Proxy.NO_PROXY)) {
+                        s.connect(new InetSocketAddress(InetAddress.getByName(host), port), timeout);
+                        echo(s);
+                    }
+                }
+                case "socksproxy", "httpproxy" -> {
+                    String[] appProxy = System.getProperty("it.appProxy").split(":");
+                    Proxy proxy = new Proxy(kind.equals("socksproxy") ? Proxy.Type.SOCKS : Proxy.Type.HTTP,
+                            new InetSocketAddress(appProxy[0], Integer.parseInt(appProxy[1])));
+                    try (Socket s = new Socket(proxy)) {
+                        s.connect(new InetSocketAddress(InetAddress.getByName(host), port), timeout);
                         echo(s);
                     }
                 }
