@@ -3,10 +3,12 @@ package io.socksify.it.agent;
 import io.socksify.it.support.ChildJvm;
 import io.socksify.it.support.HttpProxyTarget;
 import io.socksify.it.support.HttpTarget;
+import io.socksify.it.support.Jdks;
 import io.socksify.it.support.Loopback;
 import io.socksify.it.support.TcpEchoTarget;
 import io.socksify.protocol.server.SessionRecord;
 import io.socksify.protocol.server.SocksServer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -60,7 +62,7 @@ class AppChosenProxyIT {
             assertOk(child);
             assertTrue(child.stdout().contains("BODY " + HttpTarget.BODY), child.describe());
             httpProxy.assertNoRejected();
-            assertEquals(List.of("GET http://" + ORIGIN + "/ HTTP/1.1"), httpProxy.requests());
+            assertEquals(List.of("GET http://" + ORIGIN + ":80/ HTTP/1.1"), httpProxy.requests());
             SessionRecord record = proxy.awaitRecords(1, Duration.ofSeconds(10)).get(0);
             assertEquals(httpProxy.port(), record.destination().port(), record.toString());
             assertEquals("127.0.0.1", record.destination().host(), record.toString());
@@ -152,6 +154,23 @@ class AppChosenProxyIT {
             ChildJvm control = connect(jdk, null, jvmArgs, "socksproxy", target.host(), "" + target.port());
             assertNotEquals(0, control.exitCode(), control.describe());
             assertEquals(1, target.acceptedSources().size());
+        }
+    }
+
+    /** JDK 17's legacy impl ({@code -Djdk.net.usePlainSocketImpl}) is hooked like {@code NioSocketImpl}. */
+    @Test
+    void jdk17sLegacySocketImplIsRouted() throws Exception {
+        try (SocksServer proxy = socksifysProxy();
+                TcpEchoTarget target = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+            for (String kind : List.of("ip", "noproxy")) {
+                ChildJvm child = connect(Jdks.jdk17(), agent(proxy, "none"), List.of("-Djdk.net.usePlainSocketImpl"),
+                        kind, target.host(), "" + target.port());
+                assertOk(child);
+                assertTrue(child.stdout().contains("REMOTE /" + target.host() + ":" + target.port()),
+                        child.describe());
+            }
+            target.assertNoRejected();
+            assertEquals(2, target.acceptedSources().size());
         }
     }
 }
