@@ -70,7 +70,9 @@ class AppChosenProxyIT {
             // Negative control: without the agent the application reaches its HTTP proxy directly, which refuses it.
             ChildJvm control = connect(jdk, null, httpProxyProperties(httpProxy), "http", ORIGIN, "80");
             assertNotEquals(0, control.exitCode(), control.describe());
-            assertEquals(1, httpProxy.rejectedSources().size(), httpProxy.rejectedSources().toString());
+            // (HttpURLConnection retries a GET once when the connection is closed on it.)
+            assertFalse(httpProxy.rejectedSources().isEmpty());
+            assertEquals(1, httpProxy.acceptedSources().size(), httpProxy.acceptedSources().toString());
         }
     }
 
