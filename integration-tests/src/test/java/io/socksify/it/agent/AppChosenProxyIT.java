@@ -6,6 +6,7 @@ import io.socksify.it.support.HttpTarget;
 import io.socksify.it.support.Jdks;
 import io.socksify.it.support.Loopback;
 import io.socksify.it.support.TcpEchoTarget;
+import io.socksify.it.support.TlsEchoTarget;
 import io.socksify.protocol.server.SessionRecord;
 import io.socksify.protocol.server.SocksServer;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -76,6 +78,27 @@ class AppChosenProxyIT {
         }
     }
 
+    /** {@code https.proxyHost}: the JDK tunnels ({@code CONNECT}) through the HTTP proxy, reached through SOCKS. */
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void httpsUrlConnectionTunnelsThroughItsHttpProxyReachedThroughSocks(Path jdk) throws Exception {
+        try (SocksServer proxy = socksifysProxy();
+                HttpTarget origin = HttpTarget.tlsAcceptingOnly(Loopback.LOCALHOST);
+                HttpProxyTarget httpProxy = HttpProxyTarget.start(Loopback.LOCALHOST, Loopback.PROXY_EXTERNAL,
+                        null)) {
+            List<String> jvmArgs = new ArrayList<>(List.of(TlsEchoTarget.trustStoreJvmArgs()));
+            // The default http.nonProxyHosts sends localhost direct; empty, every host goes to the HTTP proxy.
+            jvmArgs.addAll(List.of("-Dhttps.proxyHost=127.0.0.1", "-Dhttps.proxyPort=" + httpProxy.port(),
+                    "-Dhttp.nonProxyHosts="));
+            ChildJvm child = connect(jdk, agent(proxy, "none"), jvmArgs, "https", "localhost", "" + origin.port());
+            assertOk(child);
+            assertTrue(child.stdout().contains("BODY " + HttpTarget.BODY), child.describe());
+            httpProxy.assertNoRejected();
+            assertEquals(List.of("CONNECT localhost:" + origin.port() + " HTTP/1.1"), httpProxy.requests());
+            origin.assertNoRejected();
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("io.socksify.it.support.Jdks#all")
     void aBypassRuleMatchingTheApplicationsProxySendsItDirect(Path jdk) throws Exception {
@@ -133,13 +156,23 @@ class AppChosenProxyIT {
     @ParameterizedTest
     @MethodSource("io.socksify.it.support.Jdks#all")
     void theApplicationsSocksProxyIsChainedBehindSocksifysProxy(Path jdk) throws Exception {
+        chainsTheApplicationsSocksProxy(jdk, "socksproxy");
+    }
+
+    /** The same with {@code new Socket()} and a {@code ProxySelector} of the application's that picks its proxy. */
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void aProxySelectorsSocksProxyIsChainedBehindSocksifysProxy(Path jdk) throws Exception {
+        chainsTheApplicationsSocksProxy(jdk, "selector");
+    }
+
+    private static void chainsTheApplicationsSocksProxy(Path jdk, String kind) throws Exception {
         try (SocksServer proxy = socksifysProxy();
                 SocksServer appProxy = SocksServer.builder().port(0).allowClients("127.0.0.2/32")
                         .outgoingBindAddress(APP_PROXY_EXTERNAL).start();
                 TcpEchoTarget target = TcpEchoTarget.acceptingOnly(APP_PROXY_EXTERNAL)) {
             List<String> jvmArgs = List.of("-Dit.appProxy=127.0.0.1:" + appProxy.address().getPort());
-            ChildJvm child = connect(jdk, agent(proxy, "none"), jvmArgs, "socksproxy", target.host(),
-                    "" + target.port());
+            ChildJvm child = connect(jdk, agent(proxy, "none"), jvmArgs, kind, target.host(), "" + target.port());
             assertOk(child);
             target.assertNoRejected();
             assertEquals(1, target.acceptedSources().size());
@@ -153,7 +186,7 @@ class AppChosenProxyIT {
             assertTrue(second.succeeded(), second.toString());
 
             // Negative control: without the agent the application's proxy refuses the direct connection.
-            ChildJvm control = connect(jdk, null, jvmArgs, "socksproxy", target.host(), "" + target.port());
+            ChildJvm control = connect(jdk, null, jvmArgs, kind, target.host(), "" + target.port());
             assertNotEquals(0, control.exitCode(), control.describe());
             assertEquals(1, target.acceptedSources().size());
         }
