@@ -41,24 +41,29 @@ public final class Dispatcher {
     }
 
     /**
-     * Called from {@code SocksSocketImpl.connect(SocketAddress, int)} when the socket has no proxy of its own.
+     * Called from the platform impl's {@code connect(SocketAddress, int)} ({@code NioSocketImpl}; JDK 17's
+     * {@code AbstractPlainSocketImpl}): every TCP connection a {@code java.net.Socket} makes passes here, whatever
+     * proxy the application chose, so the address the JDK connects to (the destination, or the application's own
+     * HTTP or SOCKS proxy) is routed like any other.
      *
-     * @return null to let the JDK connect (bypass), else the destination to report: the connection is established
+     * @return false to let the JDK connect (bypass, or a connect socksify decided itself), true: connected
      */
-    public static InetSocketAddress connectSocket(SocketImpl delegate, SocketAddress endpoint, int timeoutMillis)
+    public static boolean connectSocket(SocketImpl impl, SocketAddress endpoint, int timeoutMillis)
             throws IOException {
         SocketConnector connector = socketConnector;
-        if (connector == null || !(endpoint instanceof InetSocketAddress destination)) {
-            // Not installed yet, or an address type the JDK rejects itself with its own exception.
-            return null;
+        if (connector == null || !(endpoint instanceof InetSocketAddress destination)
+                || endpoint instanceof DecidedAddress) {
+            // Not installed yet; an address type the JDK rejects itself with its own exception; or socksify's own
+            // connect to its proxy (or to a bypassed destination it resolved), decided already.
+            return false;
         }
         if (!routing) {
             Metrics.CONNECTIONS_BYPASSED.increment();
-            return null;
+            return false;
         }
-        InetSocketAddress connected;
+        boolean connected;
         try {
-            connected = connector.connect(delegate, destination, timeoutMillis);
+            connected = connector.connect(impl, destination, timeoutMillis);
         } catch (IOException e) {
             Metrics.failed(e);
             throw e;
@@ -69,9 +74,9 @@ public final class Dispatcher {
             Metrics.failed("internal error");
             throw failure;
         }
-        // Null: the JDK connects directly. A different address than asked for is counted as routed (a direct
-        // connection to a locally resolved, bypassed name returns one too; rare enough not to be told apart here).
-        (connected == null ? Metrics.CONNECTIONS_BYPASSED : Metrics.CONNECTIONS_ROUTED).increment();
+        // False: the JDK connects directly. True is counted as routed (a direct connection to a locally resolved,
+        // bypassed name is made by socksify too; rare enough not to be told apart here).
+        (connected ? Metrics.CONNECTIONS_ROUTED : Metrics.CONNECTIONS_BYPASSED).increment();
         return connected;
     }
 }

@@ -32,7 +32,8 @@ import java.util.stream.Stream;
  * the dispatcher's are derived from its {@code Class} objects (see {@link Hook}).
  */
 public final class Hooks {
-    private static final String SOCKS_SOCKET_IMPL = "java/net/SocksSocketImpl";
+    private static final String NIO_SOCKET_IMPL = "sun/nio/ch/NioSocketImpl";
+    private static final String JDK17_PLAIN_SOCKET_IMPL = "java/net/AbstractPlainSocketImpl";
     public static final String SOCKET_CHANNEL = "sun/nio/ch/SocketChannelImpl";
     public static final String SELECTION_KEY = "sun/nio/ch/SelectionKeyImpl";
     public static final String ASYNC_SOCKET_CHANNEL = "sun/nio/ch/AsynchronousSocketChannelImpl";
@@ -51,20 +52,19 @@ public final class Hooks {
     }
 
     /**
-     * {@code java.net.Socket} (SOCKET-DESIGN.md): {@code SocksSocketImpl.connect} when the socket has no proxy of its
-     * own, the {@code NO_PROXY} sockets of {@code NetworkClient} and {@code FtpClient}, and the impl factory setter.
+     * {@code java.net.Socket} (SOCKET-DESIGN.md): the platform impl's {@code connect}, which every socket's TCP
+     * connection passes through (whether the socket has no proxy, {@code Proxy.NO_PROXY}, or the application's SOCKS
+     * or HTTP proxy: then the connect is to that proxy), and the impl factory setter.
      */
     public static Hook[] socket() {
         return new Hook[] {
-            Hook.method(SOCKS_SOCKET_IMPL, "connect", "(" + ADDRESS + "I)V")
-                    .onlyIfNull(Load.field("server", String.class))
-                    .loads(Load.field("delegate", SocketImpl.class), Load.arg(0), Load.arg(1))
-                    .store("external_address")
-                    .call(Dispatcher.class, "connectSocket", Exit.STORE_IF_NOT_NULL, InetSocketAddress.class,
+            Hook.method(NIO_SOCKET_IMPL, "connect", "(" + ADDRESS + "I)V")
+                    .call(Dispatcher.class, "connectSocket", Exit.RETURN_IF_TRUE, boolean.class,
                             SocketImpl.class, SocketAddress.class, int.class),
-            Hook.method(NetworkClientRewrite.INTERNAL_NAME, "createSocket", "()Ljava/net/Socket;")
-                    .rewrite(new NetworkClientRewrite()),
-            Hook.everyMethod(FtpClientRewrite.INTERNAL_NAME).rewrite(new FtpClientRewrite()),
+            // JDK 17's legacy impl (-Djdk.net.usePlainSocketImpl), loaded only when that is set.
+            Hook.method(JDK17_PLAIN_SOCKET_IMPL, "connect", "(" + ADDRESS + "I)V").jdk(17, 17)
+                    .call(Dispatcher.class, "connectSocket", Exit.RETURN_IF_TRUE, boolean.class,
+                            SocketImpl.class, SocketAddress.class, int.class),
             Hook.staticMethod("java/net/Socket", "setSocketImplFactory", "(Ljava/net/SocketImplFactory;)V")
                     .call(ImplFactoryGuard.class, "socketImplFactory", Exit.NONE, void.class, Object.class),
         };

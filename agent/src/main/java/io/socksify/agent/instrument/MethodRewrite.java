@@ -3,10 +3,9 @@ package io.socksify.agent.instrument;
 import net.bytebuddy.jar.asm.MethodVisitor;
 
 /**
- * A hook that changes instructions inside a method rather than adding a prologue: {@link NetworkClientRewrite}
- * (a new body), {@link FtpClientRewrite} (every {@code new Socket(Proxy.NO_PROXY)} of a class) and the MBean
- * server's epilogue. Each class rewrite starts a fresh {@link Pass}, which may count what it changed and refuse the
- * result.
+ * A hook that changes instructions inside a method rather than adding a prologue: {@code ProcessImpl.start}'s
+ * rewrite ({@link ProcessImplRewrite}) and the MBean server's epilogue. Each class rewrite starts a fresh
+ * {@link Pass}, which may count what it changed and refuse the result.
  */
 public interface MethodRewrite {
     /** @return the state of one rewrite of one class */

@@ -3,6 +3,7 @@ package io.socksify.agent.route;
 import io.socksify.agent.bootstrap.KdcTraffic;
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.DecidedAddress;
 import io.socksify.agent.bootstrap.SocketConnector;
 import io.socksify.protocol.client.SocksProxy;
 import org.slf4j.Logger;
@@ -14,6 +15,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.SocketAddress;
@@ -24,10 +26,12 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 
 /**
- * Connects {@code java.net.Socket}s: the platform impl inside each socket's {@code SocksSocketImpl} is connected to
- * the proxy, and the SOCKS handshake runs over its streams with one deadline (the application's connect timeout, or
- * {@code connectTimeout}). Every failure closes the impl and surfaces as the connection's own exception; nothing
- * falls back to a direct connection.
+ * Connects {@code java.net.Socket}s: each socket's platform impl (its own, or the one inside its
+ * {@code SocksSocketImpl} or {@code HttpConnectSocketImpl}) is connected to the proxy, and the SOCKS handshake runs
+ * over its streams with one deadline (the application's connect timeout, or {@code connectTimeout}); the impl then
+ * reports the address it was asked for as its remote address. Every failure closes the impl and surfaces as the
+ * connection's own exception; nothing falls back to a direct connection. socksify's own connects are given as
+ * {@link DecidedAddress}es, which the impl's prologue lets through.
  */
 public final class SocketRouting implements SocketConnector {
     private static final Logger LOG = Log.get("socksify");
@@ -38,6 +42,9 @@ public final class SocketRouting implements SocketConnector {
     private final MethodHandle inputStream;
     private final MethodHandle outputStream;
     private final MethodHandle close;
+    // SocketImpl's protected 'address' and 'port': what getInetAddress()/getPort() report once connected.
+    private final MethodHandle setAddress;
+    private final MethodHandle setPort;
 
     /** @param socketImplLookup a lookup with private access to {@link SocketImpl} */
     public SocketRouting(MethodHandles.Lookup socketImplLookup) throws ReflectiveOperationException {
@@ -48,11 +55,12 @@ public final class SocketRouting implements SocketConnector {
         this.outputStream = socketImplLookup.findVirtual(SocketImpl.class, "getOutputStream",
                 MethodType.methodType(OutputStream.class));
         this.close = socketImplLookup.findVirtual(SocketImpl.class, "close", MethodType.methodType(void.class));
+        this.setAddress = socketImplLookup.findSetter(SocketImpl.class, "address", InetAddress.class);
+        this.setPort = socketImplLookup.findSetter(SocketImpl.class, "port", int.class);
     }
 
     @Override
-    public InetSocketAddress connect(SocketImpl delegate, InetSocketAddress endpoint, int timeoutMillis)
-            throws IOException {
+    public boolean connect(SocketImpl impl, InetSocketAddress endpoint, int timeoutMillis) throws IOException {
         Router router = Routing.current();
         if (KdcTraffic.current()) {
             LOG.debug("socket {} -> direct (socksify's own Kerberos exchange with a KDC)", Printable.address(endpoint));
@@ -62,26 +70,39 @@ public final class SocketRouting implements SocketConnector {
         try {
             route = router.route(endpoint);
         } catch (IOException | RuntimeException e) {
-            close(delegate);
+            close(impl);
             LOG.debug("socket {} -> refused: {}", Printable.address(endpoint), e.getMessage());
             throw e;
         }
         if (route.direct()) {
             LOG.debug("socket {} -> direct ({})", Printable.address(endpoint), route.reason());
             if (route.target() == endpoint) {
-                return null;
+                return false;
             }
-            invokeConnect(delegate, route.target(), timeoutMillis);
-            return route.target();
+            invokeConnect(impl, DecidedAddress.of(route.target()), timeoutMillis);
+            return true;
         }
 
         int budget = timeoutMillis > 0 ? timeoutMillis : router.config().connectTimeoutMillis();
-        boolean blocking = BlockingMode.isBlocking(delegate);
-        ProxyConnect.connect(router, route, endpoint, budget, new ImplConnection(delegate), "socket");
+        boolean blocking = BlockingMode.isBlocking(impl);
+        ProxyConnect.connect(router, route, endpoint, budget, new ImplConnection(impl), "socket");
         if (blocking) {
-            BlockingMode.restoreBlocking(delegate);
+            BlockingMode.restoreBlocking(impl);
         }
-        return route.reported();
+        // The impl is connected to the proxy; it reports the address the JDK asked for (null for a name sent to
+        // the proxy unresolved: getInetAddress() is null then, as with the JDK's own SOCKS support).
+        InetSocketAddress reported = route.reported();
+        try {
+            setAddress.invokeExact(impl, reported.getAddress());
+            setPort.invokeExact(impl, reported.getPort());
+        } catch (RuntimeException | Error e) {
+            close(impl);
+            throw e;
+        } catch (Throwable t) {
+            close(impl);
+            throw new IllegalStateException(t);
+        }
+        return true;
     }
 
     /** A socket's platform impl, reached through the private lookup's handles. */
@@ -94,7 +115,7 @@ public final class SocketRouting implements SocketConnector {
 
         @Override
         public void connect(InetSocketAddress proxy, int timeoutMillis) throws IOException {
-            invokeConnect(delegate, proxy, timeoutMillis);
+            invokeConnect(delegate, DecidedAddress.of(proxy), timeoutMillis);
         }
 
         @Override

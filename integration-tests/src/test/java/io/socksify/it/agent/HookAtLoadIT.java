@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The hooks of a class the JVM has not loaded at start are applied when it loads; a JDK on which one cannot apply
- * must not run the class unhooked. Simulated with the JDK's own {@code java.net.SocksSocketImpl}, its
+ * must not run the class unhooked. Simulated with the JDK's own {@code sun.nio.ch.NioSocketImpl}, its
  * {@code connect(SocketAddress, int)} renamed and patched into {@code java.base} ({@code --patch-module}), as a JDK
  * that changed the method would look: the JVM starts (nothing had loaded the class), and halts with one line naming
  * the class when the application's first {@code Socket} loads it, before any connection. Negative control: the same
@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HookAtLoadIT {
-    private static final String SOCKS_SOCKET_IMPL = "java/net/SocksSocketImpl";
+    private static final String SOCKET_IMPL = "sun/nio/ch/NioSocketImpl";
 
     private static ChildJvm connect(Path jdk, String... jvmArgs) {
         // 10.255.255.1 is no bypass; the proxy is a closed loopback port, so nothing leaves the machine.
@@ -46,16 +46,16 @@ class HookAtLoadIT {
     @ParameterizedTest
     @MethodSource("io.socksify.it.support.Jdks#all")
     void aClassWhoseHookCannotApplyHaltsTheJvmAsItLoads(Path jdk, @TempDir Path patch) throws IOException {
-        Path classFile = patch.resolve(SOCKS_SOCKET_IMPL + ".class");
+        Path classFile = patch.resolve(SOCKET_IMPL + ".class");
         Files.createDirectories(classFile.getParent());
-        Files.write(classFile, withoutConnect(jdkClass(jdk, SOCKS_SOCKET_IMPL)));
+        Files.write(classFile, withoutConnect(jdkClass(jdk, SOCKET_IMPL)));
 
         ChildJvm child = connect(jdk, "--patch-module", "java.base=" + patch);
 
         assertEquals(1, child.exitCode(), child.describe());
-        assertTrue(child.stderr().contains("socksify: cannot hook java.net.SocksSocketImpl as it loads, so nothing may"
+        assertTrue(child.stderr().contains("socksify: cannot hook sun.nio.ch.NioSocketImpl as it loads, so nothing may"
                 + " run unrouted; halting the JVM: "), child.describe());
-        assertTrue(child.stderr().contains("java.net.SocksSocketImpl has no connect(Ljava/net/SocketAddress;I)V"),
+        assertTrue(child.stderr().contains("sun.nio.ch.NioSocketImpl has no connect(Ljava/net/SocketAddress;I)V"),
                 child.describe());
         // The agent had installed (the JVM started), and the application never got to connect.
         assertTrue(child.stderr().contains("routing through socks5://127.0.0.1:1"), child.describe());

@@ -11,21 +11,28 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * One connection the way an application makes it, run under the agent by the agent ITs:
  * {@code <kind> <host> <port> [connectTimeoutMillis]}. Kinds: {@code ip} ({@code new Socket()} then connect to a
  * resolved address), {@code name} ({@code new Socket(host, port)}), {@code unresolved} (connect to
  * {@code InetSocketAddress.createUnresolved}), {@code ssl} ({@code SSLSocketFactory.createSocket(host, port)}),
- * {@code http} ({@code HttpURLConnection}), {@code okhttp} and {@code ftp} (an {@code ftp://} URL: {@link #FTP_FILE} as
- * {@link #FTP_USER}). Socket kinds talk to an echo target, the HTTP kinds to an HTTP target, {@code ftp} to an FTP
- * target.
+ * {@code http} and {@code https} ({@code HttpURLConnection}), {@code okhttp} and {@code ftp} (an {@code ftp://} URL: {@link #FTP_FILE} as
+ * {@link #FTP_USER}), {@code noproxy} ({@code new Socket(Proxy.NO_PROXY)}), {@code socksproxy} and
+ * {@code httpproxy} ({@code new Socket(new Proxy(SOCKS or HTTP, it.appProxy))}, the system property
+ * {@code it.appProxy} giving the application's own proxy as {@code host:port}), {@code selector} ({@code new Socket()}
+ * with a default {@code ProxySelector} that answers the SOCKS proxy {@code it.appProxy}). Socket kinds talk to an echo target,
+ * the HTTP kinds to an HTTP target, {@code ftp} to an FTP target.
  *
  * <p>Prints {@code REMOTE <address>} and {@code OK}, or {@code FAILED <exception class> <message>},
  * {@code KIND <standard exception type>} and {@code ELAPSED <ms>} and exits with 3.
@@ -64,6 +71,40 @@ public final class ConnectApp {
                         echo(s);
                     }
                 }
+                case "noproxy" -> {
+                    try (Socket s = new Socket(Proxy.NO_PROXY)) {
+                        s.connect(new InetSocketAddress(InetAddress.getByName(host), port), timeout);
+                        echo(s);
+                    }
+                }
+                case "selector" -> {
+                    String[] appProxy = System.getProperty("it.appProxy").split(":");
+                    Proxy proxy = new Proxy(Proxy.Type.SOCKS,
+                            new InetSocketAddress(appProxy[0], Integer.parseInt(appProxy[1])));
+                    ProxySelector.setDefault(new ProxySelector() {
+                        @Override
+                        public List<Proxy> select(URI uri) {
+                            return List.of(proxy);
+                        }
+
+                        @Override
+                        public void connectFailed(URI uri, SocketAddress address, IOException e) {
+                        }
+                    });
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress(InetAddress.getByName(host), port), timeout);
+                        echo(s);
+                    }
+                }
+                case "socksproxy", "httpproxy" -> {
+                    String[] appProxy = System.getProperty("it.appProxy").split(":");
+                    Proxy proxy = new Proxy(kind.equals("socksproxy") ? Proxy.Type.SOCKS : Proxy.Type.HTTP,
+                            new InetSocketAddress(appProxy[0], Integer.parseInt(appProxy[1])));
+                    try (Socket s = new Socket(proxy)) {
+                        s.connect(new InetSocketAddress(InetAddress.getByName(host), port), timeout);
+                        echo(s);
+                    }
+                }
                 case "ssl" -> {
                     try (SSLSocket s = (SSLSocket) SSLSocketFactory.getDefault().createSocket(host, port)) {
                         s.startHandshake();
@@ -72,6 +113,16 @@ public final class ConnectApp {
                 }
                 case "http" -> {
                     HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host + ":" + port + "/")
+                            .toURL().openConnection();
+                    c.setConnectTimeout(timeout);
+                    c.setReadTimeout(10_000);
+                    try (InputStream in = c.getInputStream()) {
+                        System.out.println("STATUS " + c.getResponseCode());
+                        System.out.print("BODY " + new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    }
+                }
+                case "https" -> {
+                    HttpURLConnection c = (HttpURLConnection) URI.create("https://" + host + ":" + port + "/")
                             .toURL().openConnection();
                     c.setConnectTimeout(timeout);
                     c.setReadTimeout(10_000);

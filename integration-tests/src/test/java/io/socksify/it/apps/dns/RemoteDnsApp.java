@@ -33,7 +33,7 @@ import java.util.Arrays;
  * verification), {@code channel} ({@code SocketChannel.open(new InetSocketAddress(host, port))}), {@code udp}
  * ({@code DatagramSocket.send} to {@code new InetSocketAddress(host, port)}), {@code http}
  * ({@code HttpURLConnection}), {@code okhttp}, {@code httpclient} and {@code https} ({@code java.net.http}), and
- * {@code direct} ({@code new Socket(Proxy.NO_PROXY)}). Stream kinds talk to an echo target, UDP to a UDP echo target,
+ * {@code direct} ({@code new Socket(Proxy.NO_PROXY)}, routed all the same). Stream kinds talk to an echo target, UDP to a UDP echo target,
  * HTTP kinds to an HTTP target.
  *
  * <p>Prints {@code ADDRESS <InetAddress.getByName(host)>} (after the connection: what the JDK's cache holds) and
