@@ -64,7 +64,7 @@ public final class SocketRouting implements SocketConnector {
         Router router = Routing.current();
         if (KdcTraffic.current()) {
             LOG.debug("socket {} -> direct (socksify's own Kerberos exchange with a KDC)", Printable.address(endpoint));
-            return null;
+            return false;
         }
         Route route;
         try {
