@@ -2,6 +2,7 @@ package io.socksify.agent.route;
 
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.ConnectGuard;
 import io.socksify.agent.bootstrap.SocketConnector;
 import io.socksify.protocol.client.SocksProxy;
 import org.slf4j.Logger;
@@ -64,8 +65,10 @@ public final class SocketRouting implements SocketConnector {
         if (route.direct()) {
             LOG.debug("socket {} -> direct ({})", Printable.address(endpoint), route.reason());
             if (route.target() == endpoint) {
+                ConnectGuard.permit(endpoint); // the JDK connects it right after the prologue
                 return null;
             }
+            ConnectGuard.permit(route.target());
             invokeConnect(delegate, route.target(), timeoutMillis);
             return route.target();
         }
@@ -89,6 +92,7 @@ public final class SocketRouting implements SocketConnector {
 
         @Override
         public void connect(InetSocketAddress proxy, int timeoutMillis) throws IOException {
+            ConnectGuard.permit(proxy);
             invokeConnect(delegate, proxy, timeoutMillis);
         }
 
