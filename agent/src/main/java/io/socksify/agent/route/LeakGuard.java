@@ -41,9 +41,9 @@ public final class LeakGuard implements ConnectGuard.Refusal {
         String where = (address instanceof Inet6Address ? "[" + address.getHostAddress() + "]"
                 : address.getHostAddress()) + ":" + port;
         String message = "socksify: a direct " + (datagram ? "datagram" : "connection") + " to " + where + " by "
-                + site[0] + " (through " + site[1] + ") was refused; nothing was sent. socksify did not decide this"
-                + " destination: it reached the operating system on a path socksify does not route, so it fails"
-                + " closed rather than leaving unrouted";
+                + site[0] + (site[1].equals(site[0]) ? "" : " (through " + site[1] + ")") + " was refused; nothing"
+                + " was sent. No socksify router decided this destination: it reached the operating system on a path"
+                + " socksify does not route, so it fails instead of leaving the proxy out";
         IOException refused = datagram ? new SocketException(message) : new ConnectException(message);
         Metrics.LEAKS_BLOCKED.increment();
         Metrics.failed(refused);
