@@ -1,17 +1,22 @@
 package io.socksify.it.guard;
 
 import io.socksify.it.apps.guard.GuardApp;
+import io.socksify.it.support.AgentJar;
 import io.socksify.it.support.ChildJvm;
 import io.socksify.it.support.Dante;
+import io.socksify.it.support.ExternalProcess;
+import io.socksify.it.support.Jdks;
 import io.socksify.it.support.TcpEchoTarget;
 import io.socksify.it.support.UdpEchoTarget;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.socksify.it.support.ChildApps.assertOk;
@@ -77,6 +82,45 @@ class LastLineGuardIT {
             assertEquals(List.of(), leak.rejectedSources(), child.describe());
             assertEquals(List.of(), udpLeak.acceptedSources(), child.describe());
             assertEquals(List.of(), udpLeak.rejectedSources(), child.describe());
+        }
+    }
+
+    /**
+     * A path that was used before an attach: {@code sun.nio.ch.Net} is loaded and its reflective connect reaches the
+     * target while socksify is not there; after {@code socksify attach} the same call is refused and counted.
+     */
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void aPathUsedBeforeAnAttachIsRefusedAfterIt(Path jdk) throws Exception {
+        Path go = Files.createTempDirectory("socksify-guard").resolve("go");
+        try (Dante dante = Dante.builder().start();
+                TcpEchoTarget routed = TcpEchoTarget.acceptingOnly(dante.externalAddress());
+                TcpEchoTarget leak = TcpEchoTarget.acceptingAny();
+                UdpEchoTarget udpLeak = UdpEchoTarget.acceptingAny();
+                ChildJvm app = ChildJvm.builder(GuardApp.class).javaHome(jdk)
+                        .jvmArgs(OPENS[0], OPENS[1], "-XX:+EnableDynamicAgentLoading")
+                        .args(routed.host(), "" + routed.port(), leak.host(), "" + leak.port(), "" + udpLeak.port(),
+                                go.toString())
+                        .start()) {
+            app.awaitStdout("READY", TIMEOUT);
+            assertTrue(app.stdout().contains("SENT beforeAttach"), app.describe());
+            leak.awaitAccepted(1, Duration.ofSeconds(10));
+            ExternalProcess attach = ExternalProcess.start(List.of(Jdks.javaExecutable(jdk).toString(), "-jar",
+                    AgentJar.path().toString(), "attach", "" + app.pid(),
+                    "proxy=socks5://" + dante.host() + ":" + dante.port() + ",bypass=none"), Map.of(), null)
+                    .awaitExit(TIMEOUT);
+            attach.assertExitCode(0);
+            Files.createFile(go);
+            app.awaitExit(TIMEOUT);
+            assertOk(app);
+            List<String> lines = app.stdout().lines().toList();
+            assertEquals(3, lines.stream().filter(l -> l.startsWith("REFUSED ") && l.contains(" by " + APP + ".")
+                    && l.contains(" was refused; nothing was sent")).count(), app.describe());
+            assertEquals("4", value(app, "LEAKS"), app.describe());
+            assertEquals(3, count(app.stderr(), "(logged once for this call site)"), app.describe());
+            assertEquals(4, routed.acceptedSources().size(), app.describe());
+            assertEquals(1, leak.acceptedSources().size(), "only the connect before the attach\n" + app.describe());
+            assertEquals(List.of(), udpLeak.acceptedSources(), app.describe());
         }
     }
 

@@ -20,7 +20,9 @@ import javax.management.ObjectName;
  * does not know yet might: it calls {@code sun.nio.ch.Net.connect} and {@code DatagramChannelImpl.send(FileDescriptor,
  * ...)} by reflection (needs {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}), skipping the hooked
  * {@code SocketChannelImpl.connect} and {@code DatagramChannelImpl.send(ByteBuffer, SocketAddress)}. Args:
- * {@code <routed-host> <routed-port> <leak-host> <tcp-leak-port> <udp-leak-port>}.
+ * {@code <routed-host> <routed-port> <leak-host> <tcp-leak-port> <udp-leak-port> [<go-file>]}. With a go-file (the
+ * attach test) it first makes the same reflective connect as {@code beforeAttach} (socksify is not there yet),
+ * prints {@code READY} and waits until the file exists before the rest.
  *
  * <p>Prints {@code ROUTED <n>} for each ordinary connection to the routed target that echoed; {@code REFUSED <site>
  * <exception class> <message>} for each reflective attempt that failed ({@code SENT <site>} if it got through);
@@ -36,6 +38,14 @@ public final class GuardApp {
         int tcpLeak = Integer.parseInt(args[3]);
         int udpLeak = Integer.parseInt(args[4]);
 
+        if (args.length > 5) {
+            report("beforeAttach", () -> connectBehindHooks(leakHost, tcpLeak));
+            System.out.println("READY");
+            java.nio.file.Path go = java.nio.file.Path.of(args[5]);
+            while (!java.nio.file.Files.exists(go)) {
+                Thread.sleep(20);
+            }
+        }
         socketEcho(routed, 1);
         channelEcho(routed, 2);
         // One call site twice (one WARN), a second call site once (a second WARN), a datagram (a third).
