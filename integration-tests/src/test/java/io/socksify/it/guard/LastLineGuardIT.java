@@ -114,7 +114,7 @@ class LastLineGuardIT {
             app.awaitExit(TIMEOUT);
             assertOk(app);
             List<String> lines = app.stdout().lines().toList();
-            assertEquals(3, lines.stream().filter(l -> l.startsWith("REFUSED ") && l.contains(" by " + APP + ".")
+            assertEquals(4, lines.stream().filter(l -> l.startsWith("REFUSED ") && l.contains(" by " + APP + ".")
                     && l.contains(" was refused; nothing was sent")).count(), app.describe());
             assertEquals("4", value(app, "LEAKS"), app.describe());
             assertEquals(3, count(app.stderr(), "(logged once for this call site)"), app.describe());
