@@ -51,10 +51,14 @@ public final class Dispatcher {
     public static boolean connectSocket(SocketImpl impl, SocketAddress endpoint, int timeoutMillis)
             throws IOException {
         SocketConnector connector = socketConnector;
-        if (connector == null || !(endpoint instanceof InetSocketAddress destination)
-                || endpoint instanceof DecidedAddress) {
-            // Not installed yet; an address type the JDK rejects itself with its own exception; or socksify's own
-            // connect to its proxy (or to a bypassed destination it resolved), decided already.
+        if (endpoint instanceof DecidedAddress decided) {
+            // socksify's own connect to its proxy (or to a bypassed destination it resolved), decided already: the
+            // last-line guard in Net.connect lets exactly this destination through on this thread.
+            ConnectGuard.permit(decided);
+            return false;
+        }
+        if (connector == null || !(endpoint instanceof InetSocketAddress destination)) {
+            // Not installed yet, or an address type the JDK rejects itself with its own exception.
             return false;
         }
         if (!routing) {

@@ -171,7 +171,7 @@ public final class Installer {
             }
         }
         return new Transport[] {new SocketTransport(all), new ChannelTransport(), new DatagramTransport(),
-            new NameTransport(), new NettyTransport(), new ChildTransport(jarPath)};
+            new NameTransport(), new NettyTransport(), new ChildTransport(jarPath), new GuardTransport()};
     }
 
     private static Set<String> loadedHookedClasses(Instrumentation instrumentation, int feature) {

@@ -1,5 +1,6 @@
 package io.socksify.agent.instrument;
 
+import io.socksify.agent.bootstrap.ConnectGuard;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.ImplFactoryGuard;
 import io.socksify.agent.bootstrap.dns.NameDispatcher;
@@ -143,8 +144,8 @@ public final class Hooks {
 
     /**
      * {@code dns=remote} (DNS-DESIGN.md): the JDK's two built-in name services (JDK 17's {@code NameService}s, JDK
-     * 18+'s {@code InetAddressResolver}s; both are hooked whichever one the JVM uses), and two guards in
-     * {@code sun.nio.ch} that refuse a placeholder address going out directly.
+     * 18+'s {@code InetAddressResolver}s; both are hooked whichever one the JVM uses). A placeholder address going
+     * out directly is refused by {@link #guard()}.
      */
     public static Hook[] names() {
         String lookupByName = "(Ljava/lang/String;L" + LOOKUP_POLICY + ";)Ljava/util/stream/Stream;";
@@ -153,15 +154,24 @@ public final class Hooks {
             lookupArray(JDK17_HOSTS_FILE), reverse(JDK17_HOSTS_FILE, "getHostByAddr", 17, 17),
             lookupStream(PLATFORM, lookupByName), reverse(PLATFORM, "lookupByAddress", 18, Integer.MAX_VALUE),
             lookupStream(HOSTS_FILE, lookupByName), reverse(HOSTS_FILE, "lookupByAddress", 18, Integer.MAX_VALUE),
-            // Every direct TCP and UDP connect; every datagram sent directly.
+        };
+    }
+
+    /**
+     * The last-line guard (ARCHITECTURE.md, "The last line"): where the JDK hands an inet destination to the
+     * operating system, every TCP and UDP connect and every datagram sent to an address. A placeholder of
+     * {@code dns=remote}, or a destination socksify did not decide, is refused there.
+     */
+    public static Hook[] guard() {
+        return new Hook[] {
             Hook.staticMethod(NET, "connect",
                     "(Ljava/net/ProtocolFamily;Ljava/io/FileDescriptor;Ljava/net/InetAddress;I)I")
-                    .loads(Load.arg(2))
-                    .call(NameDispatcher.class, "checkDirect", Exit.NONE, void.class, InetAddress.class),
+                    .loads(Load.arg(2), Load.arg(3))
+                    .call(ConnectGuard.class, "connect", Exit.NONE, void.class, InetAddress.class, int.class),
             Hook.method(DATAGRAM_CHANNEL, "send",
                     "(Ljava/io/FileDescriptor;Ljava/nio/ByteBuffer;Ljava/net/InetSocketAddress;)I")
                     .loads(Load.arg(2))
-                    .call(NameDispatcher.class, "checkDirect", Exit.NONE, void.class, InetSocketAddress.class),
+                    .call(ConnectGuard.class, "send", Exit.NONE, void.class, InetSocketAddress.class),
         };
     }
 
@@ -198,7 +208,7 @@ public final class Hooks {
 
     /** @return every row of every transport, for the tests (the installer takes each transport's rows) */
     public static Hook[] all() {
-        return concat(socket(), channel(), datagram(), names(), children(),
+        return concat(socket(), channel(), datagram(), names(), guard(), children(),
                 new Hook[] {io.socksify.agent.jmx.PlatformMBeanServerHook.ROW});
     }
 

@@ -3,6 +3,7 @@ package io.socksify.agent.route;
 import io.socksify.agent.bootstrap.KdcTraffic;
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.ConnectGuard;
 import io.socksify.agent.bootstrap.DecidedAddress;
 import io.socksify.agent.bootstrap.SocketConnector;
 import io.socksify.protocol.client.SocksProxy;
@@ -77,6 +78,7 @@ public final class SocketRouting implements SocketConnector {
         if (route.direct()) {
             LOG.debug("socket {} -> direct ({})", Printable.address(endpoint), route.reason());
             if (route.target() == endpoint) {
+                ConnectGuard.permit(endpoint); // the JDK connects it right after the prologue
                 return false;
             }
             invokeConnect(impl, DecidedAddress.of(route.target()), timeoutMillis);

@@ -65,6 +65,11 @@ public final class ChannelDispatcher {
         }
     }
 
+    /** @return whether this thread is inside {@link #direct}: a connect socksify makes itself (the last-line guard asks) */
+    public static boolean inDirectScope() {
+        return DIRECT.get() != null;
+    }
+
     private static ChannelConnector routing(Channel channel, SocketAddress remote) {
         ChannelConnector c = connector;
         if (c == null || !(remote instanceof InetSocketAddress) || DIRECT.get() == channel) {

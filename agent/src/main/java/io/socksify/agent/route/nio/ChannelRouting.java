@@ -2,6 +2,7 @@ package io.socksify.agent.route.nio;
 
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.ConnectGuard;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.Metrics;
 import io.socksify.agent.bootstrap.KdcTraffic;
@@ -80,6 +81,7 @@ public final class ChannelRouting implements ChannelConnector {
         Route route = route(router, channel, destination);
         if (route.direct()) {
             if (route.target() == destination) {
+                ConnectGuard.permit(destination); // the JDK connects it right after the prologue
                 return -1;
             }
             return ChannelDispatcher.direct(channel, () -> channel.connect(route.target())) ? 1 : 0;
@@ -145,11 +147,13 @@ public final class ChannelRouting implements ChannelConnector {
         Router router = Routing.current();
         Route route = route(router, channel, destination);
         if (route.direct() && route.target() == destination) {
+            ConnectGuard.permit(destination);
             return false;
         }
         long millis = nanos <= 0 || nanos == Long.MAX_VALUE ? router.config().connectTimeoutMillis()
                 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
         if (route.direct()) {
+            ConnectGuard.permit(route.target());
             jdk.blockingConnect(channel, route.target(), TimeUnit.MILLISECONDS.toNanos(millis));
             return true;
         }
@@ -385,6 +389,7 @@ public final class ChannelRouting implements ChannelConnector {
         }
         Route route = route(router, channel, destination);
         if (route.direct() && route.target() == destination) {
+            ConnectGuard.permit(destination); // the JDK connects it on this thread right after the prologue
             return null;
         }
         return route;

@@ -2,6 +2,7 @@ package io.socksify.agent.route.udp;
 
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.ConnectGuard;
 import io.socksify.agent.bootstrap.udp.DatagramConnector;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.ImplFactoryGuard;
@@ -146,11 +147,14 @@ public final class DatagramRouting implements DatagramConnector {
             return sendWrapped(channel, state, state.connectedTarget(), src, true);
         }
         if (remote != null || direct()) {
-            return DatagramDispatcher.PASS_COUNT; // connected directly (the JDK checks the target), or udp=direct
+            // Connected directly (the JDK checks the target and writes, no send), or udp=direct.
+            ConnectGuard.permit(destination);
+            return DatagramDispatcher.PASS_COUNT;
         }
         Route route = route(destination);
         if (route.direct()) {
             if (route.target() == destination) {
+                ConnectGuard.permit(destination);
                 return DatagramDispatcher.PASS_COUNT;
             }
             UdpGuard guard = UdpGuard.enter();
@@ -251,6 +255,7 @@ public final class DatagramRouting implements DatagramConnector {
             return false;
         }
         if (direct()) {
+            ConnectGuard.permit(destination);
             return false;
         }
         if (check && channel.isConnected()) {
@@ -259,6 +264,7 @@ public final class DatagramRouting implements DatagramConnector {
         Route route = route(destination);
         if (route.direct()) {
             if (route.target() == destination) {
+                ConnectGuard.permit(destination);
                 return false;
             }
             UdpGuard guard = UdpGuard.enter();
