@@ -13,13 +13,6 @@ import io.socksify.agent.route.Router;
  * {@link ChildProcesses}).
  */
 final class ChildTransport implements Transport {
-    private final String agentJar;
-
-    /** @param agentJar the path of this agent's jar, as a child JVM's {@code -javaagent:} takes it */
-    ChildTransport(String agentJar) {
-        this.agentJar = agentJar;
-    }
-
     @Override
     public String name() {
         return "child processes";
@@ -46,11 +39,12 @@ final class ChildTransport implements Transport {
         if (!config.inheritToChildren()) {
             return this::clear;
         }
-        String javaAgent = ChildProcesses.quote("-javaagent:" + agentJar + "=" + ChildSettings.agentOptions(config));
+        // The -javaagent: option is completed with the jar's path when the first child starts (AgentJar).
+        String agentOptions = ChildSettings.agentOptions(config);
         String allProxy = ChildSettings.allProxy(config);
         String noProxy = ChildSettings.noProxy(config.bypass());
         String password = ChildSettings.password(config);
-        return () -> ChildProcesses.configure(javaAgent, allProxy, noProxy, password);
+        return () -> ChildProcesses.configure(agentOptions, allProxy, noProxy, password);
     }
 
     @Override
