@@ -7,7 +7,9 @@ import io.socksify.agent.route.Router;
 import io.socksify.agent.route.udp.DatagramRouting;
 
 /** UDP: {@code DatagramChannel} and {@code DatagramSocket} (an adaptor over the channel): UDP-DESIGN.md. */
-final class DatagramTransport implements Transport {
+final class DatagramTransport implements Transport, Transport.Commit {
+    private Router prepared;
+
     @Override
     public String name() {
         return "datagrams";
@@ -28,7 +30,13 @@ final class DatagramTransport implements Transport {
     public Commit prepare(Router router) throws ReflectiveOperationException {
         // What can refuse the configuration (JDK 17's legacy datagram impl, an impl factory) is checked here.
         DatagramRouting.check(router);
-        return () -> DatagramRouting.commit(router);
+        prepared = router;
+        return this; // not a lambda: each lambda spins a class while the JVM starts
+    }
+
+    @Override
+    public void commit() {
+        DatagramRouting.commit(prepared);
     }
 
     @Override

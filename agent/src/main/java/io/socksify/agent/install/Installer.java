@@ -1,6 +1,7 @@
 package io.socksify.agent.install;
 
 import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.AgentJar;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.ServerThreads;
 import io.socksify.agent.cli.AttachStatus;
@@ -24,8 +25,6 @@ import java.lang.instrument.UnmodifiableClassException;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.jar.Attributes;
-import java.util.jar.JarFile;
 
 
 /**
@@ -37,11 +36,19 @@ import java.util.jar.JarFile;
 public final class Installer {
     private static boolean installed;
     private static SocksServer embeddedServer;
-    private static String agentJar;
     private static AgentConfig active;
     private static String version;
 
     private Installer() {
+    }
+
+    // TEMP-TRACE
+    public static long T0 = System.nanoTime();
+    private static final StringBuilder TR = new StringBuilder();
+    public static void mark(String what) {
+        long now = System.nanoTime();
+        TR.append(what).append(' ').append((now - T0) / 1000).append("us\n");
+        T0 = now;
     }
 
     /**
@@ -49,6 +56,8 @@ public final class Installer {
      * off; a second set of transformations is never added. The agent option {@code attachStatus} is the attacher's
      * (see {@link AttachStatus}).
      *
+     * @param jarPath the agent jar's path when {@code AgentMain} had to look it up, else null ({@link AgentJar} finds
+     *                it when needed)
      * @param premain whether the JVM is starting (a bad configuration then stops it) rather than attached to
      * @throws IllegalStateException for {@code agentmain}, when socksify cannot route and no status file takes the
      *                               reason (the attacher reports the failure)
@@ -80,32 +89,39 @@ public final class Installer {
             stop("socksify: not attached to this JVM, so there is nothing to switch " + agentArgs.trim()
                     + " (attach with proxy=... first)", premain);
         }
-        AgentConfig config;
+        mark("start");
+            AgentConfig config;
         try {
             config = AgentConfig.parse(agentArgs, System.getProperties());
         } catch (ConfigException e) {
             stop(e.getMessage(), premain);
             return;
         }
+        mark("config");
         Log.configure(config.logLevel());
         // All or nothing: a failure takes back every transformer and connector, so a later attach starts afresh.
         TrackedInstrumentation tracked = new TrackedInstrumentation(instrumentation);
         Transport[] transports = null;
         long parsed = System.nanoTime();
         long routed = parsed;
-        try (JarFile jar = new JarFile(jarPath)) {
+        if (jarPath != null) {
+            AgentJar.known(jarPath);
+        }
+        try {
             takeOverJdkSocksProperties();
             openJavaBase(tracked);
+            mark("jarfile+openJavaBase");
             Hook[] rows = new Hook[0];
             int feature = Runtime.version().feature();
             // While the JVM starts, only what it has loaded already is checked and retransformed now; the rest is
             // hooked as it loads (HookLifecycle). An attach loads every hooked class now.
-            transports = transports(premain ? loadedHookedClasses(tracked, feature) : null, jarPath);
-            agentJar = jarPath;
+            transports = transports(premain ? loadedHookedClasses(tracked, feature) : null);
+            mark("loadedHooked+transports");
             for (Transport transport : transports) {
                 transport.checkJdk();
                 rows = Hooks.concat(rows, Hooks.forJdk(transport.hooks(), feature));
             }
+            mark("checkJdk+rows");
             if (premain && PlatformMBeanServerHook.prepare(tracked, Installer.class.getModule())) {
                 // Registering now would create the platform MBean server (about 200 ms): wait until the JVM does.
                 rows = Hooks.concat(rows, new Hook[] {PlatformMBeanServerHook.ROW});
@@ -114,24 +130,34 @@ public final class Installer {
             // server) loads is rewritten as it loads, cheaper than loading it and retransforming it afterwards. Its
             // prologues let everything pass until the transport's connector is committed; no application code runs
             // before premain returns.
+            mark("mbeanprepare");
             HookLifecycle.Started hooks = HookLifecycle.start(tracked, rows, premain);
+            mark("hooks.start");
             if (config.embedded()) {
                 config = config.withProxy(startEmbeddedServer());
             }
-            activate(transports, new Router(config));
+            Router rr = new Router(config);
+            mark("router");
+            activate(transports, rr);
+            mark("activate");
             routed = System.nanoTime();
             hooks.verify();
             // Netty's classes are the application's, recognised by name under any relocation prefix as they load.
+            mark("verify");
             NettyNativeTransformer.install(tracked, !premain);
+            mark("netty");
             installed = true;
             active = config;
-            version = version(jar);
+            version = version();
             AgentMBean.configured(config, version, premain);
             if (!premain) {
                 AgentMBean.registerNow();
             }
+            mark("mbean+version");
             Logger log = Log.get("socksify");
             log.info("socksify {} {}", version, describe(config));
+            mark("log");
+            if (Boolean.getBoolean("trace.socksify")) System.err.print(TR);
             long end = System.nanoTime();
             log.debug("installed in {} ms (configuration {} ms, hooks and routing {} ms, the rest {} ms)",
                     (end - start) / 1_000_000, (parsed - start) / 1_000_000, (routed - parsed) / 1_000_000,
@@ -160,9 +186,8 @@ public final class Installer {
      *
      * @param loaded the binary names of the hooked classes the JVM has loaded, or null for all (an attach: they are
      *               loaded now)
-     * @param jarPath this agent's jar, for the {@code -javaagent:} a child JVM gets
      */
-    private static Transport[] transports(Set<String> loaded, String jarPath) {
+    private static Transport[] transports(Set<String> loaded) {
         Set<String> all = loaded;
         if (all == null) {
             all = new HashSet<>();
@@ -171,7 +196,7 @@ public final class Installer {
             }
         }
         return new Transport[] {new SocketTransport(all), new ChannelTransport(), new DatagramTransport(),
-            new NameTransport(), new NettyTransport(), new ChildTransport(jarPath)};
+            new NameTransport(), new NettyTransport(), new ChildTransport()};
     }
 
     private static Set<String> loadedHookedClasses(Instrumentation instrumentation, int feature) {
@@ -218,7 +243,7 @@ public final class Installer {
                 config = config.withProxy(embeddedServer != null
                         ? SocksProxy.of(SocksVersion.SOCKS5, embeddedServer.address()) : startEmbeddedServer());
             }
-            activate(transports(null, agentJar), new Router(config, Routing.current()));
+            activate(transports(null), new Router(config, Routing.current()));
         } catch (IOException | ReflectiveOperationException | RuntimeException | LinkageError e) {
             // Nothing was switched: activate checks every transport before the one switch.
             stop("socksify: cannot reconfigure, the active configuration is unchanged: " + e, false);
@@ -242,10 +267,12 @@ public final class Installer {
         Transport.Commit[] commits = new Transport.Commit[transports.length];
         for (int i = 0; i < transports.length; i++) {
             commits[i] = transports[i].prepare(router);
+            mark("prepare " + transports[i].name());
         }
         Routing.publish(router);
         for (Transport.Commit commit : commits) {
             commit.commit();
+            mark("commit");
         }
     }
 
@@ -287,9 +314,12 @@ public final class Installer {
                 Map.of("java.net", Set.of(agent), "sun.nio.ch", Set.of(agent)), Set.of(), Map.of());
     }
 
-    private static String version(JarFile jar) throws IOException {
-        String v = jar.getManifest() == null ? null
-                : jar.getManifest().getMainAttributes().getValue(Attributes.Name.IMPLEMENTATION_VERSION);
+    /**
+     * The jar manifest's {@code Implementation-Version}, through this class's package: the boot loader knows the jar
+     * its package came from and reads only the manifest, where opening the jar would first need its path.
+     */
+    private static String version() {
+        String v = Installer.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
     }
 

@@ -31,22 +31,38 @@ import java.net.UnknownHostException;
 public final class SocketRouting implements SocketConnector {
     private static final Logger LOG = Log.get("socksify");
 
-    // SocketImpl's connect, getInputStream, getOutputStream and close are protected: reachable only through a
-    // private lookup, which the installer obtains after opening java.net to the agent's module.
-    private final MethodHandle connect;
-    private final MethodHandle inputStream;
-    private final MethodHandle outputStream;
-    private final MethodHandle close;
+    public SocketRouting() {
+    }
 
-    /** @param socketImplLookup a lookup with private access to {@link SocketImpl} */
-    public SocketRouting(MethodHandles.Lookup socketImplLookup) throws ReflectiveOperationException {
-        this.connect = socketImplLookup.findVirtual(SocketImpl.class, "connect",
-                MethodType.methodType(void.class, SocketAddress.class, int.class));
-        this.inputStream = socketImplLookup.findVirtual(SocketImpl.class, "getInputStream",
-                MethodType.methodType(InputStream.class));
-        this.outputStream = socketImplLookup.findVirtual(SocketImpl.class, "getOutputStream",
-                MethodType.methodType(OutputStream.class));
-        this.close = socketImplLookup.findVirtual(SocketImpl.class, "close", MethodType.methodType(void.class));
+    /**
+     * {@code SocketImpl}'s connect, getInputStream, getOutputStream and close, which are protected: reachable only
+     * through a private lookup, which needs {@code java.net} open to the agent's module (the installer opens it). Made
+     * when the first socket is routed, not at installation: method handles cost start-up time. A JDK without them
+     * fails that connection (and every later one) with the Dispatcher's exception; nothing goes out directly.
+     */
+    private static final class Impl {
+        static final MethodHandle CONNECT;
+        static final MethodHandle INPUT_STREAM;
+        static final MethodHandle OUTPUT_STREAM;
+        static final MethodHandle CLOSE;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup());
+                CONNECT = lookup.findVirtual(SocketImpl.class, "connect",
+                        MethodType.methodType(void.class, SocketAddress.class, int.class));
+                INPUT_STREAM = lookup.findVirtual(SocketImpl.class, "getInputStream",
+                        MethodType.methodType(InputStream.class));
+                OUTPUT_STREAM = lookup.findVirtual(SocketImpl.class, "getOutputStream",
+                        MethodType.methodType(OutputStream.class));
+                CLOSE = lookup.findVirtual(SocketImpl.class, "close", MethodType.methodType(void.class));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("socksify cannot reach SocketImpl's connect and streams: " + e, e);
+            }
+        }
+
+        private Impl() {
+        }
     }
 
     @Override
@@ -95,7 +111,7 @@ public final class SocketRouting implements SocketConnector {
         @Override
         public InputStream input() throws IOException {
             try {
-                return (InputStream) inputStream.invokeExact(delegate);
+                return (InputStream) Impl.INPUT_STREAM.invokeExact(delegate);
             } catch (IOException | RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {
@@ -106,7 +122,7 @@ public final class SocketRouting implements SocketConnector {
         @Override
         public OutputStream output() throws IOException {
             try {
-                return (OutputStream) outputStream.invokeExact(delegate);
+                return (OutputStream) Impl.OUTPUT_STREAM.invokeExact(delegate);
             } catch (IOException | RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {
@@ -132,7 +148,7 @@ public final class SocketRouting implements SocketConnector {
 
     private void invokeConnect(SocketImpl delegate, SocketAddress address, int timeoutMillis) throws IOException {
         try {
-            connect.invokeExact(delegate, address, timeoutMillis);
+            Impl.CONNECT.invokeExact(delegate, address, timeoutMillis);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -142,7 +158,7 @@ public final class SocketRouting implements SocketConnector {
 
     private void close(SocketImpl delegate) {
         try {
-            close.invokeExact(delegate);
+            Impl.CLOSE.invokeExact(delegate);
         } catch (Throwable ignored) {
             // Closing a socket that failed to connect; the connection's own failure is what matters.
         }
