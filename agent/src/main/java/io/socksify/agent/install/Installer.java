@@ -314,13 +314,9 @@ public final class Installer {
                 Map.of("java.net", Set.of(agent), "sun.nio.ch", Set.of(agent)), Set.of(), Map.of());
     }
 
-    /**
-     * The jar manifest's {@code Implementation-Version}, through this class's package: the boot loader knows the jar
-     * its package came from and reads only the manifest, where opening the jar would first need its path.
-     */
+    /** The build's version (the jar manifest's {@code Implementation-Version}), without opening the jar. */
     private static String version() {
-        String v = Installer.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
+        return io.socksify.agent.Version.VERSION;
     }
 
     private static String lower(Enum<?> e) {
