@@ -195,7 +195,7 @@ public final class Installer {
                 all.add(row.owner().replace('/', '.'));
             }
         }
-        return new Transport[] {new SocketTransport(all), new ChannelTransport(), new DatagramTransport(),
+        return new Transport[] {new SocketTransport(all), new ChannelTransport(), new DatagramTransport(all),
             new NameTransport(), new NettyTransport(), new ChildTransport()};
     }
 
