@@ -42,15 +42,6 @@ public final class Installer {
     private Installer() {
     }
 
-    // TEMP-TRACE
-    public static long T0 = System.nanoTime();
-    private static final StringBuilder TR = new StringBuilder();
-    public static void mark(String what) {
-        long now = System.nanoTime();
-        TR.append(what).append(' ').append((now - T0) / 1000).append("us\n");
-        T0 = now;
-    }
-
     /**
      * Installs socksify, or, when it is installed already (a second attach), reconfigures it or switches it on or
      * off; a second set of transformations is never added. The agent option {@code attachStatus} is the attacher's
@@ -89,63 +80,58 @@ public final class Installer {
             stop("socksify: not attached to this JVM, so there is nothing to switch " + agentArgs.trim()
                     + " (attach with proxy=... first)", premain);
         }
-        mark("start");
-            AgentConfig config;
-        try {
-            config = AgentConfig.parse(agentArgs, System.getProperties());
-        } catch (ConfigException e) {
-            stop(e.getMessage(), premain);
-            return;
-        }
-        mark("config");
-        Log.configure(config.logLevel());
-        // All or nothing: a failure takes back every transformer and connector, so a later attach starts afresh.
-        TrackedInstrumentation tracked = new TrackedInstrumentation(instrumentation);
-        Transport[] transports = null;
-        long parsed = System.nanoTime();
-        long routed = parsed;
         if (jarPath != null) {
             AgentJar.known(jarPath);
         }
+        // All or nothing: a failure takes back every transformer and connector, so a later attach starts afresh.
+        TrackedInstrumentation tracked = new TrackedInstrumentation(instrumentation);
+        Transport[] transports = null;
+        AgentConfig config = null;
+        long parsed = start;
+        long routed = start;
         try {
-            takeOverJdkSocksProperties();
-            openJavaBase(tracked);
-            mark("jarfile+openJavaBase");
-            Hook[] rows = new Hook[0];
             int feature = Runtime.version().feature();
-            // While the JVM starts, only what it has loaded already is checked and retransformed now; the rest is
-            // hooked as it loads (HookLifecycle). An attach loads every hooked class now.
-            transports = transports(premain ? loadedHookedClasses(tracked, feature) : null);
-            mark("loadedHooked+transports");
+            // The binary names of the hooked classes the JVM has loaded, filled below.
+            Set<String> loaded = new HashSet<>();
+            transports = transports(loaded);
+            Hook[] rows = new Hook[0];
             for (Transport transport : transports) {
-                transport.checkJdk();
                 rows = Hooks.concat(rows, Hooks.forJdk(transport.hooks(), feature));
             }
-            mark("checkJdk+rows");
             if (premain && PlatformMBeanServerHook.prepare(tracked, Installer.class.getModule())) {
                 // Registering now would create the platform MBean server (about 200 ms): wait until the JVM does.
                 rows = Hooks.concat(rows, new Hook[] {PlatformMBeanServerHook.ROW});
             }
-            // The transformer goes in before the routing is built: a hooked class the routing (or the embedded
+            // The transformer goes in first: a hooked class that the configuration, the routing (or the embedded
             // server) loads is rewritten as it loads, cheaper than loading it and retransforming it afterwards. Its
             // prologues let everything pass until the transport's connector is committed; no application code runs
             // before premain returns.
-            mark("mbeanprepare");
-            HookLifecycle.Started hooks = HookLifecycle.start(tracked, rows, premain);
-            mark("hooks.start");
+            HookTransformer transformer = HookLifecycle.register(tracked, rows);
+            config = AgentConfig.parse(agentArgs, System.getProperties());
+            Log.configure(config.logLevel());
+            parsed = System.nanoTime();
+            takeOverJdkSocksProperties();
+            openJavaBase(tracked);
+            // While the JVM starts, only what it has loaded already is checked and retransformed now; the rest is
+            // hooked as it loads (HookLifecycle). An attach loads every hooked class now.
+            for (Hook row : rows) {
+                loaded.add(row.owner().replace('/', '.'));
+            }
+            if (premain) {
+                loaded.retainAll(loadedBootClasses(tracked, loaded));
+            }
+            for (Transport transport : transports) {
+                transport.checkJdk();
+            }
+            HookLifecycle.Started hooks = HookLifecycle.start(tracked, transformer, premain);
             if (config.embedded()) {
                 config = config.withProxy(startEmbeddedServer());
             }
-            Router rr = new Router(config);
-            mark("router");
-            activate(transports, rr);
-            mark("activate");
+            activate(transports, new Router(config));
             routed = System.nanoTime();
             hooks.verify();
             // Netty's classes are the application's, recognised by name under any relocation prefix as they load.
-            mark("verify");
             NettyNativeTransformer.install(tracked, !premain);
-            mark("netty");
             installed = true;
             active = config;
             version = version();
@@ -153,60 +139,55 @@ public final class Installer {
             if (!premain) {
                 AgentMBean.registerNow();
             }
-            mark("mbean+version");
             Logger log = Log.get("socksify");
             log.info("socksify {} {}", version, describe(config));
-            mark("log");
-            if (Boolean.getBoolean("trace.socksify")) System.err.print(TR);
             long end = System.nanoTime();
             log.debug("installed in {} ms (configuration {} ms, hooks and routing {} ms, the rest {} ms)",
                     (end - start) / 1_000_000, (parsed - start) / 1_000_000, (routed - parsed) / 1_000_000,
                     (end - routed) / 1_000_000);
+        } catch (ConfigException e) {
+            // A bad configuration (the transformer is in already): the message names the option and what is expected.
+            rollBack(tracked, transports);
+            stop(e.getMessage(), premain);
         } catch (IOException | ReflectiveOperationException | UnmodifiableClassException | RuntimeException
                 | LinkageError e) {
-            installed = false;
-            active = null;
-            tracked.removeAdded();
-            if (transports != null) {
-                for (Transport transport : transports) {
-                    transport.clear();
-                }
-            }
-            Routing.publish(null);
-            if (embeddedServer != null) {
-                embeddedServer.close();
-                embeddedServer = null;
-            }
+            rollBack(tracked, transports);
             stop("socksify: cannot install the agent, so nothing may run unrouted: " + e, premain);
+        }
+    }
+
+    private static void rollBack(TrackedInstrumentation tracked, Transport[] transports) {
+        installed = false;
+        active = null;
+        tracked.removeAdded();
+        if (transports != null) {
+            for (Transport transport : transports) {
+                transport.clear();
+            }
+        }
+        Routing.publish(null);
+        if (embeddedServer != null) {
+            embeddedServer.close();
+            embeddedServer = null;
         }
     }
 
     /**
      * The transports, in the order their routing is switched on.
      *
-     * @param loaded the binary names of the hooked classes the JVM has loaded, or null for all (an attach: they are
-     *               loaded now)
+     * @param loaded the binary names of the hooked classes the JVM has loaded (for an attach all: they are loaded
+     *               now), or an empty set the caller fills before {@link Transport#checkJdk}
      */
     private static Transport[] transports(Set<String> loaded) {
-        Set<String> all = loaded;
-        if (all == null) {
-            all = new HashSet<>();
-            for (Hook row : Hooks.all()) {
-                all.add(row.owner().replace('/', '.'));
-            }
-        }
-        return new Transport[] {new SocketTransport(all), new ChannelTransport(), new DatagramTransport(all),
+        return new Transport[] {new SocketTransport(loaded), new ChannelTransport(), new DatagramTransport(loaded),
             new NameTransport(), new NettyTransport(), new ChildTransport()};
     }
 
-    private static Set<String> loadedHookedClasses(Instrumentation instrumentation, int feature) {
-        Set<String> owners = new HashSet<>();
-        for (Hook row : Hooks.forJdk(Hooks.all(), feature)) {
-            owners.add(row.owner().replace('/', '.'));
-        }
+    /** @return which of {@code names} (binary names) the boot loader has loaded */
+    private static Set<String> loadedBootClasses(Instrumentation instrumentation, Set<String> names) {
         Set<String> loaded = new HashSet<>();
         for (Class<?> c : instrumentation.getAllLoadedClasses()) {
-            if (c.getClassLoader() == null && owners.contains(c.getName())) {
+            if (c.getClassLoader() == null && names.contains(c.getName())) {
                 loaded.add(c.getName());
             }
         }
@@ -243,7 +224,11 @@ public final class Installer {
                 config = config.withProxy(embeddedServer != null
                         ? SocksProxy.of(SocksVersion.SOCKS5, embeddedServer.address()) : startEmbeddedServer());
             }
-            activate(transports(null), new Router(config, Routing.current()));
+            Set<String> all = new HashSet<>();
+            for (Hook row : Hooks.all()) {
+                all.add(row.owner().replace('/', '.'));
+            }
+            activate(transports(all), new Router(config, Routing.current()));
         } catch (IOException | ReflectiveOperationException | RuntimeException | LinkageError e) {
             // Nothing was switched: activate checks every transport before the one switch.
             stop("socksify: cannot reconfigure, the active configuration is unchanged: " + e, false);
@@ -267,12 +252,10 @@ public final class Installer {
         Transport.Commit[] commits = new Transport.Commit[transports.length];
         for (int i = 0; i < transports.length; i++) {
             commits[i] = transports[i].prepare(router);
-            mark("prepare " + transports[i].name());
         }
         Routing.publish(router);
         for (Transport.Commit commit : commits) {
             commit.commit();
-            mark("commit");
         }
     }
 
