@@ -84,7 +84,14 @@ public final class RuleIndex {
         int end = name.length();
         while (true) {
             int dot = name.lastIndexOf('.', end - 1);
-            node = node.children.computeIfAbsent(name.substring(dot + 1, end), k -> new NameNode());
+            // Not computeIfAbsent with a lambda: it would spin a class while the JVM starts.
+            String label = name.substring(dot + 1, end);
+            NameNode child = node.children.get(label);
+            if (child == null) {
+                child = new NameNode();
+                node.children.put(label, child);
+            }
+            node = child;
             if (dot < 0) {
                 return node;
             }
