@@ -26,7 +26,8 @@ import java.util.jar.Manifest;
  * run ({@code -XX:ArchiveClassesAtExit}, which needs {@code -XX:+AllowArchivingWithJavaAgent} while dumping with an
  * agent). Each figure is the median. Options: {@code --runs N} (per variant and JDK, default 15),
  * {@code --baseline JAR} (a fifth variant, {@code baseline}: another build of the agent jar, e.g. the previous
- * commit's, copied as {@code socksify-agent.jar} into a directory of its own, interleaved with the others so that a loaded machine weighs on both alike). Needs
+ * commit's, copied as {@code socksify-agent.jar} into a directory of its own, interleaved with the others so that
+ * a loaded machine weighs on both alike). Needs
  * {@code -Dsocksify.agent.jar}.
  */
 public final class StartupBenchmark {
