@@ -31,15 +31,16 @@ public final class AgentMain {
     }
 
     private static void start(String agentArgs, Instrumentation instrumentation, boolean premain) {
-        String jarPath;
+        String jarPath = null;
         try {
-            jarPath = jarPath();
             try {
-                // Normally the manifest's Boot-Class-Path has put the jar on the boot class path already.
+                // Normally the manifest's Boot-Class-Path has put the jar on the boot class path already. The jar's
+                // path is then looked up only when needed (AgentJar): the look-up costs about 10 ms of start-up.
                 Class.forName(INSTALLER, false, null);
             } catch (ClassNotFoundException renamedJar) {
                 // Boot-Class-Path names the jar's file name; a renamed jar is appended here instead (HotSpot then
                 // prints a one-line class data sharing warning: keep the jar's name).
+                jarPath = jarPath();
                 instrumentation.appendToBootstrapClassLoaderSearch(new JarFile(jarPath));
                 Class.forName(INSTALLER, false, null);
             }
@@ -66,7 +67,10 @@ public final class AgentMain {
         throw new IllegalStateException(e);
     }
 
-    /** The agent jar's path: the JVM put it on the system class path, whichever loader defined this class. */
+    /**
+     * The agent jar's path: the JVM put it on the system class path, whichever loader defined this class. (The same
+     * look-up as {@code bootstrap.AgentJar}'s, which this class cannot call before the jar is on the boot class path.)
+     */
     private static String jarPath() throws Exception {
         URL self = ClassLoader.getSystemResource(SELF);
         if (self == null || !"jar".equals(self.getProtocol())) {

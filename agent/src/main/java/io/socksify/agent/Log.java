@@ -30,13 +30,44 @@ public final class Log {
         System.setProperty(LOG_FILE_KEY, "System.err");
     }
 
+    /**
+     * slf4j-simple looks for {@code simplelogger.properties} through the thread's context class loader. socksify is
+     * configured by its own options only, and the look-up of a resource outside every module's packages makes the
+     * class loaders search all the JDK's modules first (about 10 ms of a JVM's start): the factory is made with a
+     * context loader that has no resources.
+     */
+    private static SimpleLoggerFactory newFactory() {
+        Thread thread = Thread.currentThread();
+        ClassLoader context = thread.getContextClassLoader();
+        thread.setContextClassLoader(NoResources.LOADER);
+        try {
+            return new SimpleLoggerFactory();
+        } finally {
+            thread.setContextClassLoader(context);
+        }
+    }
+
+    /** A class loader with no resources of its own and none from a parent. */
+    private static final class NoResources extends ClassLoader {
+        static final NoResources LOADER = new NoResources();
+
+        private NoResources() {
+            super(null);
+        }
+
+        @Override
+        public java.io.InputStream getResourceAsStream(String name) {
+            return null;
+        }
+    }
+
     public static Logger get(String name) {
         SimpleLoggerFactory f = factory;
         if (f == null) {
             synchronized (Log.class) {
                 f = factory;
                 if (f == null) {
-                    factory = f = new SimpleLoggerFactory();
+                    factory = f = newFactory();
                 }
             }
         }

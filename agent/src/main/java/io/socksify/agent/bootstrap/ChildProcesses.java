@@ -18,22 +18,25 @@ public final class ChildProcesses {
     private static final String[] INHERITED = {"all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY",
         "SOCKSIFY_PROXY_PASSWORD"};
 
-    /** The -javaagent option for a child JVM, then the values of {@link #INHERITED} (null: leave unset). */
+    /**
+     * This agent's options for a child JVM (its {@code -javaagent:} option is made when the first child starts:
+     * finding the jar's path costs start-up time), then the values of {@link #INHERITED} (null: leave unset).
+     */
     private static volatile String[] settings;
 
     private ChildProcesses() {
     }
 
     /**
-     * @param javaAgent the {@code -javaagent:...} option a child JVM gets, or null to leave children alone
-     *                  ({@code children=none})
+     * @param agentOptions the agent options a child JVM gets after {@code -javaagent:<this jar>=}, or null to
+     *                     leave children alone ({@code children=none})
      * @param allProxy  the proxy URL for other tools (with the password: curl cannot take it elsewhere), or null
      * @param noProxy   the bypass list in curl's syntax, or null
      * @param password  the proxy password a child agent reads from {@code SOCKSIFY_PROXY_PASSWORD}, or null
      */
-    public static void configure(String javaAgent, String allProxy, String noProxy, String password) {
-        settings = javaAgent == null ? null
-                : new String[] {javaAgent, allProxy, allProxy, noProxy, noProxy, password};
+    public static void configure(String agentOptions, String allProxy, String noProxy, String password) {
+        settings = agentOptions == null ? null
+                : new String[] {agentOptions, allProxy, allProxy, noProxy, noProxy, password};
     }
 
     public static Map<String, String> environment(Map<String, String> environment, Map<String, String> fresh)
@@ -45,7 +48,8 @@ public final class ChildProcesses {
         try {
             Map<String, String> own = System.getenv();
             fresh.putAll(environment == null ? own : environment);
-            fresh.put(JAVA_TOOL_OPTIONS, javaToolOptions(s[0], fresh.get(JAVA_TOOL_OPTIONS)));
+            String javaAgent = quote("-javaagent:" + AgentJar.path() + "=" + s[0]);
+            fresh.put(JAVA_TOOL_OPTIONS, javaToolOptions(javaAgent, fresh.get(JAVA_TOOL_OPTIONS)));
             for (int i = 0; i < INHERITED.length; i++) {
                 String name = INHERITED[i];
                 String value = fresh.get(name);

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.regex.Pattern;
 
 /**
  * socksify's configuration, immutable, from the agent options ({@code key=value,key=value}), the system properties
@@ -67,7 +66,6 @@ public final class AgentConfig {
     static final String PROXY_EXPECTED = "socks5://[user:password@]host:port, socks5h://..., socks4://[user@]host:port,"
             + " socks4a://... or embedded";
     private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error", "off");
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?");
 
     private final SocksProxy proxy;
     private final Via via;
@@ -109,12 +107,15 @@ public final class AgentConfig {
      * @throws ConfigException naming the key, the value (password masked) and what is expected
      */
     public static AgentConfig parse(String agentArgs, Properties systemProperties) {
-        return parse(agentArgs, systemProperties, System.getenv());
+        // The environment is read only when needed: System.getenv() loads and fills the JDK's ProcessEnvironment
+        // (and on JDK 25 ProcessImpl, a class socksify hooks) while the JVM starts.
+        return parse(agentArgs, systemProperties, null);
     }
 
     /**
      * @param environment the process environment, read for {@code ALL_PROXY} and {@code NO_PROXY} when neither
-     *                    {@code proxy} nor {@code socksProxyHost} is given ({@link EnvironmentProxy})
+     *                    {@code proxy} nor {@code socksProxyHost} is given ({@link EnvironmentProxy}); null for
+     *                    {@link System#getenv()}, read only then
      * @throws ConfigException naming the key, the value (password masked) and what is expected
      */
     public static AgentConfig parse(String agentArgs, Properties systemProperties, Map<String, String> environment) {
@@ -144,7 +145,7 @@ public final class AgentConfig {
         String environmentIgnored = null;
         String jdkHost = systemProperties.getProperty(JDK_HOST);
         if (!values.containsKey(PROXY) && (jdkHost == null || jdkHost.isBlank())) {
-            EnvironmentProxy env = EnvironmentProxy.read(environment);
+            EnvironmentProxy env = EnvironmentProxy.read(environment != null ? environment : System.getenv());
             environmentIgnored = env.ignored();
             if (env.proxy() != null) {
                 values.put(PROXY, env.proxy());
@@ -239,7 +240,7 @@ public final class AgentConfig {
         int proxyDownSeconds = DEFAULT_PROXY_DOWN_SECONDS;
         if (values.containsKey(PROXY_DOWN_SECONDS)) {
             String v = values.get(PROXY_DOWN_SECONDS).trim();
-            proxyDownSeconds = v.matches("\\d{1,6}") ? Integer.parseInt(v) : -1;
+            proxyDownSeconds = Syntax.digits(v, 6) ? Integer.parseInt(v) : -1;
             if (proxyDownSeconds < 0) {
                 throw new ConfigException(shownKeys.get(PROXY_DOWN_SECONDS), values.get(PROXY_DOWN_SECONDS),
                         "a number of seconds in 0..999999 (0: never mark a proxy down)");
@@ -394,9 +395,11 @@ public final class AgentConfig {
     private static Via withPasswordFromEnvironment(Via via, Map<String, String> environment) {
         Hop first = via.primary().first();
         SocksProxy proxy = first.proxy();
-        String password = environment.get(PASSWORD_VARIABLE);
-        if (password == null || proxy.username() == null || !proxy.password().isEmpty()
-                || proxy.version() != SocksVersion.SOCKS5) {
+        if (proxy.username() == null || !proxy.password().isEmpty() || proxy.version() != SocksVersion.SOCKS5) {
+            return via;
+        }
+        String password = environment != null ? environment.get(PASSWORD_VARIABLE) : System.getenv(PASSWORD_VARIABLE);
+        if (password == null) {
             return via;
         }
         if (password.getBytes(StandardCharsets.UTF_8).length > 255) {
@@ -620,13 +623,13 @@ public final class AgentConfig {
             int colon = hostPort.lastIndexOf(':');
             host = colon < 0 ? hostPort : hostPort.substring(0, colon);
             portText = colon < 0 ? null : hostPort.substring(colon + 1);
-            if (!HOST.matcher(host).matches()) {
+            if (!Syntax.hostName(host)) {
                 throw new ConfigException(key, shown, PROXY_EXPECTED + " (the host is missing or malformed)");
             }
         }
         int port = 1080;
         if (portText != null) {
-            port = portText.matches("\\d{1,5}") ? Integer.parseInt(portText) : -1;
+            port = Syntax.digits(portText, 5) ? Integer.parseInt(portText) : -1;
             if (port < 1 || port > 65535) {
                 throw new ConfigException(key, shown, PROXY_EXPECTED + " with a port in 1..65535");
             }
@@ -650,13 +653,13 @@ public final class AgentConfig {
 
     private static SocksProxy jdkProxy(String host, Properties props) {
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        if (!HOST.matcher(h).matches() && !Bypass.isIpLiteral(h)) {
+        if (!Syntax.hostName(h) && !Bypass.isIpLiteral(h)) {
             throw new ConfigException(JDK_HOST, host, "a host name or IP address");
         }
         String portText = props.getProperty(JDK_PORT);
         int port = 1080;
         if (portText != null && !portText.isBlank()) {
-            port = portText.trim().matches("\\d{1,5}") ? Integer.parseInt(portText.trim()) : -1;
+            port = Syntax.digits(portText.trim(), 5) ? Integer.parseInt(portText.trim()) : -1;
             if (port < 1 || port > 65535) {
                 throw new ConfigException(JDK_PORT, portText, "a port in 1..65535");
             }

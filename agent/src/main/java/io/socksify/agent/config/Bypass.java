@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** The destinations that go direct: an immutable list of {@link BypassRule}s, the first match wins. */
 public final class Bypass {
@@ -17,10 +16,6 @@ public final class Bypass {
     static final String EXPECTED = "host names, *.suffix wildcards, IP addresses or CIDR ranges, each optionally"
             + " with :port ([v6]:port for IPv6), separated by '|'; or none";
 
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?");
-    private static final Pattern GLOB = Pattern.compile("[A-Za-z0-9_.*-]*\\*[A-Za-z0-9_.*-]*");
 
     private final List<BypassRule> rules;
 
@@ -107,7 +102,7 @@ public final class Bypass {
             int prefix = max;
             if (slash >= 0) {
                 String p = host.substring(slash + 1);
-                if (!p.matches("\\d{1,3}") || (prefix = Integer.parseInt(p)) > max) {
+                if (!Syntax.digits(p, 3) || (prefix = Integer.parseInt(p)) > max) {
                     throw new IllegalArgumentException("prefix");
                 }
             }
@@ -116,17 +111,17 @@ public final class Bypass {
         if (slash >= 0) {
             throw new IllegalArgumentException("CIDR without an IP address");
         }
-        if (GLOB.matcher(host).matches()) {
+        if (Syntax.glob(host)) {
             return new BypassRule.Glob(host, port, text);
         }
-        if (HOST.matcher(host).matches()) {
+        if (Syntax.hostName(host)) {
             return new BypassRule.HostName(host, port, text);
         }
         throw new IllegalArgumentException("host");
     }
 
     private static int parsePort(String key, String entry, String port) {
-        if (port.matches("\\d{1,5}")) {
+        if (Syntax.digits(port, 5)) {
             int p = Integer.parseInt(port);
             if (p >= 1 && p <= 65535) {
                 return p;
@@ -137,8 +132,8 @@ public final class Bypass {
 
     /** Whether {@code s} is an IPv4 or IPv6 literal, decided without any name lookup. */
     public static boolean isIpLiteral(String s) {
-        return IPV4.matcher(s).matches() || IPV6.matcher(s).matches() || s.indexOf('%') > 0
-                && IPV6.matcher(s.substring(0, s.indexOf('%'))).matches();
+        return Syntax.ipv4(s) || Syntax.ipv6(s) || s.indexOf('%') > 0
+                && Syntax.ipv6(s.substring(0, s.indexOf('%')));
     }
 
     /** @return the first rule that matches the destination, or null when it is routed */

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The route table's lookup: the first rule (lowest index) any of whose patterns matches a destination, found without
@@ -17,7 +16,6 @@ import java.util.regex.Pattern;
  * are scanned. Immutable once built.
  */
 public final class RuleIndex {
-    private static final Pattern SUFFIX_GLOB = Pattern.compile("\\*\\.[a-z0-9_.-]*[a-z_-][a-z0-9_.-]*");
 
     /** One pattern of a rule; {@code port} 0 matches every port. */
     private record Entry(int index, int port, BypassRule pattern) {
@@ -72,7 +70,7 @@ public final class RuleIndex {
             node.entries.add(e);
         } else {
             String glob = ((BypassRule.Glob) p).pattern();
-            if (SUFFIX_GLOB.matcher(glob).matches() && !glob.endsWith(".")) {
+            if (Syntax.suffixGlob(glob) && !glob.endsWith(".")) {
                 nameNode(glob.substring(2)).below.add(e);
             } else {
                 scanned.add(e);
@@ -86,7 +84,14 @@ public final class RuleIndex {
         int end = name.length();
         while (true) {
             int dot = name.lastIndexOf('.', end - 1);
-            node = node.children.computeIfAbsent(name.substring(dot + 1, end), k -> new NameNode());
+            // Not computeIfAbsent with a lambda: it would spin a class while the JVM starts.
+            String label = name.substring(dot + 1, end);
+            NameNode child = node.children.get(label);
+            if (child == null) {
+                child = new NameNode();
+                node.children.put(label, child);
+            }
+            node = child;
             if (dot < 0) {
                 return node;
             }

@@ -7,7 +7,7 @@ import io.socksify.agent.route.Router;
 import io.socksify.agent.route.nio.ChannelRouting;
 
 /** NIO {@code SocketChannel}s, blocking, selector-driven and asynchronous: NIO-DESIGN.md. */
-final class ChannelTransport implements Transport {
+final class ChannelTransport implements Transport, Transport.Commit {
     @Override
     public String name() {
         return "channels";
@@ -28,7 +28,12 @@ final class ChannelTransport implements Transport {
         // Installed once, before the switch: it reads the routing state once per connection, so installing it early
         // changes nothing. The embedded server's own connections (channels, on its ServerThreads) go direct.
         ChannelRouting.install();
-        return () -> { };
+        return this; // not a lambda: each lambda spins a class while the JVM starts
+    }
+
+    @Override
+    public void commit() {
+        // Installed by prepare.
     }
 
     @Override

@@ -12,13 +12,9 @@ import io.socksify.agent.route.Router;
  * through {@code JAVA_TOOL_OPTIONS}, any other child {@code ALL_PROXY} and {@code NO_PROXY} (see
  * {@link ChildProcesses}).
  */
-final class ChildTransport implements Transport {
-    private final String agentJar;
-
-    /** @param agentJar the path of this agent's jar, as a child JVM's {@code -javaagent:} takes it */
-    ChildTransport(String agentJar) {
-        this.agentJar = agentJar;
-    }
+final class ChildTransport implements Transport, Transport.Commit {
+    /** What {@link #commit} hands to {@link ChildProcesses#configure}: all null for {@code children=none}. */
+    private String[] prepared = new String[4];
 
     @Override
     public String name() {
@@ -44,13 +40,20 @@ final class ChildTransport implements Transport {
     public Commit prepare(Router router) {
         AgentConfig config = router.config();
         if (!config.inheritToChildren()) {
-            return this::clear;
+            return this; // not a lambda: each lambda spins a class while the JVM starts
         }
-        String javaAgent = ChildProcesses.quote("-javaagent:" + agentJar + "=" + ChildSettings.agentOptions(config));
+        // The -javaagent: option is completed with the jar's path when the first child starts (AgentJar).
+        String agentOptions = ChildSettings.agentOptions(config);
         String allProxy = ChildSettings.allProxy(config);
         String noProxy = ChildSettings.noProxy(config.bypass());
         String password = ChildSettings.password(config);
-        return () -> ChildProcesses.configure(javaAgent, allProxy, noProxy, password);
+        prepared = new String[] {agentOptions, allProxy, noProxy, password};
+        return this;
+    }
+
+    @Override
+    public void commit() {
+        ChildProcesses.configure(prepared[0], prepared[1], prepared[2], prepared[3]);
     }
 
     @Override

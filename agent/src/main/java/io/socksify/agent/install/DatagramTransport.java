@@ -7,7 +7,15 @@ import io.socksify.agent.route.Router;
 import io.socksify.agent.route.udp.DatagramRouting;
 
 /** UDP: {@code DatagramChannel} and {@code DatagramSocket} (an adaptor over the channel): UDP-DESIGN.md. */
-final class DatagramTransport implements Transport {
+final class DatagramTransport implements Transport, Transport.Commit {
+    private final boolean datagramSocketLoaded;
+    private Router prepared;
+
+    /** @param loaded the binary names of the hooked classes the JVM has loaded */
+    DatagramTransport(java.util.Set<String> loaded) {
+        this.datagramSocketLoaded = loaded.contains("java.net.DatagramSocket");
+    }
+
     @Override
     public String name() {
         return "datagrams";
@@ -27,8 +35,14 @@ final class DatagramTransport implements Transport {
     @Override
     public Commit prepare(Router router) throws ReflectiveOperationException {
         // What can refuse the configuration (JDK 17's legacy datagram impl, an impl factory) is checked here.
-        DatagramRouting.check(router);
-        return () -> DatagramRouting.commit(router);
+        DatagramRouting.check(router, datagramSocketLoaded);
+        prepared = router;
+        return this; // not a lambda: each lambda spins a class while the JVM starts
+    }
+
+    @Override
+    public void commit() {
+        DatagramRouting.commit(prepared);
     }
 
     @Override

@@ -19,21 +19,33 @@ final class HookLifecycle {
     }
 
     /**
-     * Registers the transformer and retransforms what must be. Classes that load from now on are rewritten as they
-     * load; {@link Started#verify} checks them all.
+     * Registers the transformer: from now on the hooked classes are rewritten as they load. At JVM start this comes
+     * before anything else of the agent runs, so that the hooked classes the agent's own start loads (the name
+     * service behind {@code InetAddress}; on JDK 25 also {@code SocketChannelImpl}, which reading the security
+     * properties loads) are rewritten as they load, cheaper than retransforming them.
      *
-     * @param rows    the rows of every transport (and the optional ones), for the running JDK
+     * @param rows the rows of every transport (and the optional ones), for the running JDK
+     */
+    static HookTransformer register(TrackedInstrumentation instrumentation, Hook[] rows) {
+        HookTransformer transformer = new HookTransformer(rows);
+        instrumentation.addTransformer(transformer, true);
+        return transformer;
+    }
+
+    /**
+     * Retransforms what must be: at JVM start the hooked classes the JVM loaded before {@link #register} (as a rule
+     * none: no application code has run), for an attach every hooked class. {@link Started#verify} checks them all.
+     *
      * @param atStart whether the JVM is starting: classes not loaded yet are hooked as they load
      */
-    static Started start(TrackedInstrumentation instrumentation, Hook[] rows, boolean atStart)
+    static Started start(TrackedInstrumentation instrumentation, HookTransformer transformer, boolean atStart)
             throws ClassNotFoundException, UnmodifiableClassException {
-        HookTransformer transformer = new HookTransformer(rows);
-        // Registered first: a class that loads while the loaded ones are looked for is rewritten as it loads.
-        instrumentation.addTransformer(transformer, true);
         List<Class<?>> targets = new ArrayList<>();
         if (atStart) {
             for (Class<?> c : instrumentation.getAllLoadedClasses()) {
-                if (c.getClassLoader() == null && transformer.hooks(internalName(c))) {
+                // A class rewritten as it loaded needs no second pass.
+                if (c.getClassLoader() == null && transformer.hooks(internalName(c))
+                        && !transformer.rewritten(internalName(c))) {
                     targets.add(c);
                 }
             }

@@ -1,6 +1,7 @@
 package io.socksify.agent.install;
 
 import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.AgentJar;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.bootstrap.ServerThreads;
 import io.socksify.agent.cli.AttachStatus;
@@ -24,8 +25,6 @@ import java.lang.instrument.UnmodifiableClassException;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.jar.Attributes;
-import java.util.jar.JarFile;
 
 
 /**
@@ -37,7 +36,6 @@ import java.util.jar.JarFile;
 public final class Installer {
     private static boolean installed;
     private static SocksServer embeddedServer;
-    private static String agentJar;
     private static AgentConfig active;
     private static String version;
 
@@ -49,6 +47,8 @@ public final class Installer {
      * off; a second set of transformations is never added. The agent option {@code attachStatus} is the attacher's
      * (see {@link AttachStatus}).
      *
+     * @param jarPath the agent jar's path when {@code AgentMain} had to look it up, else null ({@link AgentJar} finds
+     *                it when needed)
      * @param premain whether the JVM is starting (a bad configuration then stops it) rather than attached to
      * @throws IllegalStateException for {@code agentmain}, when socksify cannot route and no status file takes the
      *                               reason (the attacher reports the failure)
@@ -80,41 +80,50 @@ public final class Installer {
             stop("socksify: not attached to this JVM, so there is nothing to switch " + agentArgs.trim()
                     + " (attach with proxy=... first)", premain);
         }
-        AgentConfig config;
-        try {
-            config = AgentConfig.parse(agentArgs, System.getProperties());
-        } catch (ConfigException e) {
-            stop(e.getMessage(), premain);
-            return;
+        if (jarPath != null) {
+            AgentJar.known(jarPath);
         }
-        Log.configure(config.logLevel());
         // All or nothing: a failure takes back every transformer and connector, so a later attach starts afresh.
         TrackedInstrumentation tracked = new TrackedInstrumentation(instrumentation);
         Transport[] transports = null;
-        long parsed = System.nanoTime();
-        long routed = parsed;
-        try (JarFile jar = new JarFile(jarPath)) {
-            takeOverJdkSocksProperties();
-            openJavaBase(tracked);
-            Hook[] rows = new Hook[0];
+        AgentConfig config = null;
+        long parsed = start;
+        long routed = start;
+        try {
             int feature = Runtime.version().feature();
-            // While the JVM starts, only what it has loaded already is checked and retransformed now; the rest is
-            // hooked as it loads (HookLifecycle). An attach loads every hooked class now.
-            transports = transports(premain ? loadedHookedClasses(tracked, feature) : null, jarPath);
-            agentJar = jarPath;
+            // The binary names of the hooked classes the JVM has loaded, filled below.
+            Set<String> loaded = new HashSet<>();
+            transports = transports(loaded);
+            Hook[] rows = new Hook[0];
             for (Transport transport : transports) {
-                transport.checkJdk();
                 rows = Hooks.concat(rows, Hooks.forJdk(transport.hooks(), feature));
             }
             if (premain && PlatformMBeanServerHook.prepare(tracked, Installer.class.getModule())) {
                 // Registering now would create the platform MBean server (about 200 ms): wait until the JVM does.
                 rows = Hooks.concat(rows, new Hook[] {PlatformMBeanServerHook.ROW});
             }
-            // The transformer goes in before the routing is built: a hooked class the routing (or the embedded
+            // The transformer goes in first: a hooked class that the configuration, the routing (or the embedded
             // server) loads is rewritten as it loads, cheaper than loading it and retransforming it afterwards. Its
             // prologues let everything pass until the transport's connector is committed; no application code runs
             // before premain returns.
-            HookLifecycle.Started hooks = HookLifecycle.start(tracked, rows, premain);
+            HookTransformer transformer = HookLifecycle.register(tracked, rows);
+            config = AgentConfig.parse(agentArgs, System.getProperties());
+            Log.configure(config.logLevel());
+            parsed = System.nanoTime();
+            takeOverJdkSocksProperties();
+            openJavaBase(tracked);
+            // While the JVM starts, only what it has loaded already is checked and retransformed now; the rest is
+            // hooked as it loads (HookLifecycle). An attach loads every hooked class now.
+            for (Hook row : rows) {
+                loaded.add(row.owner().replace('/', '.'));
+            }
+            if (premain) {
+                loaded.retainAll(loadedBootClasses(tracked, loaded));
+            }
+            for (Transport transport : transports) {
+                transport.checkJdk();
+            }
+            HookLifecycle.Started hooks = HookLifecycle.start(tracked, transformer, premain);
             if (config.embedded()) {
                 config = config.withProxy(startEmbeddedServer());
             }
@@ -125,7 +134,7 @@ public final class Installer {
             NettyNativeTransformer.install(tracked, !premain);
             installed = true;
             active = config;
-            version = version(jar);
+            version = version();
             AgentMBean.configured(config, version, premain);
             if (!premain) {
                 AgentMBean.registerNow();
@@ -136,52 +145,49 @@ public final class Installer {
             log.debug("installed in {} ms (configuration {} ms, hooks and routing {} ms, the rest {} ms)",
                     (end - start) / 1_000_000, (parsed - start) / 1_000_000, (routed - parsed) / 1_000_000,
                     (end - routed) / 1_000_000);
+        } catch (ConfigException e) {
+            // A bad configuration (the transformer is in already): the message names the option and what is expected.
+            rollBack(tracked, transports);
+            stop(e.getMessage(), premain);
         } catch (IOException | ReflectiveOperationException | UnmodifiableClassException | RuntimeException
                 | LinkageError e) {
-            installed = false;
-            active = null;
-            tracked.removeAdded();
-            if (transports != null) {
-                for (Transport transport : transports) {
-                    transport.clear();
-                }
-            }
-            Routing.publish(null);
-            if (embeddedServer != null) {
-                embeddedServer.close();
-                embeddedServer = null;
-            }
+            rollBack(tracked, transports);
             stop("socksify: cannot install the agent, so nothing may run unrouted: " + e, premain);
+        }
+    }
+
+    private static void rollBack(TrackedInstrumentation tracked, Transport[] transports) {
+        installed = false;
+        active = null;
+        tracked.removeAdded();
+        if (transports != null) {
+            for (Transport transport : transports) {
+                transport.clear();
+            }
+        }
+        Routing.publish(null);
+        if (embeddedServer != null) {
+            embeddedServer.close();
+            embeddedServer = null;
         }
     }
 
     /**
      * The transports, in the order their routing is switched on.
      *
-     * @param loaded the binary names of the hooked classes the JVM has loaded, or null for all (an attach: they are
-     *               loaded now)
-     * @param jarPath this agent's jar, for the {@code -javaagent:} a child JVM gets
+     * @param loaded the binary names of the hooked classes the JVM has loaded (for an attach all: they are loaded
+     *               now), or an empty set the caller fills before {@link Transport#checkJdk}
      */
-    private static Transport[] transports(Set<String> loaded, String jarPath) {
-        Set<String> all = loaded;
-        if (all == null) {
-            all = new HashSet<>();
-            for (Hook row : Hooks.all()) {
-                all.add(row.owner().replace('/', '.'));
-            }
-        }
-        return new Transport[] {new SocketTransport(all), new ChannelTransport(), new DatagramTransport(),
-            new NameTransport(), new NettyTransport(), new ChildTransport(jarPath), new GuardTransport()};
+    private static Transport[] transports(Set<String> loaded) {
+        return new Transport[] {new SocketTransport(loaded), new ChannelTransport(), new DatagramTransport(loaded),
+            new NameTransport(), new NettyTransport(), new ChildTransport(), new GuardTransport()};
     }
 
-    private static Set<String> loadedHookedClasses(Instrumentation instrumentation, int feature) {
-        Set<String> owners = new HashSet<>();
-        for (Hook row : Hooks.forJdk(Hooks.all(), feature)) {
-            owners.add(row.owner().replace('/', '.'));
-        }
+    /** @return which of {@code names} (binary names) the boot loader has loaded */
+    private static Set<String> loadedBootClasses(Instrumentation instrumentation, Set<String> names) {
         Set<String> loaded = new HashSet<>();
         for (Class<?> c : instrumentation.getAllLoadedClasses()) {
-            if (c.getClassLoader() == null && owners.contains(c.getName())) {
+            if (c.getClassLoader() == null && names.contains(c.getName())) {
                 loaded.add(c.getName());
             }
         }
@@ -218,7 +224,11 @@ public final class Installer {
                 config = config.withProxy(embeddedServer != null
                         ? SocksProxy.of(SocksVersion.SOCKS5, embeddedServer.address()) : startEmbeddedServer());
             }
-            activate(transports(null, agentJar), new Router(config, Routing.current()));
+            Set<String> all = new HashSet<>();
+            for (Hook row : Hooks.all()) {
+                all.add(row.owner().replace('/', '.'));
+            }
+            activate(transports(all), new Router(config, Routing.current()));
         } catch (IOException | ReflectiveOperationException | RuntimeException | LinkageError e) {
             // Nothing was switched: activate checks every transport before the one switch.
             stop("socksify: cannot reconfigure, the active configuration is unchanged: " + e, false);
@@ -287,10 +297,9 @@ public final class Installer {
                 Map.of("java.net", Set.of(agent), "sun.nio.ch", Set.of(agent)), Set.of(), Map.of());
     }
 
-    private static String version(JarFile jar) throws IOException {
-        String v = jar.getManifest() == null ? null
-                : jar.getManifest().getMainAttributes().getValue(Attributes.Name.IMPLEMENTATION_VERSION);
-        return v == null ? "dev" : v;
+    /** The build's version (the jar manifest's {@code Implementation-Version}), without opening the jar. */
+    private static String version() {
+        return io.socksify.agent.Version.VERSION;
     }
 
     private static String lower(Enum<?> e) {

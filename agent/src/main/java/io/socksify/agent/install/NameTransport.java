@@ -7,7 +7,7 @@ import io.socksify.agent.route.Router;
 import io.socksify.agent.route.dns.RemoteNames;
 
 /** Names the application resolves itself ({@code dns=remote}): DNS-DESIGN.md. */
-final class NameTransport implements Transport {
+final class NameTransport implements Transport, Transport.Commit {
     @Override
     public String name() {
         return "names";
@@ -25,7 +25,12 @@ final class NameTransport implements Transport {
 
     @Override
     public Commit prepare(Router router) {
-        return RemoteNames::install;
+        return this; // not a method reference: each spins a class while the JVM starts
+    }
+
+    @Override
+    public void commit() {
+        RemoteNames.install();
     }
 
     @Override

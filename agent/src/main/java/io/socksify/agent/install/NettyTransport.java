@@ -10,7 +10,9 @@ import io.socksify.agent.route.netty.NativeConnectGuard;
  * bypassed destinations may go there. Their classes are the application's, found by name as they load by
  * {@link io.socksify.agent.instrument.NettyNativeTransformer}, so this transport has no rows in the JDK hook table.
  */
-final class NettyTransport implements Transport {
+final class NettyTransport implements Transport, Transport.Commit {
+    private Router prepared;
+
     @Override
     public String name() {
         return "Netty native transports";
@@ -28,7 +30,13 @@ final class NettyTransport implements Transport {
 
     @Override
     public Commit prepare(Router router) {
-        return () -> NativeConnectGuard.install(router);
+        prepared = router;
+        return this; // not a lambda: each lambda spins a class while the JVM starts
+    }
+
+    @Override
+    public void commit() {
+        NativeConnectGuard.install(prepared);
     }
 
     @Override

@@ -6,16 +6,15 @@ import io.socksify.agent.instrument.Hooks;
 import io.socksify.agent.route.Router;
 import io.socksify.agent.route.SocketRouting;
 
-import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Field;
-import java.net.SocketImpl;
 import java.util.Set;
 
 /** {@code java.net.Socket} (and {@code SSLSocket}, {@code HttpURLConnection}, {@code ftp://}): SOCKET-DESIGN.md. */
-final class SocketTransport implements Transport {
+final class SocketTransport implements Transport, Transport.Commit {
     /** The socket connector, once installed (a re-attach keeps it: the routing state it reads is what changes). */
     private static SocketRouting routing;
     private final Set<String> loaded;
+    private SocketRouting prepared;
 
     /** @param loaded the binary names of the hooked classes the JVM has loaded */
     SocketTransport(Set<String> loaded) {
@@ -51,16 +50,16 @@ final class SocketTransport implements Transport {
 
     @Override
     public Commit prepare(Router router) throws ReflectiveOperationException {
-        // Built once (its method handles cost start-up time); it reads the routing state once per connection.
-        SocketRouting sockets = routing;
-        if (sockets == null) {
-            sockets = new SocketRouting(MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup()));
-        }
-        SocketRouting prepared = sockets;
-        return () -> {
-            routing = prepared;
-            Dispatcher.install(prepared);
-        };
+        // Built once (it makes its method handles when the first socket is routed); it reads the routing state
+        // once per connection.
+        prepared = routing != null ? routing : new SocketRouting();
+        return this; // not a lambda: each lambda spins a class while the JVM starts
+    }
+
+    @Override
+    public void commit() {
+        routing = prepared;
+        Dispatcher.install(prepared);
     }
 
     @Override

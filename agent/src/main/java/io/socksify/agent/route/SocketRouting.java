@@ -37,27 +37,44 @@ import java.net.UnknownHostException;
 public final class SocketRouting implements SocketConnector {
     private static final Logger LOG = Log.get("socksify");
 
-    // SocketImpl's connect, getInputStream, getOutputStream and close are protected: reachable only through a
-    // private lookup, which the installer obtains after opening java.net to the agent's module.
-    private final MethodHandle connect;
-    private final MethodHandle inputStream;
-    private final MethodHandle outputStream;
-    private final MethodHandle close;
-    // SocketImpl's protected 'address' and 'port': what getInetAddress()/getPort() report once connected.
-    private final MethodHandle setAddress;
-    private final MethodHandle setPort;
+    public SocketRouting() {
+    }
 
-    /** @param socketImplLookup a lookup with private access to {@link SocketImpl} */
-    public SocketRouting(MethodHandles.Lookup socketImplLookup) throws ReflectiveOperationException {
-        this.connect = socketImplLookup.findVirtual(SocketImpl.class, "connect",
-                MethodType.methodType(void.class, SocketAddress.class, int.class));
-        this.inputStream = socketImplLookup.findVirtual(SocketImpl.class, "getInputStream",
-                MethodType.methodType(InputStream.class));
-        this.outputStream = socketImplLookup.findVirtual(SocketImpl.class, "getOutputStream",
-                MethodType.methodType(OutputStream.class));
-        this.close = socketImplLookup.findVirtual(SocketImpl.class, "close", MethodType.methodType(void.class));
-        this.setAddress = socketImplLookup.findSetter(SocketImpl.class, "address", InetAddress.class);
-        this.setPort = socketImplLookup.findSetter(SocketImpl.class, "port", int.class);
+    /**
+     * {@code SocketImpl}'s connect, getInputStream, getOutputStream and close and its fields address and port, which are
+     * protected: reachable only
+     * through a private lookup, which needs {@code java.net} open to the agent's module (the installer opens it). Made
+     * when the first socket is routed, not at installation: method handles cost start-up time. A JDK without them
+     * fails that connection (and every later one) with the Dispatcher's exception; nothing goes out directly.
+     */
+    private static final class Impl {
+        static final MethodHandle CONNECT;
+        static final MethodHandle INPUT_STREAM;
+        static final MethodHandle OUTPUT_STREAM;
+        static final MethodHandle CLOSE;
+        // SocketImpl's protected 'address' and 'port': what getInetAddress()/getPort() report once connected.
+        static final MethodHandle SET_ADDRESS;
+        static final MethodHandle SET_PORT;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup());
+                CONNECT = lookup.findVirtual(SocketImpl.class, "connect",
+                        MethodType.methodType(void.class, SocketAddress.class, int.class));
+                INPUT_STREAM = lookup.findVirtual(SocketImpl.class, "getInputStream",
+                        MethodType.methodType(InputStream.class));
+                OUTPUT_STREAM = lookup.findVirtual(SocketImpl.class, "getOutputStream",
+                        MethodType.methodType(OutputStream.class));
+                CLOSE = lookup.findVirtual(SocketImpl.class, "close", MethodType.methodType(void.class));
+                SET_ADDRESS = lookup.findSetter(SocketImpl.class, "address", InetAddress.class);
+                SET_PORT = lookup.findSetter(SocketImpl.class, "port", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("socksify cannot reach SocketImpl's connect and streams: " + e, e);
+            }
+        }
+
+        private Impl() {
+        }
     }
 
     @Override
@@ -95,8 +112,8 @@ public final class SocketRouting implements SocketConnector {
         // the proxy unresolved: getInetAddress() is null then, as with the JDK's own SOCKS support).
         InetSocketAddress reported = route.reported();
         try {
-            setAddress.invokeExact(impl, reported.getAddress());
-            setPort.invokeExact(impl, reported.getPort());
+            Impl.SET_ADDRESS.invokeExact(impl, reported.getAddress());
+            Impl.SET_PORT.invokeExact(impl, reported.getPort());
         } catch (RuntimeException | Error e) {
             close(impl);
             throw e;
@@ -123,7 +140,7 @@ public final class SocketRouting implements SocketConnector {
         @Override
         public InputStream input() throws IOException {
             try {
-                return (InputStream) inputStream.invokeExact(delegate);
+                return (InputStream) Impl.INPUT_STREAM.invokeExact(delegate);
             } catch (IOException | RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {
@@ -134,7 +151,7 @@ public final class SocketRouting implements SocketConnector {
         @Override
         public OutputStream output() throws IOException {
             try {
-                return (OutputStream) outputStream.invokeExact(delegate);
+                return (OutputStream) Impl.OUTPUT_STREAM.invokeExact(delegate);
             } catch (IOException | RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {
@@ -160,7 +177,7 @@ public final class SocketRouting implements SocketConnector {
 
     private void invokeConnect(SocketImpl delegate, SocketAddress address, int timeoutMillis) throws IOException {
         try {
-            connect.invokeExact(delegate, address, timeoutMillis);
+            Impl.CONNECT.invokeExact(delegate, address, timeoutMillis);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -170,7 +187,7 @@ public final class SocketRouting implements SocketConnector {
 
     private void close(SocketImpl delegate) {
         try {
-            close.invokeExact(delegate);
+            Impl.CLOSE.invokeExact(delegate);
         } catch (Throwable ignored) {
             // Closing a socket that failed to connect; the connection's own failure is what matters.
         }

@@ -26,7 +26,8 @@ import java.util.jar.Manifest;
  * run ({@code -XX:ArchiveClassesAtExit}, which needs {@code -XX:+AllowArchivingWithJavaAgent} while dumping with an
  * agent). Each figure is the median. Options: {@code --runs N} (per variant and JDK, default 15),
  * {@code --baseline JAR} (a fifth variant, {@code baseline}: another build of the agent jar, e.g. the previous
- * commit's, interleaved with the others so that a loaded machine weighs on both alike). Needs
+ * commit's, copied as {@code socksify-agent.jar} into a directory of its own, interleaved with the others so that
+ * a loaded machine weighs on both alike). Needs
  * {@code -Dsocksify.agent.jar}.
  */
 public final class StartupBenchmark {
@@ -51,6 +52,12 @@ public final class StartupBenchmark {
             }
         }
         Path dir = Files.createTempDirectory("startup-bench");
+        if (baseline != null) {
+            // The manifest's Boot-Class-Path names socksify-agent.jar: a jar of another name would take the slower
+            // path of a renamed jar (and print a class data sharing warning).
+            Path copy = Files.createDirectories(dir.resolve("baseline")).resolve("socksify-agent.jar");
+            baseline = Files.copy(baseline, copy);
+        }
         Path emptyAgent = jar(dir.resolve("empty-agent.jar"), EmptyAgent.class, true);
         // CDS archives no class from a directory on the class path: the probe runs from a jar in every variant.
         probeJar = jar(dir.resolve("probe.jar"), StartupProbeMain.class, false);

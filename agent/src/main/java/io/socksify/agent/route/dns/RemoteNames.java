@@ -35,7 +35,11 @@ import java.util.function.Predicate;
  */
 public final class RemoteNames implements Predicate<String> {
     private static final Logger LOG = Log.get("socksify");
-    private static final String LOCAL_HOST_NAME = localHostName();
+    /**
+     * This machine's host name, read when a configuration with {@code dns=remote} is installed (its reflective read
+     * spins method-handle classes on JDK 18 and later: start-up time a JVM with {@code dns=local} need not spend).
+     */
+    private static volatile String localHostName;
 
     private static final RemoteNames POLICY = new RemoteNames();
 
@@ -47,6 +51,11 @@ public final class RemoteNames implements Predicate<String> {
      * re-attach switches it with everything else.
      */
     public static void install() {
+        Router router = Routing.current();
+        if (localHostName == null && router != null && remote(router)) {
+            // Before the policy is installed: a fallback to getLocalHost() then resolves locally.
+            localHostName = localHostName();
+        }
         NameDispatcher.install(POLICY);
     }
 
@@ -76,7 +85,7 @@ public final class RemoteNames implements Predicate<String> {
         }
         String h = normalize(host);
         if (h.isEmpty() || Bypass.isIpLiteral(h) || h.equals("localhost") || h.endsWith(".localhost")
-                || h.equals(LOCAL_HOST_NAME) || router.isProxyHost(h)) {
+                || h.equals(localHostName) || router.isProxyHost(h)) {
             return false;
         }
         RouteRule rule = router.matchName(host);

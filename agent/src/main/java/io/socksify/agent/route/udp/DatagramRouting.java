@@ -82,14 +82,18 @@ public final class DatagramRouting implements DatagramConnector {
      *                               implementation of JDK 17, {@code -Djdk.net.usePlainDatagramSocketImpl}) and UDP
      *                               is not {@code udp=direct}: its datagrams could not be routed, so the JVM must
      *                               not run
+     * @param datagramSocketLoaded whether the JVM has loaded {@code java.net.DatagramSocket}: if not (a JVM starting),
+     *                             no {@code DatagramSocketImplFactory} can have been set, and none is looked for
+     *                             (looking would load the class)
      */
-    public static synchronized void check(Router router) throws ReflectiveOperationException {
+    public static synchronized void check(Router router, boolean datagramSocketLoaded)
+            throws ReflectiveOperationException {
         boolean udpDirect = router.config().udp() == UdpMode.DIRECT;
         if (!udpDirect && legacyDatagramSocket()) {
             throw new IllegalStateException("-Djdk.net.usePlainDatagramSocketImpl makes DatagramSocket bypass the"
                     + " channel socksify routes; remove it or set udp=direct");
         }
-        if (!udpDirect && datagramSocketImplFactory() != null) {
+        if (!udpDirect && datagramSocketLoaded && datagramSocketImplFactory() != null) {
             throw new IllegalStateException("the application set a DatagramSocketImplFactory ("
                     + datagramSocketImplFactory() + "): its datagrams could not be routed; set udp=direct");
         }
