@@ -39,6 +39,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ProxyBenchmark {
     private static final byte[] GREETING = {5, 1, 0};
     private static final long STALL_MILLIS = 30_000;
+    /** Loopback sockets in TIME_WAIT below which a connection-rate run starts (Linux; elsewhere it starts at once). */
+    private static final int TIME_WAIT_PACE = 4000;
+    /** TIME_WAIT lasts 60 s on Linux: no run waits longer than that. */
+    private static final long TIME_WAIT_MAX_WAIT_MILLIS = 65_000;
 
     private ProxyBenchmark() {
     }
@@ -53,6 +57,7 @@ public final class ProxyBenchmark {
         int threads = 4;
         int buffer = 0;
         List<String> proxies = List.of("embedded", "dante", "microsocks");
+        List<String> tests = List.of("bulk", "duplex", "connections");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--mb" -> mb = Integer.parseInt(args[++i]);
@@ -61,8 +66,10 @@ public final class ProxyBenchmark {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--buffer" -> buffer = Integer.parseInt(args[++i]);
                 case "--proxies" -> proxies = List.of(args[++i].split(","));
+                case "--tests" -> tests = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (expected: --mb N, --rounds N, --connections N, --threads N, --buffer BYTES, --proxies embedded,dante,microsocks)");
+                        + " (expected: --mb N, --rounds N, --connections N, --threads N, --buffer BYTES, --proxies "
+                        + "embedded,dante,microsocks, --tests bulk,duplex,connections)");
             }
         }
         System.out.printf("ProxyBenchmark: %d cores, %s %s; bulk/duplex %d MiB, best of %d; %d connections on %d "
@@ -91,17 +98,31 @@ public final class ProxyBenchmark {
             }
             // Rounds interleave the proxies, so that whatever else runs on the machine meanwhile weighs on each.
             long bytes = (long) mb * 1024 * 1024;
+            boolean runBulk = tests.contains("bulk");
+            boolean runDuplex = tests.contains("duplex");
+            boolean runConnections = tests.contains("connections");
             for (Map.Entry<String, InetSocketAddress> e : addresses.entrySet()) {
-                bulk(e.getValue(), sink.address(), Math.min(bytes, 256L << 20));
-                connectionsPerSecond(e.getValue(), echo.address(), Math.min(500, connections), threads);
+                if (runBulk || runDuplex) {
+                    bulk(e.getValue(), sink.address(), Math.min(bytes, 256L << 20));
+                }
+                if (runConnections) {
+                    connectionsPerSecond(e.getValue(), echo.address(), Math.min(500, connections), threads);
+                }
                 results.put(e.getKey(), new Result(0, 0, 0, ""));
             }
             for (int round = 1; round <= rounds; round++) {
                 for (Map.Entry<String, InetSocketAddress> e : addresses.entrySet()) {
                     Result r = results.get(e.getKey());
-                    double bulk = bulk(e.getValue(), sink.address(), bytes);
-                    double duplex = Double.isNaN(r.duplexMiBs()) ? -1 : duplex(e.getValue(), echo.address(), bytes);
-                    double cps = connectionsPerSecond(e.getValue(), echo.address(), connections, threads);
+                    double bulk = runBulk ? bulk(e.getValue(), sink.address(), bytes) : 0;
+                    double duplex = !runDuplex ? 0 : Double.isNaN(r.duplexMiBs()) ? -1
+                            : duplex(e.getValue(), echo.address(), bytes);
+                    double cps = 0;
+                    if (runConnections) {
+                        // Every proxy starts its run with as few loopback TIME_WAIT sockets as the last left: binding
+                        // the outgoing address to port 0 gets slower the more of them hold ports.
+                        awaitTimeWaitBelow(TIME_WAIT_PACE);
+                        cps = connectionsPerSecond(e.getValue(), echo.address(), connections, threads);
+                    }
                     System.out.printf(Locale.ROOT, "  round %d %-18s bulk %5.0f MiB/s, duplex %s, %5.0f "
                             + "connections/s%n", round, e.getKey(), bulk, duplex < 0 ? "stalled" : String.format(
                             Locale.ROOT, "%5.0f MiB/s", duplex), cps);
@@ -135,6 +156,37 @@ public final class ProxyBenchmark {
             throw new IOException("CONNECT reply " + Arrays.toString(reply));
         }
         return s;
+    }
+
+    /**
+     * Waits (at most {@link #TIME_WAIT_MAX_WAIT_MILLIS}) until fewer than {@code limit} TCP sockets are in TIME_WAIT,
+     * counted in {@code /proc/net/tcp} and {@code tcp6}; returns at once where those do not exist.
+     */
+    static void awaitTimeWaitBelow(int limit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TIME_WAIT_MAX_WAIT_MILLIS * 1_000_000;
+        int count;
+        while ((count = timeWaitSockets()) >= limit && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
+        if (count >= limit) {
+            System.out.println("  still " + count + " sockets in TIME_WAIT; measuring anyway");
+        }
+    }
+
+    private static int timeWaitSockets() throws IOException {
+        int count = 0;
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            java.nio.file.Path p = java.nio.file.Path.of(table);
+            if (!java.nio.file.Files.isReadable(p)) {
+                continue;
+            }
+            try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(p)) {
+                // Columns: sl local_address rem_address st ...; st 06 is TIME_WAIT.
+                count += (int) lines.skip(1).map(String::trim).map(l -> l.split("\\s+"))
+                        .filter(f -> f.length > 3 && f[3].equals("06")).count();
+            }
+        }
+        return count;
     }
 
     /** @return MiB/s from the first byte written to the sink's acknowledgement of the last */

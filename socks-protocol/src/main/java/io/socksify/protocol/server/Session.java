@@ -196,6 +196,11 @@ final class Session implements EventLoop.Handler {
                             close("client closed the connection during the handshake");
                             return;
                         }
+                        if (state != State.CLOSED && down.position() > 0) {
+                            // A reply (method selection, authentication) goes out now, not one select later: the
+                            // client waits for it, and a socket that takes a few bytes is all but always writable.
+                            writeClient();
+                        }
                     }
                 }
             }
@@ -693,7 +698,9 @@ final class Session implements EventLoop.Handler {
                     ch.bind(new InetSocketAddress(server.outgoingAddress, 0));
                 }
                 target = ch;
-                boolean done = ch.connect(new InetSocketAddress(ip, destination.port()));
+                // A connect to a near peer (loopback, the same host) has often completed by the time connect()
+                // returns; asking at once saves a trip through the selector. A failure here is that candidate's.
+                boolean done = ch.connect(new InetSocketAddress(ip, destination.port())) || ch.finishConnect();
                 targetKey = ch.register(loop.selector, done ? 0 : SelectionKey.OP_CONNECT, this);
                 if (done) {
                     connected();
