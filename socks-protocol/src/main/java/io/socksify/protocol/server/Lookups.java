@@ -35,6 +35,7 @@ final class Lookups {
 
     private final Resolver resolver;
     private final ThreadPoolExecutor pool;
+    private final java.util.Set<Thread> workers = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Map<String, CompletableFuture<InetAddress[]>> inFlight = new ConcurrentHashMap<>();
     /** Names whose lookup failed, with when to try again ({@link System#nanoTime}). */
     private final Map<String, Long> failed = new ConcurrentHashMap<>();
@@ -47,6 +48,9 @@ final class Lookups {
             Thread t = threadFactory.newThread(r);
             t.setName(threadPrefix + threads.incrementAndGet());
             t.setDaemon(true);
+            // Idle threads time out and end: only the live ones are kept, for awaitTermination to join.
+            workers.removeIf(w -> !w.isAlive());
+            workers.add(t);
             return t;
         });
         pool.allowCoreThreadTimeOut(true);
@@ -134,7 +138,22 @@ final class Lookups {
         pool.shutdownNow();
     }
 
+    /**
+     * Waits for the pool to terminate and then for its threads to end: a terminated pool's last worker may still be
+     * alive for a moment, and {@code close()} promises no thread left behind.
+     */
     boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-        return pool.awaitTermination(timeout, unit);
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        if (!pool.awaitTermination(timeout, unit)) {
+            return false;
+        }
+        for (Thread t : workers) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                return !t.isAlive();
+            }
+            t.join(left);
+        }
+        return true;
     }
 }
