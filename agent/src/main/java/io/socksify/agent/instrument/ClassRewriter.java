@@ -90,13 +90,7 @@ public final class ClassRewriter {
                                 + " (expected: 1)");
             }
             if (found[i] == 1) {
-                requireField(type, fields, row.onlyIfNull);
                 requireField(type, fields, row.onlyIfNotNull);
-                if (row.storeField != null && !fields.contains(row.storeField + ":"
-                        + net.bytebuddy.jar.asm.Type.getDescriptor(row.returns))) {
-                    throw new IllegalStateException(type + "." + row.storeField + " is missing or has an unexpected"
-                            + " type on this JDK");
-                }
             }
         }
         return writer.toByteArray();

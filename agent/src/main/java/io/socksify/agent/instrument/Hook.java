@@ -32,9 +32,7 @@ public final class Hook {
         /** long: {@code PASS_COUNT} (Long.MIN_VALUE) = run the original, else return it (as int or long) */
         COUNT_UNLESS_PASS,
         /** object: the dispatcher's {@code PASS} = run the original, else return it (null included) */
-        OBJECT_UNLESS_PASS,
-        /** object: non-null = store it into the field {@link Hook#storeField} of {@code this} and return (void) */
-        STORE_IF_NOT_NULL
+        OBJECT_UNLESS_PASS
     }
 
     /** A value a prologue pushes for the dispatcher. */
@@ -108,9 +106,7 @@ public final class Hook {
     final String dispatchDescriptor;
     final Load[] loads;
     final Exit exit;
-    final Load onlyIfNull;
     final Load onlyIfNotNull;
-    final String storeField;
     // Or a rewrite:
     final MethodRewrite rewrite;
 
@@ -130,9 +126,7 @@ public final class Hook {
         dispatchDescriptor = b.dispatcher == null ? null : descriptor(b.returns, b.parameters);
         loads = b.loads;
         exit = b.exit;
-        onlyIfNull = b.onlyIfNull;
         onlyIfNotNull = b.onlyIfNotNull;
-        storeField = b.storeField;
         rewrite = b.rewrite;
     }
 
@@ -229,9 +223,7 @@ public final class Hook {
         private Class<?>[] parameters;
         private Load[] loads;
         private Exit exit;
-        private Load onlyIfNull;
         private Load onlyIfNotNull;
-        private String storeField;
         private MethodRewrite rewrite;
 
         private Builder(String owner, String name, String descriptor, boolean isStatic) {
@@ -266,21 +258,9 @@ public final class Hook {
             return this;
         }
 
-        /** Runs the prologue only when {@code value} is null (else straight to the original). */
-        public Builder onlyIfNull(Load value) {
-            onlyIfNull = value;
-            return this;
-        }
-
         /** Runs the prologue only when {@code value} is not null. */
         public Builder onlyIfNotNull(Load value) {
             onlyIfNotNull = value;
-            return this;
-        }
-
-        /** For {@link Exit#STORE_IF_NOT_NULL}: the field of {@code this} the answer goes into. */
-        public Builder store(String field) {
-            storeField = field;
             return this;
         }
 
@@ -321,9 +301,6 @@ public final class Hook {
                     break;
                 case COUNT_UNLESS_PASS:
                     ok = r == long.class;
-                    break;
-                case STORE_IF_NOT_NULL:
-                    ok = !r.isPrimitive() && hook.storeField != null;
                     break;
                 default:
                     ok = !r.isPrimitive();

@@ -7,8 +7,8 @@ import net.bytebuddy.jar.asm.Type;
 
 /**
  * The one prologue emitter. At the start of the hooked method: optionally test a value and go straight to the
- * original code ({@code onlyIfNull}/{@code onlyIfNotNull}), push the row's values (by default {@code this} and every
- * argument), call the dispatcher, and act on its answer as the row's {@link Hook.Exit} says; the original code
+ * original code ({@code onlyIfNotNull}), push the row's values (by default {@code this} and every argument), call
+ * the dispatcher, and act on its answer as the row's {@link Hook.Exit} says; the original code
  * follows at a frame identical to the method's entry frame. Only instructions are added (no field, no method), so
  * already loaded classes can be retransformed. Frames are written expanded ({@code ClassReader.EXPAND_FRAMES}).
  */
@@ -88,11 +88,6 @@ final class Prologue extends MethodVisitor {
         super.visitCode();
         Label original = new Label();
         boolean jumps = false;
-        if (hook.onlyIfNull != null) {
-            load(hook.onlyIfNull);
-            visitJumpInsn(Opcodes.IFNONNULL, original);
-            jumps = true;
-        }
         if (hook.onlyIfNotNull != null) {
             load(hook.onlyIfNotNull);
             visitJumpInsn(Opcodes.IFNULL, original);
@@ -163,21 +158,13 @@ final class Prologue extends MethodVisitor {
                     visitInsn(Opcodes.IRETURN);
                 }
                 return dropped();
-            case OBJECT_UNLESS_PASS:
+            default: // OBJECT_UNLESS_PASS
                 visitInsn(Opcodes.DUP);
                 visitFieldInsn(Opcodes.GETSTATIC, Type.getInternalName(hook.dispatcher), "PASS",
                         "Ljava/lang/Object;");
                 dropUnless(Opcodes.IF_ACMPEQ);
                 castToReturnType();
                 visitInsn(Opcodes.ARETURN);
-                return dropped();
-            default: // STORE_IF_NOT_NULL
-                visitInsn(Opcodes.DUP);
-                dropUnless(Opcodes.IFNULL);
-                visitVarInsn(Opcodes.ALOAD, 0);
-                visitInsn(Opcodes.SWAP);
-                visitFieldInsn(Opcodes.PUTFIELD, owner, hook.storeField, answer.getDescriptor());
-                visitInsn(Opcodes.RETURN);
                 return dropped();
         }
     }
