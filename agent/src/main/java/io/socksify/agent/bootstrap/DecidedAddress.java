@@ -8,7 +8,8 @@ import java.net.InetSocketAddress;
  * An address socksify's socket routing has decided already and connects itself: its proxy's (the first hop of a
  * route), or a bypassed destination it resolved. The platform impl's {@code connect} prologue lets such a connect
  * run as the JDK's own code instead of routing it a second time ({@link Dispatcher#connectSocket}): the type
- * carries the decision, so the check is one {@code instanceof} and no state per thread.
+ * carries the decision, so the check is one {@code instanceof}; the dispatcher then permits exactly that destination
+ * for the last-line guard ({@code ConnectGuard.permit}, one thread-local write).
  */
 public final class DecidedAddress extends InetSocketAddress {
     @Serial

@@ -5,7 +5,8 @@ import java.net.SocketException;
 /**
  * Called from the prologues of {@code Socket.setSocketImplFactory} and
  * {@code DatagramSocket.setDatagramSocketImplFactory}. A factory set there replaces the implementation of every later
- * socket: {@code Socket} would skip the {@code SocksSocketImpl} socksify hooks, {@code DatagramSocket} the channel.
+ * socket: {@code Socket} would skip the platform impl ({@code NioSocketImpl}) socksify hooks, {@code DatagramSocket}
+ * the channel.
  * Those sockets could not be routed, so the setter is refused while socksify is installed (for datagrams, unless
  * {@code udp=direct}, where the user lets UDP go direct anyway). Passing null, a no-op, is let through.
  */

@@ -16,7 +16,6 @@ public final class Bypass {
     static final String EXPECTED = "host names, *.suffix wildcards, IP addresses or CIDR ranges, each optionally"
             + " with :port ([v6]:port for IPv6), separated by '|'; or none";
 
-
     private final List<BypassRule> rules;
 
     private Bypass(List<BypassRule> rules) {

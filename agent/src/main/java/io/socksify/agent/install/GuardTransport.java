@@ -11,7 +11,7 @@ import io.socksify.agent.route.Router;
  * {@code Installer.transports}, so it is armed once every other transport decides its connections. Its rows refuse
  * placeholder addresses from the start; destinations no router decided only once armed.
  */
-final class GuardTransport implements Transport {
+final class GuardTransport implements Transport, Transport.Commit {
     @Override
     public String name() {
         return "last-line guard";
@@ -29,7 +29,12 @@ final class GuardTransport implements Transport {
 
     @Override
     public Commit prepare(Router router) {
-        return LeakGuard::install;
+        return this; // not a method reference: each spins a class while the JVM starts
+    }
+
+    @Override
+    public void commit() {
+        LeakGuard.install();
     }
 
     @Override

@@ -44,9 +44,11 @@ final class HookLifecycle {
         if (atStart) {
             for (Class<?> c : instrumentation.getAllLoadedClasses()) {
                 // A class rewritten as it loaded needs no second pass.
-                if (c.getClassLoader() == null && transformer.hooks(internalName(c))
-                        && !transformer.rewritten(internalName(c))) {
-                    targets.add(c);
+                if (c.getClassLoader() == null) {
+                    String name = internalName(c);
+                    if (transformer.hooks(name) && !transformer.rewritten(name)) {
+                        targets.add(c);
+                    }
                 }
             }
         } else {

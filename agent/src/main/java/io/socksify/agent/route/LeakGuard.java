@@ -1,5 +1,6 @@
 package io.socksify.agent.route;
 
+import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.ConnectGuard;
 import io.socksify.agent.bootstrap.Metrics;
@@ -7,8 +8,8 @@ import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,7 @@ public final class LeakGuard implements ConnectGuard.Refusal {
     private LeakGuard() {
     }
 
-    /** Arms the guard (once per JVM; a re-attach finds it armed). */
+    /** Arms the guard: each installation's commit (a failed one disarms it again, {@code GuardTransport.clear}). */
     public static void install() {
         ConnectGuard.install(INSTANCE);
     }
@@ -38,8 +39,7 @@ public final class LeakGuard implements ConnectGuard.Refusal {
     @Override
     public IOException refused(InetAddress address, int port, boolean datagram) {
         String[] site = callSite();
-        String where = (address instanceof Inet6Address ? "[" + address.getHostAddress() + "]"
-                : address.getHostAddress()) + ":" + port;
+        String where = Printable.address(new InetSocketAddress(address, port));
         String message = "socksify: a direct " + (datagram ? "datagram" : "connection") + " to " + where + " by "
                 + site[0] + (site[1].equals(site[0]) ? "" : " (through " + site[1] + ")") + " was refused; nothing"
                 + " was sent. No socksify router decided this destination: it reached the operating system on a path"

@@ -79,11 +79,11 @@ public final class SocketRouting implements SocketConnector {
 
     @Override
     public boolean connect(SocketImpl impl, InetSocketAddress endpoint, int timeoutMillis) throws IOException {
-        Router router = Routing.current();
         if (KdcTraffic.current()) {
             LOG.debug("socket {} -> direct (socksify's own Kerberos exchange with a KDC)", Printable.address(endpoint));
             return false;
         }
+        Router router = Routing.current();
         Route route;
         try {
             route = router.route(endpoint);

@@ -39,7 +39,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ProxyBenchmark {
     private static final byte[] GREETING = {5, 1, 0};
     private static final long STALL_MILLIS = 30_000;
-    /** Loopback sockets in TIME_WAIT below which a connection-rate run starts (Linux; elsewhere it starts at once). */
+    /**
+     * TCP sockets in TIME_WAIT (all of /proc/net/tcp and tcp6; here nearly all loopback) below which a
+     * connection-rate run starts (Linux; elsewhere it starts at once).
+     */
     private static final int TIME_WAIT_PACE = 4000;
     /** TIME_WAIT lasts 60 s on Linux: no run waits longer than that. */
     private static final long TIME_WAIT_MAX_WAIT_MILLIS = 65_000;
@@ -118,8 +121,8 @@ public final class ProxyBenchmark {
                             : duplex(e.getValue(), echo.address(), bytes);
                     double cps = 0;
                     if (runConnections) {
-                        // Every proxy starts its run with as few loopback TIME_WAIT sockets as the last left: binding
-                        // the outgoing address to port 0 gets slower the more of them hold ports.
+                        // Every proxy starts its run below the same number of TIME_WAIT sockets: binding the outgoing
+                        // address to port 0 gets slower the more of them hold ports.
                         awaitTimeWaitBelow(TIME_WAIT_PACE);
                         cps = connectionsPerSecond(e.getValue(), echo.address(), connections, threads);
                     }

@@ -53,16 +53,24 @@ final class GssapiAuthenticator implements Socks5Authenticator {
 
     @Override
     public byte[] start() throws IOException {
-        GssapiOptions.KdcScope scope = options.kdcScope();
-        if (scope != null) {
-            scope.enter();
-        }
+        enterKdcScope();
         try {
             return initiate();
         } finally {
-            if (scope != null) {
-                scope.exit();
-            }
+            exitKdcScope();
+        }
+    }
+
+    /** Around the calls that may talk to the KDC ({@link GssapiOptions.KdcScope}). */
+    private void enterKdcScope() {
+        if (options.kdcScope() != null) {
+            options.kdcScope().enter();
+        }
+    }
+
+    private void exitKdcScope() {
+        if (options.kdcScope() != null) {
+            options.kdcScope().exit();
         }
     }
 
@@ -141,16 +149,11 @@ final class GssapiAuthenticator implements Socks5Authenticator {
     }
 
     private byte[] initSecContext(byte[] token) throws Failure {
-        GssapiOptions.KdcScope scope = options.kdcScope();
-        if (scope != null) {
-            scope.enter();
-        }
+        enterKdcScope();
         try {
             return gss.initSecContext(token);
         } finally {
-            if (scope != null) {
-                scope.exit();
-            }
+            exitKdcScope();
         }
     }
 

@@ -3,6 +3,7 @@ package io.socksify.protocol.server;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +36,7 @@ final class Lookups {
 
     private final Resolver resolver;
     private final ThreadPoolExecutor pool;
-    private final java.util.Set<Thread> workers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
     private final Map<String, CompletableFuture<InetAddress[]>> inFlight = new ConcurrentHashMap<>();
     /** Names whose lookup failed, with when to try again ({@link System#nanoTime}). */
     private final Map<String, Long> failed = new ConcurrentHashMap<>();

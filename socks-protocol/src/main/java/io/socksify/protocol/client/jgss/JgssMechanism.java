@@ -139,15 +139,6 @@ public final class JgssMechanism implements GssapiMechanism {
     }
 
     private static <T> T as(Subject subject, PrivilegedExceptionAction<T> action) throws GSSException {
-        if (subject == null) {
-            try {
-                return action.run();
-            } catch (GSSException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
         try {
             return Subject.doAs(subject, action);
         } catch (PrivilegedActionException e) {
@@ -185,7 +176,9 @@ public final class JgssMechanism implements GssapiMechanism {
         @Override
         public byte[] initSecContext(byte[] token) throws Failure {
             try {
-                byte[] next = as(subject, () -> gss.initSecContext(token, 0, token.length));
+                // An established context given to context(GSSContext) has no subject and no token to make.
+                byte[] next = subject == null ? gss.initSecContext(token, 0, token.length)
+                        : as(subject, () -> gss.initSecContext(token, 0, token.length));
                 return next == null ? new byte[0] : next;
             } catch (GSSException e) {
                 throw new Failure(Failure.Kind.CONTEXT, e.getMessage(), e);
