@@ -25,6 +25,7 @@ final class NameTransport implements Transport, Transport.Commit {
 
     @Override
     public Commit prepare(Router router) {
+        RemoteNames.prepare(router);
         return this; // not a method reference: each spins a class while the JVM starts
     }
 

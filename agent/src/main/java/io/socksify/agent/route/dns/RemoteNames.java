@@ -47,15 +47,22 @@ public final class RemoteNames implements Predicate<String> {
     }
 
     /**
+     * Reads this machine's host name before {@code router} is published, if {@code router} sends names to the proxy
+     * and no earlier state did: while the previous state (none, or {@code dns=local}) is still the one lookups read,
+     * so that a fallback to {@code getLocalHost()} resolves locally, and no lookup between the switch and the commit
+     * sends this machine's own name to the proxy (a re-attach from {@code dns=local} to {@code dns=remote}).
+     */
+    public static void prepare(Router router) {
+        if (localHostName == null && remote(router)) {
+            localHostName = localHostName();
+        }
+    }
+
+    /**
      * Installs the policy once: it reads the routing state ({@link Routing#current()}) on each lookup, so that a
      * re-attach switches it with everything else.
      */
     public static void install() {
-        Router router = Routing.current();
-        if (localHostName == null && router != null && remote(router)) {
-            // Before the policy is installed: a fallback to getLocalHost() then resolves locally.
-            localHostName = localHostName();
-        }
         NameDispatcher.install(POLICY);
     }
 

@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RemoteNamesTest {
     private static Router activate(String args) {
         Router router = new Router(AgentConfig.parse(args, new Properties()));
+        RemoteNames.prepare(router); // as the name transport does: before the switch
         io.socksify.agent.route.Routing.publish(router);
         RemoteNames.install();
         return router;
@@ -75,6 +76,16 @@ class RemoteNamesTest {
         assertNull(placeholder("db.example"));
         activate("proxy=socks4://10.1.2.3:1080");
         assertNull(placeholder("db.example"));
+    }
+
+    @Test
+    void thisMachinesOwnNameResolvesHereAfterAReattachFromLocalToRemote() throws Exception {
+        String own = InetAddress.getLocalHost().getHostName(); // no policy installed yet: looked up here
+        activate("proxy=socks5h://10.1.2.3:1080,dns=local");
+        assertNull(placeholder(own));
+        activate("proxy=socks5h://10.1.2.3:1080");
+        assertNull(placeholder(own), "getLocalHost() of a dns=remote JVM must not ask the proxy for " + own);
+        assertNotNull(placeholder("db.example"), "a routed name still gets a placeholder");
     }
 
     @Test
