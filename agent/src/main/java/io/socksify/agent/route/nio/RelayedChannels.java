@@ -102,8 +102,12 @@ final class RelayedChannels {
         boolean connected;
         int localPort;
         try {
-            connected = ChannelDispatcher.direct(channel, () -> channel.connect(listener.address()));
+            // Bound first, so that its local port is known before the connect (a pending channel reports none).
+            if (channel.getLocalAddress() == null) {
+                channel.bind(new InetSocketAddress(listener.address().getAddress(), 0));
+            }
             localPort = localPort(channel);
+            connected = ChannelDispatcher.direct(channel, () -> channel.connect(listener.address()));
         } catch (IOException | RuntimeException e) {
             driver.forget(channel);
             listener.close();
