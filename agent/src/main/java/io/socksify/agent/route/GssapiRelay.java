@@ -196,14 +196,25 @@ public final class GssapiRelay implements Runnable {
         return failure;
     }
 
-    /** Hands both legs to the relay thread, which from now on owns them. */
+    /**
+     * Hands both legs to the relay thread, which from now on owns them.
+     *
+     * @throws IOException if the relay cannot start (its selector): {@code application} is closed then, and the
+     *                     caller closes {@code upstream}
+     */
     public static void start(Upstream upstream, SocketChannel application) throws IOException {
         Pair pair = new Pair(application, upstream.channel, upstream.protection);
         GssapiRelay relay;
         synchronized (LOCK) {
             relay = running;
             if (relay == null) {
-                Selector s = Selector.open();
+                Selector s;
+                try {
+                    s = Selector.open();
+                } catch (IOException | RuntimeException e) {
+                    closeQuietly(application);
+                    throw e;
+                }
                 relay = new GssapiRelay(s);
                 Thread thread = new Thread(relay, THREAD);
                 thread.setDaemon(true);
