@@ -153,10 +153,14 @@ public final class SocketRouting implements SocketConnector {
                 throw new IllegalStateException(t);
             }
             GssapiRelay.start(upstream, listener.accept(localPort));
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException | RuntimeException e) {
             upstream.close();
             close(impl);
             throw GssapiRelay.failed(upstream, endpoint, e);
+        } catch (Error e) {
+            upstream.close();
+            close(impl);
+            throw e;
         }
     }
 

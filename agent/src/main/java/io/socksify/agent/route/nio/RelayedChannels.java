@@ -69,10 +69,14 @@ final class RelayedChannels {
         } catch (ClosedChannelException e) {
             upstream.close();
             throw e;
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException | RuntimeException e) {
             upstream.close();
             ChannelRouting.close(channel, e);
             throw GssapiRelay.failed(upstream, destination, e);
+        } catch (Error e) {
+            upstream.close();
+            ChannelRouting.close(channel, e);
+            throw e;
         }
         jdk.setRemoteAddress(channel, route.reported());
         Metrics.CONNECTIONS_ROUTED.increment();
@@ -169,10 +173,10 @@ final class RelayedChannels {
             try {
                 upstream = GssapiRelay.connect(router, route, destination, budgetMillis, "channel");
             } catch (IOException e) {
-                fail(channel, e, handler, attachment, future);
+                fail(channel, destination, e, handler, attachment, future);
                 return;
             } catch (RuntimeException e) {
-                fail(channel, internal(destination, e), handler, attachment, future);
+                fail(channel, destination, internal(destination, e), handler, attachment, future);
                 return;
             }
             GssapiRelay.Listener listener;
@@ -180,7 +184,8 @@ final class RelayedChannels {
                 listener = new GssapiRelay.Listener();
             } catch (IOException | RuntimeException e) {
                 upstream.close();
-                fail(channel, GssapiRelay.failed(upstream, destination, e), handler, attachment, future);
+                fail(channel, destination, GssapiRelay.failed(upstream, destination, e), handler, attachment,
+                        future);
                 return;
             }
             CompletionHandler<Void, Object> loopback = new CompletionHandler<>() {
@@ -207,7 +212,7 @@ final class RelayedChannels {
                 public void failed(Throwable exc, Object ignored) {
                     upstream.close();
                     listener.close();
-                    fail(channel, exc instanceof ClosedChannelException c ? c
+                    fail(channel, destination, exc instanceof ClosedChannelException c ? c
                             : GssapiRelay.failed(upstream, destination, exc), handler, attachment, future);
                 }
             };
@@ -227,14 +232,15 @@ final class RelayedChannels {
         thread.start();
     }
 
-    private void fail(AsynchronousSocketChannel channel, Throwable failure, CompletionHandler<Void, Object> handler,
-            Object attachment, AsyncConnects.ConnectFuture future) {
+    private void fail(AsynchronousSocketChannel channel, InetSocketAddress destination, Throwable failure,
+            CompletionHandler<Void, Object> handler, Object attachment, AsyncConnects.ConnectFuture future) {
         ChannelRouting.close(channel, failure);
         asyncInFlight.remove(channel);
         if (failure instanceof IOException e) {
             Metrics.failed(e);
         }
-        LOG.debug("channel {} -> failed (asynchronous, GSS-API relay): {}", "", failure.toString());
+        LOG.debug("channel {} -> failed (asynchronous, GSS-API relay): {}", Printable.address(destination),
+                failure.toString());
         if (handler != null) {
             handler.failed(failure, attachment);
         } else {
