@@ -42,10 +42,12 @@ public final class AgentConfig {
     public static final List<String> KEYS = List.of(PROXY, ROUTES, BYPASS, DNS, CONNECT_TIMEOUT, PROXY_DOWN_SECONDS,
             SELECT, UDP, LOG_LEVEL, CHILDREN, GSSAPI_PRINCIPAL, GSSAPI_KEYTAB, GSSAPI_SERVICE, GSSAPI_LEVEL,
             GSSAPI_NEC);
-    /** What the agent's data path says when a proxy agrees to a GSS-API level that wraps data. */
-    static final String GSSAPI_CLEAR_ONLY = "socksify's agent carries GSS-API connections at level clear only (the "
-            + "application's socket holds the connection to the proxy and cannot wrap its bytes); allow clear at the "
-            + "proxy (Dante: gssapi.enctype: clear) and set gssapi.level=clear";
+    /**
+     * What the data path says when gssapi.level=clear and a proxy agrees to a level that wraps data: at clear the
+     * application's own socket holds the connection to the proxy (no relay, GSSAPI-DESIGN.md).
+     */
+    static final String GSSAPI_CLEAR_ONLY = "gssapi.level=clear: the application's socket holds the connection to the "
+            + "proxy without socksify's relay, which wraps only with gssapi.level=integrity or confidentiality";
     /** The password for a proxy URL that names a user but none (how a child JVM gets it: see ChildSettings). */
     public static final String PASSWORD_VARIABLE = "SOCKSIFY_PROXY_PASSWORD";
     public static final int DEFAULT_PROXY_DOWN_SECONDS = 60;
@@ -309,8 +311,7 @@ public final class AgentConfig {
         if (given.isEmpty()) {
             return null;
         }
-        GssapiOptions.Builder b = GssapiOptions.builder().unprotectedDataPath(GSSAPI_CLEAR_ONLY)
-                .kdcScope(io.socksify.agent.bootstrap.KdcTraffic.SCOPE);
+        GssapiOptions.Builder b = GssapiOptions.builder().kdcScope(io.socksify.agent.bootstrap.KdcTraffic.SCOPE);
         if (values.containsKey(GSSAPI_PRINCIPAL)) {
             String v = values.get(GSSAPI_PRINCIPAL).strip();
             if (v.isEmpty() || v.chars().anyMatch(c -> c <= ' ' || c == 0x7F)) {
@@ -353,9 +354,10 @@ public final class AgentConfig {
             default -> throw new ConfigException(levelKey, levelValue, "clear, integrity or confidentiality (the "
                     + "lowest level accepted)");
         }
-        if (level != Socks5GssapiProtectionLevel.CLEAR) {
-            throw new ConfigException(levelKey + "=" + levelValue.strip() + (values.containsKey(GSSAPI_LEVEL) ? ""
-                    : " (the default)") + ": " + GSSAPI_CLEAR_ONLY);
+        if (level == Socks5GssapiProtectionLevel.CLEAR) {
+            // Integrity and confidentiality go through the relay (route/GssapiRelay); UDP and BIND refuse a level
+            // that wraps on their own until they wrap.
+            b.unprotectedDataPath(GSSAPI_CLEAR_ONLY);
         }
         b.level(level);
         if (values.containsKey(GSSAPI_NEC)) {

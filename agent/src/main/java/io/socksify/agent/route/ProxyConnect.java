@@ -3,6 +3,7 @@ package io.socksify.agent.route;
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.protocol.client.ReadTimeout;
+import io.socksify.protocol.client.SocksClientHandshake;
 import io.socksify.protocol.client.SocksHandshake;
 import io.socksify.agent.config.Chain;
 import org.slf4j.Logger;
@@ -55,6 +56,16 @@ public final class ProxyConnect {
      */
     public static Chain connect(Router router, Route route, InetSocketAddress destination, int budgetMillis,
             Connection connection, String kind) throws IOException {
+        return connect(router, route, destination, budgetMillis, connection, kind, null);
+    }
+
+    /**
+     * As {@link #connect(Router, Route, InetSocketAddress, int, Connection, String)}; with {@code last} non-null the
+     * last hop may agree to a GSS-API level that wraps data (the caller relays: {@link GssapiRelay}), and its
+     * finished handshake is stored in {@code last[0]}.
+     */
+    static Chain connect(Router router, Route route, InetSocketAddress destination, int budgetMillis,
+            Connection connection, String kind, SocksClientHandshake[] last) throws IOException {
         // The JDK closes a socket or channel whose connect failed: one connection tries one alternative; the
         // failure marks the proxy down, so that the next connection takes the next alternative at once.
         Chain chain = router.order(route.via()).get(0);
@@ -78,8 +89,18 @@ public final class ProxyConnect {
             int previousTimeout = connection.soTimeout();
             SoTimeout timeout = new SoTimeout(connection);
             for (; hop < chain.size(); hop++) {
-                SocksHandshake.connect(chain.hops().get(hop).proxy(), connection.input(), connection.output(),
-                        timeout, targets[hop], deadline);
+                if (last == null) {
+                    SocksHandshake.connect(chain.hops().get(hop).proxy(), connection.input(), connection.output(),
+                            timeout, targets[hop], deadline);
+                } else {
+                    SocksClientHandshake h = SocksClientHandshake.connect(chain.hops().get(hop).proxy(),
+                            targets[hop]);
+                    if (hop < chain.size() - 1) {
+                        h.requireUnwrappedDataPath(GssapiRelay.CHAIN_ONLY);
+                    }
+                    SocksHandshake.run(h, connection.input(), connection.output(), timeout, deadline);
+                    last[0] = h;
+                }
             }
             connection.soTimeout(previousTimeout);
         } catch (IOException e) {

@@ -55,6 +55,7 @@ public final class SocketRouting implements SocketConnector {
         // SocketImpl's protected 'address' and 'port': what getInetAddress()/getPort() report once connected.
         static final MethodHandle SET_ADDRESS;
         static final MethodHandle SET_PORT;
+        static final MethodHandle LOCAL_PORT;
 
         static {
             try {
@@ -68,6 +69,7 @@ public final class SocketRouting implements SocketConnector {
                 CLOSE = lookup.findVirtual(SocketImpl.class, "close", MethodType.methodType(void.class));
                 SET_ADDRESS = lookup.findSetter(SocketImpl.class, "address", InetAddress.class);
                 SET_PORT = lookup.findSetter(SocketImpl.class, "port", int.class);
+                LOCAL_PORT = lookup.findVirtual(SocketImpl.class, "getLocalPort", MethodType.methodType(int.class));
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("socksify cannot reach SocketImpl's connect and streams: " + e, e);
             }
@@ -104,7 +106,11 @@ public final class SocketRouting implements SocketConnector {
 
         int budget = timeoutMillis > 0 ? timeoutMillis : router.config().connectTimeoutMillis();
         boolean blocking = BlockingMode.isBlocking(impl);
-        ProxyConnect.connect(router, route, endpoint, budget, new ImplConnection(impl), "socket");
+        if (GssapiRelay.needed(route)) {
+            connectRelayed(router, route, endpoint, budget, impl);
+        } else {
+            ProxyConnect.connect(router, route, endpoint, budget, new ImplConnection(impl), "socket");
+        }
         if (blocking) {
             BlockingMode.restoreBlocking(impl);
         }
@@ -122,6 +128,40 @@ public final class SocketRouting implements SocketConnector {
             throw new IllegalStateException(t);
         }
         return true;
+    }
+
+    /**
+     * A connection that GSS-API may protect (GSSAPI-DESIGN.md, "Data protection"): socksify's own channel holds the
+     * connection to the proxy, the impl is connected to a one-shot loopback listener, and the relay carries the bytes.
+     * A failure of the proxy leg is reported as for any routed socket; the impl was never connected then.
+     */
+    private void connectRelayed(Router router, Route route, InetSocketAddress endpoint, int budget, SocketImpl impl)
+            throws IOException {
+        GssapiRelay.Upstream upstream;
+        try {
+            upstream = GssapiRelay.connect(router, route, endpoint, budget, "socket");
+        } catch (IOException | RuntimeException | Error e) {
+            close(impl);
+            throw e;
+        }
+        try (GssapiRelay.Listener listener = new GssapiRelay.Listener()) {
+            invokeConnect(impl, DecidedAddress.of(listener.address()), budget);
+            int localPort;
+            try {
+                localPort = (int) Impl.LOCAL_PORT.invokeExact(impl);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+            GssapiRelay.start(upstream, listener.accept(localPort));
+        } catch (IOException | RuntimeException e) {
+            upstream.close();
+            close(impl);
+            throw GssapiRelay.failed(upstream, endpoint, e);
+        } catch (Error e) {
+            upstream.close();
+            close(impl);
+            throw e;
+        }
     }
 
     /** A socket's platform impl, reached through the private lookup's handles. */

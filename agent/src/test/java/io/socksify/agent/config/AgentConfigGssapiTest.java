@@ -53,7 +53,7 @@ class AgentConfigGssapiTest {
         assertEquals("socks", g.service());
         assertEquals(Socks5GssapiProtectionLevel.CLEAR, g.level());
         assertTrue(g.nec());
-        assertTrue(g.unprotectedDataPath().contains("level clear only"), g.unprotectedDataPath());
+        assertTrue(g.unprotectedDataPath().startsWith("gssapi.level=clear: "), g.unprotectedDataPath());
         Via via = config.via();
         assertSame(g, via.alternatives().get(0).hops().get(0).proxy().gssapi());
         assertSame(g, via.alternatives().get(0).hops().get(1).proxy().gssapi());
@@ -76,13 +76,13 @@ class AgentConfigGssapiTest {
     }
 
     @Test
-    void levelsThatWrapDataAreRefusedNamingTheLevel() {
-        String dflt = failure("proxy=socks5://a:1080,gssapi.service=rcmd");
-        assertTrue(dflt.startsWith("socksify: gssapi.level=integrity (the default): socksify's agent carries GSS-API "
-                + "connections at level clear only"), dflt);
-        String conf = failure("proxy=socks5://a:1080,gssapi.level=confidentiality");
-        assertTrue(conf.startsWith("socksify: gssapi.level=confidentiality: "), conf);
-        assertTrue(conf.contains("gssapi.enctype: clear"), conf);
+    void levelsThatWrapDataAreAcceptedAndGoThroughTheRelay() {
+        GssapiOptions dflt = parse("proxy=socks5://a:1080,gssapi.service=rcmd").gssapi();
+        assertEquals(Socks5GssapiProtectionLevel.INTEGRITY, dflt.level());
+        assertNull(dflt.unprotectedDataPath(), "the relay wraps: no refusal of a wrapping level");
+        GssapiOptions conf = parse("proxy=socks5://a:1080,gssapi.level=confidentiality").gssapi();
+        assertEquals(Socks5GssapiProtectionLevel.CONFIDENTIALITY, conf.level());
+        assertNull(conf.unprotectedDataPath());
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.socksify.it.agent;
 import static io.socksify.it.support.ChildApps.assertFailed;
 import static io.socksify.it.support.ChildApps.assertOk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.socksify.it.apps.ConnectApp;
@@ -38,7 +37,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * clear (Dante's {@code gssapi.enctype: clear}): every TCP path and UDP, with a keytab and with a ticket cache
  * ({@code KRB5CCNAME}), on JDK 17 and 25. The targets accept only Dante's outgoing 127.0.0.2, and Dante's log names
  * the principal it authenticated. Then each refusal, with nothing arriving anywhere directly: no ticket, an expired
- * ticket, a service the KDC has no key for, a level the proxy refuses, and a level the agent cannot carry.
+ * ticket, a service the KDC has no key for, and a level the proxy refuses. The levels that wrap data
+ * (integrity, confidentiality) go through the agent's relay: {@code GssapiRelayIT}.
  *
  * <p>The agent's own GSS-API classes are loaded from the boot class path; these runs are what shows that the
  * Kerberos mechanism, which the boot loader cannot link, is reached through socks-protocol's own loader.
@@ -235,15 +235,5 @@ class GssapiAgentIT {
                 assertRefused(child, echo, "refused protection level CLEAR");
             }
         }
-    }
-
-    @ParameterizedTest
-    @MethodSource("io.socksify.it.support.Jdks#all")
-    void aLevelTheAgentCannotCarryStopsTheJvmAtStart(Path jdk) {
-        String agent = keytabOptions(clear).replace("gssapi.level=clear", "gssapi.level=integrity");
-        ChildJvm child = run(ConnectApp.class, jdk, agent, "ip", "127.0.0.1", "9");
-        assertNotEquals(0, child.exitCode(), child.describe());
-        assertTrue(child.stderr().contains("gssapi.level=integrity: socksify's agent carries GSS-API connections "
-                + "at level clear only"), child.describe());
     }
 }

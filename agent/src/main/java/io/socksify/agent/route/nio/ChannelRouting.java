@@ -9,6 +9,7 @@ import io.socksify.agent.bootstrap.KdcTraffic;
 import io.socksify.agent.bootstrap.ServerThreads;
 import io.socksify.agent.bootstrap.nio.ChannelConnector;
 import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
+import io.socksify.agent.route.GssapiRelay;
 import io.socksify.agent.route.ProxyConnect;
 import io.socksify.agent.route.Route;
 import io.socksify.agent.route.Router;
@@ -47,11 +48,13 @@ public final class ChannelRouting implements ChannelConnector {
     private final JdkChannels jdk;
     private final HandshakeDriver driver;
     private final AsyncConnects asyncConnects;
+    private final RelayedChannels relayed;
 
     private ChannelRouting() throws ReflectiveOperationException {
         this.jdk = new JdkChannels();
         this.driver = new HandshakeDriver(jdk);
         this.asyncConnects = new AsyncConnects(jdk);
+        this.relayed = new RelayedChannels(jdk, driver);
     }
 
     /**
@@ -90,6 +93,10 @@ public final class ChannelRouting implements ChannelConnector {
         if (channel.isBlocking()) {
             connectBlocking(router, channel, destination, route, defaultTimeoutMillis);
             return 1;
+        }
+        if (GssapiRelay.needed(route)) {
+            relayed.connectNonBlocking(router, channel, destination, route, defaultTimeoutMillis);
+            return 0;
         }
         ChannelHandshake handshake;
         InetSocketAddress proxyAddress;
@@ -167,6 +174,17 @@ public final class ChannelRouting implements ChannelConnector {
      */
     private void connectBlocking(Router router, SocketChannel channel, InetSocketAddress destination, Route route,
             int budgetMillis) throws IOException {
+        if (GssapiRelay.needed(route)) {
+            try {
+                relayed.connectBlocking(router, channel, destination, route, budgetMillis);
+            } catch (ClosedChannelException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                Metrics.failed(e);
+                throw e;
+            }
+            return;
+        }
         try {
             ProxyConnect.connect(router, route, destination, budgetMillis, new BlockingChannel(channel), "channel");
         } catch (ClosedChannelException e) {
@@ -330,6 +348,10 @@ public final class ChannelRouting implements ChannelConnector {
             }
         }
         AsyncConnects.ConnectFuture future = new AsyncConnects.ConnectFuture(channel);
+        if (GssapiRelay.needed(route)) {
+            relayed.connectAsync(channel, route, router.config().connectTimeoutMillis(), null, null, future, router);
+            return future;
+        }
         asyncConnects.start(channel, route, router.config().connectTimeoutMillis(), null, null, future, router);
         return future;
     }
@@ -363,6 +385,11 @@ public final class ChannelRouting implements ChannelConnector {
             }
             return true;
         }
+        if (GssapiRelay.needed(route)) {
+            relayed.connectAsync(channel, route, router.config().connectTimeoutMillis(), handler, attachment, null,
+                    router);
+            return true;
+        }
         asyncConnects.start(channel, route, router.config().connectTimeoutMillis(), handler, attachment, null, router);
         return true;
     }
@@ -377,7 +404,7 @@ public final class ChannelRouting implements ChannelConnector {
         if (unrouted() || !channel.isOpen()) {
             return null;
         }
-        if (asyncConnects.inFlight(channel)) {
+        if (asyncConnects.inFlight(channel) || relayed.inFlight(channel)) {
             throw new ConnectionPendingException();
         }
         try {

@@ -1,0 +1,531 @@
+package io.socksify.agent.route;
+
+import io.socksify.agent.Log;
+import io.socksify.agent.bootstrap.nio.ChannelDispatcher;
+import io.socksify.agent.config.Chain;
+import io.socksify.protocol.client.GssapiOptions;
+import io.socksify.protocol.client.GssapiProtection;
+import io.socksify.protocol.client.SocksClientHandshake;
+import io.socksify.protocol.wire.Printable;
+import io.socksify.protocol.wire.Socks5GssapiEncapsulation;
+import io.socksify.protocol.wire.Socks5GssapiMessage;
+import org.slf4j.Logger;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.Queue;
+
+/**
+ * The data path of a GSS-API (RFC 1961) connection at level integrity or confidentiality (GSSAPI-DESIGN.md, "Data
+ * protection"): socksify holds the protected connection to the proxy on its own channel ({@link #connect}), the
+ * application's descriptor is connected to a one-shot loopback listener ({@link Listener}), and one thread,
+ * {@code socksify-gssapi-relay}, with one selector, wraps what the application writes and unwraps what the proxy
+ * sends, for every protected connection. The thread starts with the first connection and ends with the last.
+ */
+public final class GssapiRelay implements Runnable {
+    private static final Logger LOG = Log.get("socksify");
+    static final String THREAD = "socksify-gssapi-relay";
+    /** How long the loopback accept may take: the application's connect to the listener has already been made. */
+    private static final int ACCEPT_MILLIS = 10_000;
+    private static final Object LOCK = new Object();
+    /** Guarded by LOCK. */
+    private static GssapiRelay running;
+
+    private final Selector selector;
+    /** Guarded by LOCK: connections handed over, not yet registered; and every connection the relay owns. */
+    private final Queue<Pair> submitted = new ArrayDeque<>();
+    private int connections;
+
+    private GssapiRelay(Selector selector) {
+        this.selector = selector;
+    }
+
+    /**
+     * @return whether a connection on {@code route} goes through the relay: the last hop of one of its chains may use
+     *         GSS-API at a level that wraps data (the configured lowest level is integrity or confidentiality)
+     */
+    public static boolean needed(Route route) {
+        if (route.direct()) {
+            return false;
+        }
+        for (Chain chain : route.via().alternatives()) {
+            GssapiOptions g = chain.hops().get(chain.size() - 1).proxy().gssapi();
+            if (g != null && g.level().encapsulates()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What a hop before the last says when the proxy agrees to a level that wraps: not carried through a chain. */
+    static final String CHAIN_ONLY = "socksify relays GSS-API protection at the last hop of a chain only";
+
+    /** socksify's own connection to the proxy, its handshake done: the protected leg of one relayed connection. */
+    public static final class Upstream implements Closeable {
+        final SocketChannel channel;
+        final GssapiProtection protection;
+        final Chain chain;
+
+        Upstream(SocketChannel channel, GssapiProtection protection, Chain chain) {
+            this.channel = channel;
+            this.protection = protection;
+            this.chain = chain;
+        }
+
+        /** @return the chain the connection went through */
+        public Chain chain() {
+            return chain;
+        }
+
+        /** @return the level's name for messages ("clear" when the proxy chose no wrapping) */
+        public String level() {
+            return protection == null ? "none" : protection.level().toString();
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(channel);
+        }
+    }
+
+    /**
+     * Connects socksify's own channel through the route's chain and runs every handshake on it, with the
+     * application's deadline; failures are those of {@link ProxyConnect#connect} (the application's descriptor is
+     * untouched).
+     */
+    public static Upstream connect(Router router, Route route, InetSocketAddress destination, int budgetMillis,
+            String kind) throws IOException {
+        SocketChannel channel = SocketChannel.open();
+        try {
+            SocksClientHandshake[] last = new SocksClientHandshake[1];
+            Chain chain = ProxyConnect.connect(router, route, destination, budgetMillis, new OwnChannel(channel),
+                    kind, last);
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            return new Upstream(channel, last[0].gssapiProtection(), chain);
+        } catch (IOException | RuntimeException | Error e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    /**
+     * A listener on {@code 127.0.0.1:0} that accepts exactly one connection, the application's descriptor, and is
+     * closed right after.
+     */
+    public static final class Listener implements Closeable {
+        private final ServerSocketChannel server;
+        private final InetSocketAddress address;
+
+        public Listener() throws IOException {
+            server = ServerSocketChannel.open();
+            try {
+                server.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 1);
+                address = (InetSocketAddress) server.getLocalAddress();
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(server);
+                throw e;
+            }
+        }
+
+        /** @return where the application's descriptor connects */
+        public InetSocketAddress address() {
+            return address;
+        }
+
+        /**
+         * Accepts the connection whose remote port is {@code localPort} (the application's descriptor's local port);
+         * any other is closed at once. The listener is closed on return.
+         *
+         * @throws SocketException if the application's connection does not arrive
+         */
+        public SocketChannel accept(int localPort) throws IOException {
+            try {
+                Socket listening = null;
+                long deadline = System.nanoTime() + ACCEPT_MILLIS * 1_000_000L;
+                server.socket().setSoTimeout(ACCEPT_MILLIS);
+                while (System.nanoTime() - deadline < 0) {
+                    SocketChannel accepted;
+                    try {
+                        accepted = server.socket().accept().getChannel();
+                    } catch (SocketTimeoutException e) {
+                        break;
+                    }
+                    InetSocketAddress remote = (InetSocketAddress) accepted.getRemoteAddress();
+                    if (remote.getPort() == localPort && remote.getAddress().isLoopbackAddress()) {
+                        accepted.configureBlocking(false);
+                        accepted.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                        return accepted;
+                    }
+                    LOG.warn("socksify: a connection from {} raced for the GSS-API relay's loopback listener {}; "
+                            + "closed", Printable.address(remote), Printable.address(address));
+                    closeQuietly(accepted);
+                }
+                throw new SocketException("socksify: the application's connection to the GSS-API relay (loopback "
+                        + Printable.address(address) + ") did not arrive; nothing was sent");
+            } finally {
+                closeQuietly(server);
+            }
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(server);
+        }
+    }
+
+    /** The relay could not be put in: the connect fails naming the level, never connects unprotected. */
+    public static IOException failed(GssapiRelay.Upstream upstream, InetSocketAddress endpoint, Throwable e) {
+        SocketException failure = new SocketException("socksify: " + Printable.address(endpoint) + ": the GSS-API "
+                + "relay for protection level " + upstream.level() + " could not be set up (nothing was sent): " + e);
+        failure.initCause(e);
+        return failure;
+    }
+
+    /**
+     * Hands both legs to the relay thread, which from now on owns them.
+     *
+     * @throws IOException if the relay cannot start (its selector): {@code application} is closed then, and the
+     *                     caller closes {@code upstream}
+     */
+    public static void start(Upstream upstream, SocketChannel application) throws IOException {
+        Pair pair = new Pair(application, upstream.channel, upstream.protection);
+        GssapiRelay relay;
+        synchronized (LOCK) {
+            relay = running;
+            if (relay == null) {
+                Selector s;
+                try {
+                    s = Selector.open();
+                } catch (IOException | RuntimeException e) {
+                    closeQuietly(application);
+                    throw e;
+                }
+                relay = new GssapiRelay(s);
+                Thread thread = new Thread(relay, THREAD);
+                thread.setDaemon(true);
+                running = relay;
+                thread.start();
+            }
+            relay.connections++;
+            relay.submitted.add(pair);
+        }
+        relay.selector.wakeup();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                Pair next;
+                synchronized (LOCK) {
+                    if (connections == 0) {
+                        running = null;
+                        closeQuietly(selector);
+                        return;
+                    }
+                    next = submitted.poll();
+                }
+                if (next != null) {
+                    try {
+                        next.register(selector);
+                        next.step();
+                    } catch (IOException | RuntimeException e) {
+                        ended(next, e);
+                    }
+                    if (next.closed) {
+                        done();
+                    }
+                    continue;
+                }
+                selector.select();
+                for (SelectionKey key : selector.selectedKeys()) {
+                    Pair pair = (Pair) key.attachment();
+                    if (pair.closed) {
+                        continue;
+                    }
+                    try {
+                        pair.step();
+                    } catch (IOException | RuntimeException e) {
+                        ended(pair, e);
+                    }
+                    if (pair.closed) {
+                        done();
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+        } catch (Throwable t) {
+            // Never leave a connection unrelayed and open: reset every one this relay owns.
+            LOG.error("{}: unexpected failure, resetting its connections: {}", THREAD, t.toString());
+            for (SelectionKey key : selector.keys()) {
+                ((Pair) key.attachment()).reset();
+            }
+            synchronized (LOCK) {
+                for (Pair p : submitted) {
+                    p.reset();
+                }
+                submitted.clear();
+                connections = 0;
+                running = null;
+            }
+            closeQuietly(selector);
+        }
+    }
+
+    private static void ended(Pair pair, Exception e) {
+        LOG.debug("{}: connection reset ({})", THREAD, e.toString());
+        pair.reset();
+    }
+
+    private void done() {
+        synchronized (LOCK) {
+            connections--;
+        }
+    }
+
+    /** One relayed connection: the application's leg (plain) and the proxy's (wrapped). Relay thread only. */
+    private static final class Pair {
+        private final SocketChannel app;
+        private final SocketChannel proxy;
+        private final GssapiProtection protection;
+        private final boolean wraps;
+        private final ByteBuffer appIn;
+        private ByteBuffer toProxy = ByteBuffer.allocate(0);
+        private final ByteBuffer proxyIn = ByteBuffer.allocate(4 + Socks5GssapiMessage.MAX_TOKEN_LENGTH);
+        private ByteBuffer toApp = ByteBuffer.allocate(0);
+        private SelectionKey appKey;
+        private SelectionKey proxyKey;
+        private boolean appEof;
+        private boolean proxyOutShut;
+        private boolean proxyEof;
+        private boolean appOutShut;
+        boolean closed;
+
+        Pair(SocketChannel app, SocketChannel proxy, GssapiProtection protection) {
+            this.app = app;
+            this.proxy = proxy;
+            this.protection = protection;
+            this.wraps = protection != null && protection.level().encapsulates();
+            this.appIn = ByteBuffer.allocate(wraps ? protection.maxChunk() : 65_536);
+            if (!wraps) {
+                proxyIn.limit(0);
+            }
+        }
+
+        void register(Selector selector) throws IOException {
+            appKey = app.register(selector, 0, this);
+            proxyKey = proxy.register(selector, 0, this);
+        }
+
+        /** Moves bytes both ways as far as the sockets allow, then waits for what each direction needs next. */
+        void step() throws IOException {
+            toProxy();
+            toApp();
+            if (appEof && proxyOutShut && !toProxy.hasRemaining() && proxyEof && appOutShut) {
+                close();
+                return;
+            }
+            appKey.interestOps((!appEof && !toProxy.hasRemaining() ? SelectionKey.OP_READ : 0)
+                    | (toApp.hasRemaining() ? SelectionKey.OP_WRITE : 0));
+            proxyKey.interestOps((!proxyEof && !toApp.hasRemaining() ? SelectionKey.OP_READ : 0)
+                    | (toProxy.hasRemaining() ? SelectionKey.OP_WRITE : 0));
+        }
+
+        private void toProxy() throws IOException {
+            while (true) {
+                if (toProxy.hasRemaining()) {
+                    proxy.write(toProxy);
+                    if (toProxy.hasRemaining()) {
+                        return;
+                    }
+                }
+                if (appEof) {
+                    if (!proxyOutShut) {
+                        proxyOutShut = true;
+                        proxy.shutdownOutput();
+                    }
+                    return;
+                }
+                appIn.clear();
+                int n = app.read(appIn);
+                if (n == 0) {
+                    return;
+                }
+                if (n < 0) {
+                    appEof = true;
+                    continue;
+                }
+                appIn.flip();
+                if (wraps) {
+                    toProxy = ByteBuffer.wrap(protection.wrap(appIn.array(), 0, appIn.limit()).toBytes());
+                } else {
+                    toProxy = appIn;
+                }
+            }
+        }
+
+        private void toApp() throws IOException {
+            while (true) {
+                if (toApp.hasRemaining()) {
+                    app.write(toApp);
+                    if (toApp.hasRemaining()) {
+                        return;
+                    }
+                }
+                if (wraps ? nextMessage() : proxyIn.hasRemaining()) {
+                    if (!wraps) {
+                        toApp = proxyIn;
+                    }
+                    continue;
+                }
+                if (proxyEof) {
+                    if (wraps && proxyIn.position() > 0) {
+                        throw new SocketException("GSS-API: the proxy's connection ended inside an RFC 1961 MTYP 3 "
+                                + "message");
+                    }
+                    if (!appOutShut) {
+                        appOutShut = true;
+                        app.shutdownOutput();
+                    }
+                    return;
+                }
+                if (!wraps) {
+                    proxyIn.clear();
+                }
+                int n = proxy.read(proxyIn);
+                if (!wraps) {
+                    proxyIn.flip();
+                }
+                if (n == 0) {
+                    return;
+                }
+                if (n < 0) {
+                    proxyEof = true;
+                }
+            }
+        }
+
+        /**
+         * Takes one whole {@code MTYP} 3 message out of {@code proxyIn} (which holds what was read, from position 0
+         * to its position) and unwraps it into {@code toApp}.
+         *
+         * @return whether a message was taken
+         */
+        private boolean nextMessage() throws IOException {
+            int have = proxyIn.position();
+            if (have >= 2 && (proxyIn.get(0) & 0xFF) == Socks5GssapiMessage.VERSION
+                    && (proxyIn.get(1) & 0xFF) == Socks5GssapiMessage.MTYP_ABORT) {
+                throw new SocketException("GSS-API: the proxy sent the RFC 1961 abort message");
+            }
+            if (have >= 1 && (proxyIn.get(0) & 0xFF) != Socks5GssapiMessage.VERSION
+                    || have >= 2 && (proxyIn.get(1) & 0xFF) != Socks5GssapiMessage.MTYP_ENCAPSULATION) {
+                throw new SocketException("GSS-API: the proxy sent something other than an RFC 1961 MTYP 3 message "
+                        + "(VER " + (proxyIn.get(0) & 0xFF) + (have >= 2 ? ", MTYP " + (proxyIn.get(1) & 0xFF) : "")
+                        + ")");
+            }
+            if (have < 4) {
+                return false;
+            }
+            int len = ((proxyIn.get(2) & 0xFF) << 8) | (proxyIn.get(3) & 0xFF);
+            if (have < 4 + len) {
+                return false;
+            }
+            byte[] token = new byte[len];
+            proxyIn.get(4, token);
+            proxyIn.flip().position(4 + len);
+            proxyIn.compact();
+            toApp = ByteBuffer.wrap(protection.unwrap(new Socks5GssapiEncapsulation(token)));
+            return true;
+        }
+
+        private void close() {
+            closed = true;
+            closeQuietly(app);
+            closeQuietly(proxy);
+        }
+
+        /** Both legs closed with a reset: the application never gets unverified bytes, nor a clean end. */
+        void reset() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (SocketChannel c : new SocketChannel[] {app, proxy}) {
+                try {
+                    c.setOption(StandardSocketOptions.SO_LINGER, 0);
+                } catch (IOException | RuntimeException ignored) {
+                    // Closed already.
+                }
+                closeQuietly(c);
+            }
+        }
+    }
+
+    /** socksify's own blocking channel to the proxy, connected inside the direct scope (the last-line guard). */
+    private static final class OwnChannel implements ProxyConnect.Connection {
+        private final SocketChannel channel;
+
+        OwnChannel(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void connect(InetSocketAddress proxy, int timeoutMillis) throws IOException {
+            ChannelDispatcher.direct(channel, new ChannelDispatcher.DirectConnect<Void>() {
+                @Override
+                public Void connect() throws IOException {
+                    channel.socket().connect(proxy, timeoutMillis);
+                    return null;
+                }
+            });
+        }
+
+        @Override
+        public InputStream input() throws IOException {
+            return channel.socket().getInputStream();
+        }
+
+        @Override
+        public OutputStream output() throws IOException {
+            return channel.socket().getOutputStream();
+        }
+
+        @Override
+        public int soTimeout() throws IOException {
+            return channel.socket().getSoTimeout();
+        }
+
+        @Override
+        public void soTimeout(int millis) throws IOException {
+            channel.socket().setSoTimeout(millis);
+        }
+
+        @Override
+        public void close(Throwable failure) {
+            closeQuietly(channel);
+        }
+    }
+
+    static void closeQuietly(Closeable c) {
+        try {
+            c.close();
+        } catch (IOException | RuntimeException ignored) {
+            // Closing after a failure or at the end: nothing more to tell.
+        }
+    }
+}

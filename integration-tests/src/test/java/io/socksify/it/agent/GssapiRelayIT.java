@@ -1,0 +1,145 @@
+package io.socksify.it.agent;
+
+import static io.socksify.it.support.ChildApps.assertFailed;
+import static io.socksify.it.support.ChildApps.assertOk;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.socksify.it.apps.ConnectApp;
+import io.socksify.it.apps.GssapiRelayApp;
+import io.socksify.it.apps.nio.NioClientApp;
+import io.socksify.it.support.ChildJvm;
+import io.socksify.it.support.Dante;
+import io.socksify.it.support.DanteGssapi;
+import io.socksify.it.support.HttpTarget;
+import io.socksify.it.support.Kdc;
+import io.socksify.it.support.Loopback;
+import io.socksify.it.support.RecordingTarget;
+import io.socksify.it.support.TcpEchoTarget;
+import io.socksify.it.support.ThreadLeaks;
+import io.socksify.it.support.TlsEchoTarget;
+import java.net.ConnectException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The agent's GSS-API relay (GSSAPI-DESIGN.md, "Data protection"): a real Dante that allows only
+ * {@code gssapi.enctype: integrity}, or only {@code confidentiality}, with Kerberos from a real KDC, on JDK 17 and
+ * 25. One child JVM per level and JDK runs every TCP path ({@link GssapiRelayApp}): {@code Socket}, {@code SSLSocket},
+ * a blocking channel, three non-blocking channels on one selector, {@code AsynchronousSocketChannel} with a future
+ * and with a handler, and {@code HttpClient}; 1 MiB each way byte-exact on three of them, ending with a half-close;
+ * each reports the real destination as its peer; the relay thread runs while a connection is open and is gone after
+ * the last. Dante sees every byte wrapped: it refuses anything else at these levels (it would close the connection),
+ * and the targets accept only Dante's outgoing address. Then a level the proxy refuses, named, nothing sent.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GssapiRelayIT {
+    private static final Duration CHILD_TIMEOUT = Duration.ofSeconds(90);
+    private Kdc kdc;
+    private Dante integrity;
+    private Dante confidentiality;
+
+    @BeforeAll
+    void start() {
+        kdc = Kdc.start();
+        integrity = DanteGssapi.builder(kdc, "integrity").start();
+        confidentiality = DanteGssapi.builder(kdc, "confidentiality").start();
+    }
+
+    @AfterAll
+    void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {integrity, confidentiality, kdc}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // Stopping peers.
+                }
+            }
+        }
+    }
+
+    Stream<Arguments> levelsAndJdks() {
+        List<Arguments> all = new ArrayList<>();
+        for (Path jdk : io.socksify.it.support.Jdks.all()) {
+            all.add(Arguments.of("integrity", jdk));
+            all.add(Arguments.of("confidentiality", jdk));
+        }
+        return all.stream();
+    }
+
+    private String agent(Dante dante, String level) {
+        return "proxy=socks5://" + dante.host() + ":" + dante.port() + ",bypass=none,gssapi.keytab="
+                + kdc.userKeytab() + ",gssapi.principal=" + kdc.userPrincipal() + ",gssapi.level=" + level;
+    }
+
+    private ChildJvm run(Class<?> app, Path jdk, String agentOptions, List<String> jvmArgs, String... args) {
+        List<String> jvm = new ArrayList<>(jvmArgs);
+        jvm.add("-Djava.security.krb5.conf=" + kdc.krb5Conf());
+        return ChildJvm.builder(app).javaHome(jdk).jvmArgs(jvm.toArray(String[]::new)).args(args)
+                .agent(agentOptions).run(CHILD_TIMEOUT);
+    }
+
+    private static void assertOnlyThroughDante(RecordingTarget target, int connections) {
+        target.assertNoRejected();
+        assertEquals(connections, target.acceptedSources().size(), target.toString());
+        target.acceptedSources().forEach(s -> assertEquals(Loopback.PROXY_EXTERNAL, s.getAddress()));
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("levelsAndJdks")
+    void everyTcpPathThroughTheRelay(String level, Path jdk) {
+        Dante dante = level.equals("integrity") ? integrity : confidentiality;
+        ThreadLeaks threads = ThreadLeaks.snapshot();
+        try (TcpEchoTarget echo = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL);
+                TlsEchoTarget tls = TlsEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL);
+                HttpTarget http = HttpTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+            ChildJvm child = run(GssapiRelayApp.class, jdk, agent(dante, level),
+                    List.of(TlsEchoTarget.trustStoreJvmArgs()), echo.host(), "" + echo.port(), "" + tls.port(),
+                    http.host(), "" + http.port(), "" + (1 << 20));
+            assertOk(child);
+            String out = child.stdout();
+            for (String path : List.of("SOCKET", "SSL", "BLOCKING", "SELECTOR", "FUTURE", "HANDLER", "HTTP")) {
+                assertTrue(out.contains(path + " ok"), path + "\n" + child.describe());
+            }
+            assertTrue(out.contains("SOCKET REMOTE /" + echo.host() + ":" + echo.port()), child.describe());
+            assertEquals(3, out.split("BULK 1048576 each way, byte-exact", -1).length - 1, child.describe());
+            assertTrue(out.contains("LOCAL 127.0.0.1"), "the documented difference\n" + child.describe());
+            assertTrue(out.contains("RELAY THREAD RUNNING") && out.contains("RELAY THREAD GONE"), child.describe());
+            // Socket, blocking, three on the selector, future, handler.
+            assertOnlyThroughDante(echo, 7);
+            tls.assertNoRejected();
+            assertEquals(1, tls.acceptedSources().size(), tls.toString());
+            http.assertNoRejected();
+            assertEquals(Loopback.PROXY_EXTERNAL, http.requests().get(0).source().getAddress());
+        }
+        assertTrue(dante.log().contains(Kdc.USER), "Dante logs the authenticated principal\n" + dante.log());
+        threads.assertNoNewThreads(Duration.ofSeconds(5));
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void aLevelTheProxyRefusesIsNamedAndNothingIsSent(Path jdk) {
+        try (TcpEchoTarget echo = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+            for (Class<?> app : List.of(ConnectApp.class, NioClientApp.class)) {
+                ChildJvm child = run(app, jdk, agent(integrity, "confidentiality"), List.of(),
+                        app == ConnectApp.class ? "ip" : "selector", echo.host(), "" + echo.port());
+                assertFailed(child, ConnectException.class, "refused protection level CONFIDENTIALITY");
+            }
+            assertEquals(0, echo.acceptedSources().size());
+            echo.assertNoRejected();
+        }
+    }
+}
