@@ -42,10 +42,14 @@ public final class AgentConfig {
     public static final List<String> KEYS = List.of(PROXY, ROUTES, BYPASS, DNS, CONNECT_TIMEOUT, PROXY_DOWN_SECONDS,
             SELECT, UDP, LOG_LEVEL, CHILDREN, GSSAPI_PRINCIPAL, GSSAPI_KEYTAB, GSSAPI_SERVICE, GSSAPI_LEVEL,
             GSSAPI_NEC);
-    /** What the agent's data path says when a proxy agrees to a GSS-API level that wraps data. */
-    static final String GSSAPI_CLEAR_ONLY = "socksify's agent carries GSS-API connections at level clear only (the "
-            + "application's socket holds the connection to the proxy and cannot wrap its bytes); allow clear at the "
-            + "proxy (Dante: gssapi.enctype: clear) and set gssapi.level=clear";
+    /**
+     * What a TCP connection says when its proxy agrees to a GSS-API level that wraps data: until the TCP data path
+     * wraps, the options refuse it in the handshake, before the request is sent (UDP associations wrap, and lift it
+     * for their own handshake: {@code SocksClientHandshake.wrapsDataPath}).
+     */
+    static final String GSSAPI_CLEAR_ONLY = "socksify's agent carries GSS-API TCP connections at level clear only "
+            + "(the application's socket holds the connection to the proxy and cannot wrap its bytes; UDP is wrapped);"
+            + " allow clear at the proxy (Dante: gssapi.enctype: clear) and set gssapi.level=clear";
     /** The password for a proxy URL that names a user but none (how a child JVM gets it: see ChildSettings). */
     public static final String PASSWORD_VARIABLE = "SOCKSIFY_PROXY_PASSWORD";
     public static final int DEFAULT_PROXY_DOWN_SECONDS = 60;
@@ -352,10 +356,6 @@ public final class AgentConfig {
             case "confidentiality" -> level = Socks5GssapiProtectionLevel.CONFIDENTIALITY;
             default -> throw new ConfigException(levelKey, levelValue, "clear, integrity or confidentiality (the "
                     + "lowest level accepted)");
-        }
-        if (level != Socks5GssapiProtectionLevel.CLEAR) {
-            throw new ConfigException(levelKey + "=" + levelValue.strip() + (values.containsKey(GSSAPI_LEVEL) ? ""
-                    : " (the default)") + ": " + GSSAPI_CLEAR_ONLY);
         }
         b.level(level);
         if (values.containsKey(GSSAPI_NEC)) {

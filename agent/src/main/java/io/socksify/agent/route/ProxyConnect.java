@@ -3,6 +3,7 @@ package io.socksify.agent.route;
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.protocol.client.ReadTimeout;
+import io.socksify.protocol.client.SocksClientHandshake;
 import io.socksify.protocol.client.SocksHandshake;
 import io.socksify.agent.config.Chain;
 import org.slf4j.Logger;
@@ -74,12 +75,15 @@ public final class ProxyConnect {
             throw failure;
         }
         int hop = 0;
+        SocksClientHandshake[] done = new SocksClientHandshake[chain.size()];
         try {
             int previousTimeout = connection.soTimeout();
             SoTimeout timeout = new SoTimeout(connection);
             for (; hop < chain.size(); hop++) {
-                SocksHandshake.connect(chain.hops().get(hop).proxy(), connection.input(), connection.output(),
-                        timeout, targets[hop], deadline);
+                // A GSS-API level that wraps data is refused inside the handshake by the options' own
+                // unprotectedDataPath (AgentConfig): this path carries the connection's bytes as they are.
+                done[hop] = SocksHandshake.connectHandshake(chain.hops().get(hop).proxy(), connection.input(),
+                        connection.output(), timeout, targets[hop], deadline);
             }
             connection.soTimeout(previousTimeout);
         } catch (IOException e) {
@@ -94,7 +98,7 @@ public final class ProxyConnect {
                     Hops.millisSince(started), e.toString());
             throw e;
         }
-        Hops.succeeded(router, chain);
+        Hops.succeeded(router, chain, done);
         LOG.debug("{} {} -> via {} ({}) in {} ms", kind, Printable.address(destination), chain, route.reason(),
                 Hops.millisSince(started));
         return chain;

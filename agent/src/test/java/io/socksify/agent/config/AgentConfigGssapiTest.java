@@ -76,13 +76,15 @@ class AgentConfigGssapiTest {
     }
 
     @Test
-    void levelsThatWrapDataAreRefusedNamingTheLevel() {
-        String dflt = failure("proxy=socks5://a:1080,gssapi.service=rcmd");
-        assertTrue(dflt.startsWith("socksify: gssapi.level=integrity (the default): socksify's agent carries GSS-API "
-                + "connections at level clear only"), dflt);
-        String conf = failure("proxy=socks5://a:1080,gssapi.level=confidentiality");
-        assertTrue(conf.startsWith("socksify: gssapi.level=confidentiality: "), conf);
-        assertTrue(conf.contains("gssapi.enctype: clear"), conf);
+    void levelsThatWrapDataStartAndTcpHandshakesRefuseThemInTheOptions() {
+        GssapiOptions dflt = parse("proxy=socks5://a:1080,gssapi.service=rcmd").gssapi();
+        assertEquals(Socks5GssapiProtectionLevel.INTEGRITY, dflt.level());
+        GssapiOptions conf = parse("proxy=socks5://a:1080,gssapi.level=confidentiality").gssapi();
+        assertEquals(Socks5GssapiProtectionLevel.CONFIDENTIALITY, conf.level());
+        // UDP associations wrap (and lift this for their handshake); TCP connections refuse, naming the way out.
+        assertTrue(conf.unprotectedDataPath().contains("TCP connections at level clear only"),
+                conf.unprotectedDataPath());
+        assertTrue(conf.unprotectedDataPath().contains("gssapi.enctype: clear"), conf.unprotectedDataPath());
     }
 
     @Test
