@@ -250,7 +250,8 @@ public final class UdpAssociation implements Closeable {
         if (payload.remaining() > max) {
             throw new SocketException(proxy + " => UDP " + destination + ": payload of " + payload.remaining()
                     + " bytes is larger than the " + max + " bytes that fit in a datagram after the SOCKS5 header"
-                    + (protection == null ? "" : " in one GSS-API " + protection.level() + " token"));
+                    + (protection == null ? "" : " in one GSS-API "
+                    + protection.level().name().toLowerCase(java.util.Locale.ROOT) + " token"));
         }
         Socks5UdpHeader header = Socks5UdpHeader.of(socksAddress(destination));
         if (protection == null) {

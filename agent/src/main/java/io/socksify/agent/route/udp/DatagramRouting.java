@@ -247,7 +247,7 @@ public final class DatagramRouting implements DatagramConnector {
         UdpAssociation a = state.association();
         int max = a == null ? MAX_DATAGRAM : a.maxPayload(destination);
         String token = a == null || a.protection() == null ? ""
-                : " in one GSS-API " + a.protection().level() + " token";
+                : " in one GSS-API " + a.protection().level().name().toLowerCase(java.util.Locale.ROOT) + " token";
         return new SocketException("socksify: a UDP payload of " + payload + " bytes to " + hostPort(destination)
                 + " does not fit in one datagram through the proxy's relay: at most " + max + " bytes fit after the "
                 + UdpAssociation.headerLength(destination) + "-byte SOCKS5 header" + token + " (nothing was sent)");
