@@ -25,7 +25,8 @@ import javax.management.openmbean.TabularData;
  * unconnected {@code DatagramSocket}, an unconnected and a connected {@code DatagramChannel} (byte-exact, from the
  * target), then a payload too big for one token on a socket and on a channel (each must fail with a
  * {@code SocketException}: {@code TOOBIG <api> <message>}), then the largest payload the message names
- * ({@code LARGEST n}, echoed byte-exact). Last, socksify's MBean counters: {@code METRIC <name> <value>}. Prints
+ * ({@code LARGEST n}, echoed byte-exact); a datagram from a stranger (a second socket, through Dante) reaches the
+ * first socket and must be dropped. Last, socksify's MBean counters: {@code METRIC <name> <value>}. Prints
  * {@code OK}; on failure {@code KIND}, {@code MESSAGE} and exit code 3.
  */
 public final class GssapiUdpApp {
@@ -45,6 +46,15 @@ public final class GssapiUdpApp {
                 socket.setSoTimeout(TIMEOUT_MILLIS);
                 for (int i = 0; i < count; i++) {
                     echo(socket, target, payload(i, i % 10 == 9 ? 30_000 + i : 8 + (i * 131) % 1_465));
+                }
+                // A stranger: a datagram to this socket from Dante's outgoing address (through a second association),
+                // not from its relay, must be dropped and counted before the next echo.
+                try (DatagramSocket stranger = new DatagramSocket()) {
+                    InetSocketAddress self = new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                            socket.getLocalPort());
+                    stranger.send(new DatagramPacket(new byte[] {-1, -1, -1, -1, 7}, 5, self));
+                    Thread.sleep(300);
+                    echo(socket, target, payload(count + 1, 100));
                 }
                 largest = tooBig("socket", () -> socket.send(new DatagramPacket(new byte[TOO_BIG], TOO_BIG, target)));
                 echo(socket, target, payload(count, largest));
