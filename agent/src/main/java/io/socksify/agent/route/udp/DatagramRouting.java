@@ -643,7 +643,6 @@ public final class DatagramRouting implements DatagramConnector {
             }
             state.hop = hop;
             Hops.succeeded(router, new Chain(List.of(hop)));
-            Hops.authenticated(association.authMethod());
             if (!state.setAssociation(association)) {
                 association.close();
                 throw new java.nio.channels.ClosedChannelException();
@@ -658,6 +657,7 @@ public final class DatagramRouting implements DatagramConnector {
                 }
             });
             Metrics.UDP_ASSOCIATIONS.increment();
+            Hops.authenticated(association.authMethod());
             LOG.debug("udp association for {} via {} (relay {}, first destination {})", local, proxy,
                     association.relayAddress(), hostPort(destination));
             return state;
