@@ -11,6 +11,8 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,8 +24,8 @@ import javax.management.openmbean.TabularData;
 /**
  * UDP through a GSS-API association, run under the agent by {@code GssapiUdpIT}:
  * {@code GssapiUdpApp <host> <port> <count>}. Echoes {@code count} datagrams of mixed sizes off the target with an
- * unconnected {@code DatagramSocket}, an unconnected and a connected {@code DatagramChannel} (byte-exact, from the
- * target), then a payload too big for one token on a socket and on a channel (each must fail with a
+ * unconnected {@code DatagramSocket}, an unconnected and a connected {@code DatagramChannel}, and a non-blocking one
+ * on a selector (byte-exact, from the target), then a payload too big for one token on a socket and on a channel (each must fail with a
  * {@code SocketException}: {@code TOOBIG <api> <message>}), then the largest payload the message names
  * ({@code LARGEST n}, echoed byte-exact); a datagram from a stranger (a second socket, through Dante) reaches the
  * first socket and must be dropped. Last, socksify's MBean counters: {@code METRIC <name> <value>}. Prints
@@ -77,7 +79,14 @@ public final class GssapiUdpApp {
                     });
                 }
             }
-            System.out.println("ECHOED " + 3 * count);
+            try (DatagramChannel channel = DatagramChannel.open(); Selector selector = Selector.open()) {
+                channel.configureBlocking(false);
+                channel.register(selector, SelectionKey.OP_READ);
+                for (int i = 0; i < count; i++) {
+                    echo(channel, selector, target, payload(i, 8 + (i * 577) % 5_000));
+                }
+            }
+            System.out.println("ECHOED " + 4 * count);
             printMetrics();
             System.out.println("OK");
         } catch (IOException | RuntimeException e) {
@@ -170,6 +179,35 @@ public final class GssapiUdpApp {
             }
         } while (sequence(in.array(), 0, in.position()) < i);
         check(sent, in.array(), 0, in.position(), sender, target);
+    }
+
+    /** A non-blocking channel on a selector: one send, then receives until the reply (a null is a dropped one). */
+    private static void echo(DatagramChannel channel, Selector selector, InetSocketAddress target, byte[] sent)
+            throws IOException {
+        int i = sequence(sent, 0, sent.length);
+        if (channel.send(ByteBuffer.wrap(sent), target) != sent.length) {
+            throw new IllegalStateException("non-blocking send " + i + " did not send it all");
+        }
+        ByteBuffer in = ByteBuffer.allocateDirect(65_535);
+        byte[] got = new byte[65_535];
+        while (true) {
+            if (selector.select(TIMEOUT_MILLIS) == 0) {
+                throw new SocketTimeoutException("no reply " + i + " within " + TIMEOUT_MILLIS + " ms");
+            }
+            selector.selectedKeys().clear();
+            in.clear();
+            SocketAddress sender = channel.receive(in);
+            if (sender == null) {
+                continue;
+            }
+            in.flip();
+            int length = in.remaining();
+            in.get(got, 0, length);
+            if (sequence(got, 0, length) == i) {
+                check(sent, got, 0, length, sender, target);
+                return;
+            }
+        }
     }
 
     private static void printMetrics() throws Exception {
