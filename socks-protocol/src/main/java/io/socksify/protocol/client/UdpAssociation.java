@@ -177,7 +177,7 @@ public final class UdpAssociation implements Closeable {
         return requestedAddress;
     }
 
-    /** @return the method the proxy selected for the control connection; null for none (never: SOCKS5 only) */
+    /** @return the method the proxy selected for the control connection (UDP ASSOCIATE is SOCKS5 only: one is) */
     public Socks5AuthMethod authMethod() {
         return method;
     }
@@ -235,7 +235,8 @@ public final class UdpAssociation implements Closeable {
         Objects.checkFromIndexSize(offset, length, payload.length);
         ByteBuffer out = ByteBuffer.allocate(datagramCapacity(destination, length));
         wrap(destination, ByteBuffer.wrap(payload, offset, length), out);
-        return java.util.Arrays.copyOf(out.array(), out.position());
+        // Exactly full without protection; a token's length is known only now.
+        return out.position() == out.capacity() ? out.array() : java.util.Arrays.copyOf(out.array(), out.position());
     }
 
     /**
