@@ -585,6 +585,18 @@ public final class SocksClientHandshake {
     }
 
     /**
+     * Says that the caller wraps every byte that follows {@link Status#DONE} through {@link #gssapiProtection()}
+     * (a UDP association's datagrams): a {@link GssapiOptions.Builder#unprotectedDataPath} given for the other data
+     * paths of the same options does not refuse this handshake. Call before driving the handshake.
+     *
+     * @return this
+     */
+    public SocksClientHandshake wrapsDataPath() {
+        this.unwrappedDataPathOnly = null;
+        return this;
+    }
+
+    /**
      * @return the GSS-API protection the proxy agreed to (RFC 1961), or null when the selected method was not
      *         GSS-API; at integrity and confidentiality every byte after {@link Status#DONE} must go through it
      */
