@@ -113,6 +113,9 @@ public final class ProxyConnect {
                     Hops.millisSince(started), e.toString());
             throw e;
         }
+        if (last != null) {
+            last[0] = done[chain.size() - 1];
+        }
         Hops.succeeded(router, chain, done);
         LOG.debug("{} {} -> via {} ({}) in {} ms", kind, Printable.address(destination), chain, route.reason(),
                 Hops.millisSince(started));
