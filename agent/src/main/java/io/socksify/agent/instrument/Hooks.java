@@ -139,6 +139,10 @@ public final class Hooks {
             Hook.staticMethod("java/net/DatagramSocket", "setDatagramSocketImplFactory",
                     "(Ljava/net/DatagramSocketImplFactory;)V")
                     .call(ImplFactoryGuard.class, "datagramSocketImplFactory", Exit.NONE, void.class, Object.class),
+            // JDK 17's choice of the legacy impl, made once as DatagramSocket initializes: on the channel while UDP
+            // is routed (so the agent's start need not initialize DatagramSocket to fix the choice).
+            Hook.staticMethod("java/net/DatagramSocket", "usePlainDatagramSocketImpl", "()Z").jdk(17, 17)
+                    .call(ImplFactoryGuard.class, "channelDatagramSocket", Exit.RETURN_IF_TRUE, boolean.class),
         };
     }
 

@@ -89,7 +89,7 @@ public final class DatagramRouting implements DatagramConnector {
     public static synchronized void check(Router router, boolean datagramSocketLoaded)
             throws ReflectiveOperationException {
         boolean udpDirect = router.config().udp() == UdpMode.DIRECT;
-        if (!udpDirect && legacyDatagramSocket()) {
+        if (!udpDirect && legacyDatagramSocket(datagramSocketLoaded)) {
             throw new IllegalStateException("-Djdk.net.usePlainDatagramSocketImpl makes DatagramSocket bypass the"
                     + " channel socksify routes; remove it or set udp=direct");
         }
@@ -114,13 +114,19 @@ public final class DatagramRouting implements DatagramConnector {
     /**
      * Whether {@code DatagramSocket} runs on the legacy {@code DatagramSocketImpl} of JDK 17 rather than on a channel.
      * JDK 17 decides it once, in {@code DatagramSocket}'s static initializer, from
-     * {@code jdk.net.usePlainDatagramSocketImpl} (a system property or {@code net.properties}). Initializing the class
-     * here fixes that decision before the application runs, so a property it sets later changes nothing, and the
-     * constant it left is the decision itself. Since JDK 18 there is no legacy implementation.
+     * {@code jdk.net.usePlainDatagramSocketImpl} (a system property or {@code net.properties}). When the class is
+     * loaded (an attach), the constant it left is the decision itself. While the JVM starts it is not: the system
+     * property given at start decides here, and the decision that {@code DatagramSocket} makes later is hooked
+     * ({@code ImplFactoryGuard.channelDatagramSocket}: the channel, unless {@code udp=direct}), so a property set at
+     * run time or in {@code net.properties} changes nothing. Since JDK 18 there is no legacy implementation.
      */
-    private static boolean legacyDatagramSocket() throws ReflectiveOperationException {
+    private static boolean legacyDatagramSocket(boolean loaded) throws ReflectiveOperationException {
         if (Runtime.version().feature() >= 18) {
             return false;
+        }
+        if (!loaded) {
+            String s = System.getProperty("jdk.net.usePlainDatagramSocketImpl");
+            return s != null && (s.isEmpty() || s.equalsIgnoreCase("true"));
         }
         Field legacy = Class.forName("java.net.DatagramSocket", true, null)
                 .getDeclaredField("USE_PLAINDATAGRAMSOCKET");
