@@ -139,12 +139,13 @@ public final class Installer {
             if (!premain) {
                 AgentMBean.registerNow();
             }
-            Logger log = Log.get("socksify");
-            log.info("socksify {} {}", version, describe(config));
+            Log.info("socksify", "socksify " + version + " " + describe(config));
             long end = System.nanoTime();
-            log.debug("installed in {} ms (configuration {} ms, hooks and routing {} ms, the rest {} ms)",
-                    (end - start) / 1_000_000, (parsed - start) / 1_000_000, (routed - parsed) / 1_000_000,
-                    (end - routed) / 1_000_000);
+            if (Log.debugEnabled()) {
+                Log.get("socksify").debug("installed in {} ms (configuration {} ms, hooks and routing {} ms, the rest"
+                        + " {} ms)", (end - start) / 1_000_000, (parsed - start) / 1_000_000,
+                        (routed - parsed) / 1_000_000, (end - routed) / 1_000_000);
+            }
         } catch (ConfigException e) {
             // A bad configuration (the transformer is in already): the message names the option and what is expected.
             rollBack(tracked, transports);

@@ -20,7 +20,6 @@ import java.util.List;
 import io.socksify.protocol.client.SocksProxy;
 import io.socksify.protocol.client.UdpAssociation;
 import io.socksify.protocol.wire.SocksProtocolException;
-import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.lang.ref.Reference;
@@ -49,7 +48,6 @@ import java.util.WeakHashMap;
  * kernel drops everyone else), while the channel reports the destination.
  */
 public final class DatagramRouting implements DatagramConnector {
-    private static final Logger LOG = Log.get("socksify");
     /** The longest SOCKS5 UDP header: RSV(2) FRAG(1) ATYP(1) a 255-byte name with its length (256) PORT(2). */
     static final int MAX_HEADER = 262;
     private static final int MAX_DATAGRAM = 65_535;
@@ -296,7 +294,7 @@ public final class DatagramRouting implements DatagramConnector {
         // Ours first: between the two writes the channel must not look connected to the relay through the proxy.
         state.connected(route.target(), route.reported());
         jdk.setRemoteAddress(channel, route.reported());
-        LOG.debug("udp channel connected to {} via the relay {}", hostPort(route.reported()),
+        Log.get("socksify").debug("udp channel connected to {} via the relay {}", hostPort(route.reported()),
                 association.relayAddress());
         return true;
     }
@@ -564,7 +562,7 @@ public final class DatagramRouting implements DatagramConnector {
         UdpAssociation association = state.close();
         if (association != null) {
             association.close();
-            LOG.debug("udp association via {} closed with its socket", association.relayAddress());
+            Log.get("socksify").debug("udp association via {} closed with its socket", association.relayAddress());
         }
     }
 
@@ -624,7 +622,7 @@ public final class DatagramRouting implements DatagramConnector {
                         + hostPort(destination) + " through proxy " + proxy + ": " + e.getMessage()
                         + " (nothing was sent directly)");
                 failure.initCause(e);
-                LOG.debug("udp {} -> refused: {}", hostPort(destination), failure.getMessage());
+                Log.get("socksify").debug("udp {} -> refused: {}", hostPort(destination), failure.getMessage());
                 Metrics.failed("UDP association: " + e.getClass().getSimpleName());
                 throw failure;
             }
@@ -640,11 +638,11 @@ public final class DatagramRouting implements DatagramConnector {
                     s.endedByProxy("socksify: proxy " + proxy + " closed the control connection of this socket's"
                             + " UDP association, so the socket can no longer send or receive through its relay"
                             + " (nothing is sent directly)");
-                    LOG.debug("udp association via {} ended by the proxy", association.relayAddress());
+                    Log.get("socksify").debug("udp association via {} ended by the proxy", association.relayAddress());
                 }
             });
             Metrics.UDP_ASSOCIATIONS.increment();
-            LOG.debug("udp association for {} via {} (relay {}, first destination {})", local, proxy,
+            Log.get("socksify").debug("udp association for {} via {} (relay {}, first destination {})", local, proxy,
                     association.relayAddress(), hostPort(destination));
             return state;
         }
@@ -730,8 +728,8 @@ public final class DatagramRouting implements DatagramConnector {
 
     private Route route(InetSocketAddress destination) throws IOException {
         Route route = Routing.current().route(destination);
-        if (route.direct() && LOG.isTraceEnabled()) {
-            LOG.trace("udp {} -> direct ({})", hostPort(destination), route.reason());
+        if (route.direct() && Log.get("socksify").isTraceEnabled()) {
+            Log.get("socksify").trace("udp {} -> direct ({})", hostPort(destination), route.reason());
         }
         return route;
     }
