@@ -83,17 +83,20 @@ public final class ProxyConnect {
         } catch (IOException e) {
             connection.close(e);
             IOException failure = Hops.hopFailed(router, chain, Math.min(hop, chain.size() - 1), e);
-            Log.get("socksify").debug("{} {} -> failed via {} after {} ms: {}", kind, Printable.address(destination), chain,
+            Log.get("socksify").debug("{} {} -> failed via {} after {} ms: {}", kind,
+                    Printable.address(destination), chain,
                     Hops.millisSince(started), failure.toString());
             throw failure;
         } catch (RuntimeException | Error e) {
             connection.close(e);
-            Log.get("socksify").debug("{} {} -> failed via {} after {} ms: {}", kind, Printable.address(destination), chain,
+            Log.get("socksify").debug("{} {} -> failed via {} after {} ms: {}", kind,
+                    Printable.address(destination), chain,
                     Hops.millisSince(started), e.toString());
             throw e;
         }
         Hops.succeeded(router, chain);
-        Log.get("socksify").debug("{} {} -> via {} ({}) in {} ms", kind, Printable.address(destination), chain, route.reason(),
+        Log.get("socksify").debug("{} {} -> via {} ({}) in {} ms", kind, Printable.address(destination), chain,
+                route.reason(),
                 Hops.millisSince(started));
         return chain;
     }

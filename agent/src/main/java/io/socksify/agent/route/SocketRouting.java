@@ -78,7 +78,8 @@ public final class SocketRouting implements SocketConnector {
     @Override
     public boolean connect(SocketImpl impl, InetSocketAddress endpoint, int timeoutMillis) throws IOException {
         if (KdcTraffic.current()) {
-            Log.get("socksify").debug("socket {} -> direct (socksify's own Kerberos exchange with a KDC)", Printable.address(endpoint));
+            Log.get("socksify").debug("socket {} -> direct (socksify's own Kerberos exchange with a KDC)",
+                    Printable.address(endpoint));
             return false;
         }
         Router router = Routing.current();

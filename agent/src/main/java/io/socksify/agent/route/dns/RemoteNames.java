@@ -94,7 +94,8 @@ public final class RemoteNames implements Predicate<String> {
         }
         if (via.kind() == Via.Kind.PROXY && !via.primary().last().proxy().version().resolvesRemotely()) {
             // The last hop decides: SOCKS4 carries addresses only, so the name is resolved here.
-            Log.get("socksify").debug("dns {} -> resolved here (the last hop of {} is SOCKS4)", Printable.field(host), via);
+            Log.get("socksify").debug("dns {} -> resolved here (the last hop of {} is SOCKS4)",
+                    Printable.field(host), via);
             return false;
         }
         Log.get("socksify").debug("dns {} -> resolved by the proxy", Printable.field(host));

@@ -268,7 +268,8 @@ final class AsyncConnects {
             inFlight.remove(channel, this);
             if (failure != null) {
                 ChannelRouting.close(channel, failure);
-                Log.get("socksify").debug("channel {} -> failed via {} after {} ms: {}", Printable.address(route.reported()), chain,
+                Log.get("socksify").debug("channel {} -> failed via {} after {} ms: {}",
+                        Printable.address(route.reported()), chain,
                         Hops.millisSince(started), failure.toString());
                 Metrics.failed(failure);
                 if (handler != null) {
@@ -278,7 +279,8 @@ final class AsyncConnects {
                 }
                 return;
             }
-            Log.get("socksify").debug("channel {} -> via {} ({}, asynchronous) in {} ms", Printable.address(route.reported()), chain,
+            Log.get("socksify").debug("channel {} -> via {} ({}, asynchronous) in {} ms",
+                    Printable.address(route.reported()), chain,
                     route.reason(), Hops.millisSince(started));
             Hops.succeeded(router, chain);
             Metrics.CONNECTIONS_ROUTED.increment();
