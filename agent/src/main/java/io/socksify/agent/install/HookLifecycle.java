@@ -39,7 +39,7 @@ final class HookLifecycle {
     static List<Class<?>> loadedHooked(TrackedInstrumentation instrumentation, HookTransformer transformer) {
         List<Class<?>> loaded = new ArrayList<>();
         for (Class<?> c : instrumentation.getAllLoadedClasses()) {
-            if (c.getClassLoader() == null && transformer.hooks(internalName(c))) {
+            if (c.getClassLoader() == null && transformer.hooksClass(c.getName())) {
                 loaded.add(c);
             }
         }
