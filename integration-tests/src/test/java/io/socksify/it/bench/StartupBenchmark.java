@@ -18,8 +18,8 @@ import java.util.jar.Manifest;
 
 /**
  * What the agent costs a JVM at start, side by side with the same JVM without it, in one run: wall time from
- * process start to exit, the JVM's uptime when {@code main} runs, classes loaded, and heap in use after GC
- * ({@link StartupProbeMain}), on JDK 17 and JDK 25. Variants, run in turn: {@code plain} is the JVM alone,
+ * process start to exit, the JVM's uptime when {@code main} runs, classes loaded, heap in use after GC, and the
+ * time of the probe's first use of a hooked class ({@link StartupProbeMain}), on JDK 17 and JDK 25. Variants, run in turn: {@code plain} is the JVM alone,
  * {@code plain+cds} the same with a static CDS archive of the classes it loads, {@code empty} a one-class agent
  * whose {@code premain} does nothing (what any agent costs), {@code agent} socksify, {@code agent+cds} socksify with
  * a static CDS archive of the classes a start with it loads, its own included. The archives are dumped once per JDK
@@ -64,8 +64,8 @@ public final class StartupBenchmark {
         // CDS archives no class from a directory on the class path: the probe runs from a jar in every variant.
         probeJar = jar(dir.resolve("probe.jar"), StartupProbeMain.class, false);
         System.out.printf("median of %d runs each; agent options: %s%n", runs, AGENT_OPTIONS);
-        System.out.printf("%-6s %-10s %10s %14s %9s %12s %16s%n", "JDK", "variant", "wall ms", "main at ms", "classes",
-                "heap KiB", "main - plain ms");
+        System.out.printf("%-6s %-10s %10s %14s %9s %12s %16s %14s%n", "JDK", "variant", "wall ms", "main at ms",
+                "classes", "heap KiB", "main - plain ms", "first use ms");
         for (Path jdk : Jdks.all()) {
             String name = "" + Jdks.featureVersion(jdk).orElse(0);
             Path plainArchive = dir.resolve("plain-" + name + ".jsa");
@@ -85,8 +85,8 @@ public final class StartupBenchmark {
             long[] plain = medians(samples.get(0));
             for (int v = 0; v < variants.length; v++) {
                 long[] m = medians(samples.get(v));
-                System.out.printf("%-6s %-10s %10d %14d %9d %12d %16d%n", name, variants[v], m[0], m[1], m[2], m[3],
-                        m[1] - plain[1]);
+                System.out.printf("%-6s %-10s %10d %14d %9d %12d %16d %14d%n", name, variants[v], m[0], m[1], m[2],
+                        m[3], m[1] - plain[1], m[4]);
             }
         }
     }
@@ -159,7 +159,7 @@ public final class StartupBenchmark {
         long wall = (System.nanoTime() - start) / 1_000_000;
         child.assertExitCode(0);
         return new long[] {wall, value(child, "UPTIME_AT_MAIN"), value(child, "CLASSES"),
-                value(child, "HEAP_USED") / 1024};
+                value(child, "HEAP_USED") / 1024, value(child, "FIRST_USE_MS")};
     }
 
     private static long value(ChildJvm child, String name) {
