@@ -11,6 +11,10 @@ import java.util.Locale;
  * <p>The factory is built directly instead of through {@code LoggerFactory}: its discovery reads the unrelocated
  * {@code slf4j.provider} property and the system class loader's service files, so an application's own slf4j
  * set-up could make it print warnings or pick another provider. Direct construction is deterministic and cheap.
+ *
+ * <p>The factory is made when a logger is first asked for (classes log through {@code Log.get("socksify")} at the
+ * call, not through a static field), so a JVM's start, which logs one line, does not load slf4j-simple:
+ * {@link #info} prints that line as slf4j-simple would.
  */
 public final class Log {
     /** The relocated slf4j-simple keys (the shade plugin rewrites these literals together with slf4j-simple). */
@@ -19,13 +23,16 @@ public final class Log {
     private static final String LOG_FILE_KEY = "org.slf4j.simpleLogger.logFile";
 
     private static volatile SimpleLoggerFactory factory;
+    /** the level configured, as slf4j-simple reads it */
+    private static volatile String level = "info";
 
     private Log() {
     }
 
     /** Sets the level; must run before the first logger is created to take effect. */
     public static void configure(String level) {
-        System.setProperty(LEVEL_KEY, level.toLowerCase(Locale.ROOT));
+        Log.level = level.toLowerCase(Locale.ROOT);
+        System.setProperty(LEVEL_KEY, Log.level);
         System.setProperty(SHOW_THREAD_KEY, "false");
         System.setProperty(LOG_FILE_KEY, "System.err");
     }
@@ -59,6 +66,24 @@ public final class Log {
         public java.io.InputStream getResourceAsStream(String name) {
             return null;
         }
+    }
+
+    /**
+     * Logs {@code message} at info level to the logger {@code name}: before any logger exists, printed directly in
+     * slf4j-simple's format as {@link #configure} sets it up ({@code INFO name - message} on stderr).
+     */
+    public static void info(String name, String message) {
+        if (factory != null) {
+            get(name).info(message);
+        } else if (level.equals("trace") || level.equals("debug") || level.equals("info")) {
+            System.err.println("INFO " + name + " - " + message);
+            System.err.flush();
+        }
+    }
+
+    /** @return whether the configured level logs debug messages (without making a logger) */
+    public static boolean debugEnabled() {
+        return factory != null ? get("socksify").isDebugEnabled() : level.equals("trace") || level.equals("debug");
     }
 
     public static Logger get(String name) {

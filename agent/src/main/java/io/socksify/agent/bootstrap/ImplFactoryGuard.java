@@ -27,6 +27,15 @@ public final class ImplFactoryGuard {
         }
     }
 
+    /**
+     * Called where JDK 17's {@code DatagramSocket} decides, once as it initializes, whether to run on the legacy
+     * {@code DatagramSocketImpl} ({@code jdk.net.usePlainDatagramSocketImpl}) rather than on the channel socksify
+     * routes: true (the channel) unless UDP goes direct. A JVM started with the property is refused at installation.
+     */
+    public static boolean channelDatagramSocket() {
+        return !datagramFactoryAllowed;
+    }
+
     public static void datagramSocketImplFactory(Object factory) throws SocketException {
         if (factory != null && Dispatcher.installed() && !datagramFactoryAllowed) {
             throw new SocketException("socksify routes this JVM's datagrams; a DatagramSocketImplFactory would bypass"

@@ -594,15 +594,14 @@ public final class AgentConfig {
                 throw new ConfigException(key, shown, scheme + "://[user@]host:port (SOCKS4 has a user id, no password)");
             }
         }
-        InetSocketAddress address = parseHostPort(key, shown, rest);
-        SocksProxy proxy = SocksProxy.of(version, address);
+        SocksProxy proxy = parseHostPort(key, shown, rest, version);
         if (user != null) {
             proxy = proxy.withCredentials(user, password);
         }
         return new ParsedProxy(proxy, remote);
     }
 
-    private static InetSocketAddress parseHostPort(String key, String shown, String hostPort) {
+    private static SocksProxy parseHostPort(String key, String shown, String hostPort, SocksVersion version) {
         String host;
         String portText = null;
         if (hostPort.startsWith("[")) {
@@ -636,10 +635,21 @@ public final class AgentConfig {
                 throw new ConfigException(key, shown, PROXY_EXPECTED + " with a port in 1..65535");
             }
         }
-        return address(host, port);
+        return proxy(version, host, port);
     }
 
-    /** An IP literal becomes a resolved address (no lookup happens); a name stays unresolved until use. */
+    /**
+     * An IP literal becomes a resolved address (no lookup happens), made on first use when the literal is plain
+     * ({@link Syntax#ipLiteral}: no name service while the JVM starts); a name stays unresolved until use.
+     */
+    private static SocksProxy proxy(SocksVersion version, String host, int port) {
+        byte[] literal = Bypass.isIpLiteral(host) ? Syntax.ipLiteral(host) : null;
+        if (literal != null) {
+            return SocksProxy.ofLiteral(version, host, Syntax.hostAddress(literal), port);
+        }
+        return SocksProxy.of(version, address(host, port));
+    }
+
     private static InetSocketAddress address(String host, int port) {
         if (Bypass.isIpLiteral(host)) {
             try {
@@ -675,7 +685,7 @@ public final class AgentConfig {
                 default -> throw new ConfigException(JDK_VERSION, versionText, "5 or 4");
             }
         }
-        SocksProxy proxy = SocksProxy.of(version, address(h, port));
+        SocksProxy proxy = proxy(version, h, port);
         String user = props.getProperty(JDK_USERNAME);
         if (user != null && !user.isEmpty()) {
             String password = version == SocksVersion.SOCKS5 ? props.getProperty(JDK_PASSWORD, "") : null;

@@ -96,8 +96,12 @@ public final class Bypass {
         int slash = host.indexOf('/');
         String addressPart = slash < 0 ? host : host.substring(0, slash);
         if (isIpLiteral(addressPart)) {
-            InetAddress network = InetAddress.getByName(addressPart);
-            int max = BypassRule.Cidr.maxPrefix(network);
+            // Read without InetAddress where the literal is plain (no name service while the JVM starts).
+            byte[] network = Syntax.ipLiteral(addressPart);
+            if (network == null) {
+                network = InetAddress.getByName(addressPart).getAddress();
+            }
+            int max = network.length * 8;
             int prefix = max;
             if (slash >= 0) {
                 String p = host.substring(slash + 1);

@@ -1,6 +1,5 @@
 package io.socksify.agent.config;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Locale;
 
@@ -102,9 +101,10 @@ public abstract sealed class BypassRule permits BypassRule.HostName, BypassRule.
         private final byte[] network;
         private final int prefix;
 
-        Cidr(InetAddress network, int prefix, int port, String text) {
+        /** @param network the address's bytes: 4 for IPv4, 16 for IPv6 */
+        Cidr(byte[] network, int prefix, int port, String text) {
             super(port, text);
-            this.network = network.getAddress();
+            this.network = network;
             this.prefix = prefix;
         }
 
@@ -138,10 +138,6 @@ public abstract sealed class BypassRule permits BypassRule.HostName, BypassRule.
             }
             int mask = (0xff << (8 - rest)) & 0xff;
             return (a[full] & mask) == (network[full] & mask);
-        }
-
-        static int maxPrefix(InetAddress a) {
-            return a instanceof Inet4Address ? 32 : 128;
         }
     }
 }

@@ -116,8 +116,8 @@ public final class ChildSettings {
             }
             url.append('@');
         }
-        String host = proxy.address().getHostString();
-        url.append(host.indexOf(':') >= 0 ? "[" + host + "]" : host).append(':').append(proxy.address().getPort());
+        String host = proxy.host();
+        url.append(host.indexOf(':') >= 0 ? "[" + host + "]" : host).append(':').append(proxy.port());
         return url.toString();
     }
 

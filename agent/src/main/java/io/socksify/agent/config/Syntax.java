@@ -99,6 +99,124 @@ final class Syntax {
         return nonDigit;
     }
 
+    /**
+     * The address of an IP literal as {@code InetAddress.getByName} reads it (4 bytes for IPv4 and IPv4-mapped IPv6,
+     * else 16), decided without {@code InetAddress}: making one initializes the JDK's name service (and on JDK 21+
+     * reads the security properties), which the configuration need not pay for while the JVM starts.
+     *
+     * @return the address, or null when this method is not sure: anything but four decimal groups of at most 255, or
+     *         hex groups with at most one {@code ::} and an optional dotted IPv4 tail (a zone id, too, is left to
+     *         the JDK); the caller then asks {@code InetAddress}, which decides as before
+     */
+    static byte[] ipLiteral(String s) {
+        if (ipv4(s)) {
+            return ipv4Bytes(s);
+        }
+        if (!ipv6(s) || s.length() < 2) {
+            return null;
+        }
+        byte[] a = new byte[16];
+        int n = 0; // bytes written
+        int gap = -1; // where "::" stands
+        int i = 0;
+        int len = s.length();
+        if (s.startsWith("::")) {
+            gap = 0;
+            i = 2;
+        } else if (s.charAt(0) == ':') {
+            return null;
+        }
+        while (i < len) {
+            int end = i;
+            while (end < len && s.charAt(end) != ':') {
+                end++;
+            }
+            String group = s.substring(i, end);
+            if (group.indexOf('.') >= 0) {
+                byte[] v4 = end == len && n <= 12 ? ipv4Bytes(group) : null;
+                if (v4 == null) {
+                    return null;
+                }
+                System.arraycopy(v4, 0, a, n, 4);
+                n += 4;
+                break;
+            }
+            if (group.isEmpty() || group.length() > 4 || n > 14) {
+                return null;
+            }
+            int value = Integer.parseInt(group, 16);
+            a[n++] = (byte) (value >> 8);
+            a[n++] = (byte) value;
+            if (end == len) {
+                break;
+            }
+            // A separator: one colon before a group, or the one "::".
+            if (end + 1 < len && s.charAt(end + 1) == ':') {
+                if (gap >= 0) {
+                    return null;
+                }
+                gap = n;
+                i = end + 2;
+            } else if (end + 1 == len) {
+                return null; // a trailing single colon
+            } else {
+                i = end + 1;
+            }
+        }
+        if (gap >= 0) {
+            if (n == 16) {
+                return null;
+            }
+            int tail = n - gap;
+            System.arraycopy(a, gap, a, 16 - tail, tail);
+            java.util.Arrays.fill(a, gap, 16 - tail, (byte) 0);
+        } else if (n != 16) {
+            return null;
+        }
+        for (int k = 0; k < 10; k++) {
+            if (a[k] != 0) {
+                return a;
+            }
+        }
+        if (a[10] == (byte) 0xff && a[11] == (byte) 0xff) {
+            return java.util.Arrays.copyOfRange(a, 12, 16); // IPv4-mapped: the JDK returns the IPv4 address
+        }
+        return a;
+    }
+
+    /** @return {@code address} as {@code InetAddress.getHostAddress} prints it (no zone id) */
+    static String hostAddress(byte[] address) {
+        StringBuilder sb = new StringBuilder(39);
+        if (address.length == 4) {
+            for (int i = 0; i < 4; i++) {
+                sb.append(i == 0 ? "" : ".").append(address[i] & 0xff);
+            }
+        } else {
+            for (int i = 0; i < 16; i += 2) {
+                sb.append(i == 0 ? "" : ":").append(Integer.toHexString(((address[i] & 0xff) << 8) | (address[i + 1] & 0xff)));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static byte[] ipv4Bytes(String s) {
+        if (!ipv4(s)) {
+            return null;
+        }
+        byte[] a = new byte[4];
+        int start = 0;
+        for (int k = 0; k < 4; k++) {
+            int dot = k == 3 ? s.length() : s.indexOf('.', start);
+            int value = Integer.parseInt(s.substring(start, dot));
+            if (value > 255) {
+                return null;
+            }
+            a[k] = (byte) value;
+            start = dot + 1;
+        }
+        return a;
+    }
+
     private static boolean digit(char c) {
         return c >= '0' && c <= '9';
     }

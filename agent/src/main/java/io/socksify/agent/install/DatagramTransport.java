@@ -8,12 +8,12 @@ import io.socksify.agent.route.udp.DatagramRouting;
 
 /** UDP: {@code DatagramChannel} and {@code DatagramSocket} (an adaptor over the channel): UDP-DESIGN.md. */
 final class DatagramTransport implements Transport, Transport.Commit {
-    private final boolean datagramSocketLoaded;
+    private final java.util.Set<String> loaded;
     private Router prepared;
 
-    /** @param loaded the binary names of the hooked classes the JVM has loaded */
+    /** @param loaded the binary names of the hooked classes the JVM has loaded (filled before {@link #prepare}) */
     DatagramTransport(java.util.Set<String> loaded) {
-        this.datagramSocketLoaded = loaded.contains("java.net.DatagramSocket");
+        this.loaded = loaded;
     }
 
     @Override
@@ -35,7 +35,7 @@ final class DatagramTransport implements Transport, Transport.Commit {
     @Override
     public Commit prepare(Router router) throws ReflectiveOperationException {
         // What can refuse the configuration (JDK 17's legacy datagram impl, an impl factory) is checked here.
-        DatagramRouting.check(router, datagramSocketLoaded);
+        DatagramRouting.check(router, loaded.contains("java.net.DatagramSocket"));
         prepared = router;
         return this; // not a lambda: each lambda spins a class while the JVM starts
     }

@@ -33,22 +33,34 @@ final class HookLifecycle {
     }
 
     /**
+     * The hooked classes the boot loader has loaded: one pass over the JVM's classes (it names each of them: a few ms
+     * on JDK 25 while the JVM starts, so it runs once).
+     */
+    static List<Class<?>> loadedHooked(TrackedInstrumentation instrumentation, HookTransformer transformer) {
+        List<Class<?>> loaded = new ArrayList<>();
+        for (Class<?> c : instrumentation.getAllLoadedClasses()) {
+            if (c.getClassLoader() == null && transformer.hooksClass(c.getName())) {
+                loaded.add(c);
+            }
+        }
+        return loaded;
+    }
+
+    /**
      * Retransforms what must be: at JVM start the hooked classes the JVM loaded before {@link #register} (as a rule
      * none: no application code has run), for an attach every hooked class. {@link Started#verify} checks them all.
      *
      * @param atStart whether the JVM is starting: classes not loaded yet are hooked as they load
+     * @param loaded  at start, the hooked classes loaded ({@link #loadedHooked}); else unused
      */
-    static Started start(TrackedInstrumentation instrumentation, HookTransformer transformer, boolean atStart)
-            throws ClassNotFoundException, UnmodifiableClassException {
+    static Started start(TrackedInstrumentation instrumentation, HookTransformer transformer, boolean atStart,
+            List<Class<?>> loaded) throws ClassNotFoundException, UnmodifiableClassException {
         List<Class<?>> targets = new ArrayList<>();
         if (atStart) {
-            for (Class<?> c : instrumentation.getAllLoadedClasses()) {
+            for (Class<?> c : loaded) {
                 // A class rewritten as it loaded needs no second pass.
-                if (c.getClassLoader() == null) {
-                    String name = internalName(c);
-                    if (transformer.hooks(name) && !transformer.rewritten(name)) {
-                        targets.add(c);
-                    }
+                if (!transformer.rewritten(internalName(c))) {
+                    targets.add(c);
                 }
             }
         } else {

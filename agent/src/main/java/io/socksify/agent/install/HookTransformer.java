@@ -19,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class HookTransformer implements ClassFileTransformer {
     private final Map<String, Hook[]> byOwner = new HashMap<>();
+    /** the owners' binary names, for the pass over the loaded classes (no internal name made for each class) */
+    private final java.util.Set<String> binaryNames = new java.util.HashSet<>();
     private final Map<String, String> rewritten = new ConcurrentHashMap<>();
     private final Map<String, String> failures = new ConcurrentHashMap<>();
     private volatile boolean armed;
@@ -29,12 +31,18 @@ final class HookTransformer implements ClassFileTransformer {
             Hook[] rowsOfClass = old == null ? new Hook[1] : java.util.Arrays.copyOf(old, old.length + 1);
             rowsOfClass[rowsOfClass.length - 1] = row;
             byOwner.put(row.owner(), rowsOfClass);
+            binaryNames.add(row.owner().replace('/', '.'));
         }
     }
 
     /** @return the internal names of the hooked classes */
     Iterable<String> owners() {
         return byOwner.keySet();
+    }
+
+    /** @param binaryName a class's {@code Class.getName()} */
+    boolean hooksClass(String binaryName) {
+        return binaryNames.contains(binaryName);
     }
 
     boolean hooks(String internalName) {

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -117,13 +118,18 @@ public final class Installer {
             for (Hook row : rows) {
                 loaded.add(row.owner().replace('/', '.'));
             }
+            List<Class<?>> loadedHooked = null;
             if (premain) {
-                loaded.retainAll(loadedBootClasses(tracked, loaded));
+                loadedHooked = HookLifecycle.loadedHooked(tracked, transformer);
+                loaded.clear();
+                for (Class<?> c : loadedHooked) {
+                    loaded.add(c.getName());
+                }
             }
             for (Transport transport : transports) {
                 transport.checkJdk();
             }
-            HookLifecycle.Started hooks = HookLifecycle.start(tracked, transformer, premain);
+            HookLifecycle.Started hooks = HookLifecycle.start(tracked, transformer, premain, loadedHooked);
             if (config.embedded()) {
                 config = config.withProxy(startEmbeddedServer());
             }
@@ -139,12 +145,13 @@ public final class Installer {
             if (!premain) {
                 AgentMBean.registerNow();
             }
-            Logger log = Log.get("socksify");
-            log.info("socksify {} {}", version, describe(config));
+            Log.info("socksify", "socksify " + version + " " + describe(config));
             long end = System.nanoTime();
-            log.debug("installed in {} ms (configuration {} ms, hooks and routing {} ms, the rest {} ms)",
-                    (end - start) / 1_000_000, (parsed - start) / 1_000_000, (routed - parsed) / 1_000_000,
-                    (end - routed) / 1_000_000);
+            if (Log.debugEnabled()) {
+                Log.get("socksify").debug("installed in {} ms (configuration {} ms, hooks and routing {} ms, the rest"
+                        + " {} ms)", (end - start) / 1_000_000, (parsed - start) / 1_000_000,
+                        (routed - parsed) / 1_000_000, (end - routed) / 1_000_000);
+            }
         } catch (ConfigException e) {
             // A bad configuration (the transformer is in already): the message names the option and what is expected.
             rollBack(tracked, transports);
@@ -181,17 +188,6 @@ public final class Installer {
     private static Transport[] transports(Set<String> loaded) {
         return new Transport[] {new SocketTransport(loaded), new ChannelTransport(), new DatagramTransport(loaded),
             new NameTransport(), new NettyTransport(), new ChildTransport(), new GuardTransport()};
-    }
-
-    /** @return which of {@code names} (binary names) the boot loader has loaded */
-    private static Set<String> loadedBootClasses(Instrumentation instrumentation, Set<String> names) {
-        Set<String> loaded = new HashSet<>();
-        for (Class<?> c : instrumentation.getAllLoadedClasses()) {
-            if (c.getClassLoader() == null && names.contains(c.getName())) {
-                loaded.add(c.getName());
-            }
-        }
-        return loaded;
     }
 
     /**

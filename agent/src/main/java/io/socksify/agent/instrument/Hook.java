@@ -10,8 +10,9 @@ import net.bytebuddy.jar.asm.Type;
  * change instructions inside a method instead). Every row of a class is applied in one pass ({@link ClassRewriter});
  * a row that finds no method fails the whole class, so a JDK that changed a hooked method never runs unhooked.
  *
- * <p>The dispatcher call's descriptor is derived from the dispatcher's class and the {@code Class} objects of its
- * parameter and return types, so javac checks they exist; {@code HooksTest} checks each row names a public static
+ * <p>The dispatcher call is the dispatcher's class (so javac checks it exists) and the method's descriptor, written
+ * out: {@code Class} objects of the JDK types in it would load two dozen {@code java.nio.channels} and
+ * {@code java.net} classes while the JVM starts. {@code HookBytecodeTest} checks each row names a public static
  * method of exactly that signature ({@link #dispatchMethod()}), and that the values the row pushes fit it. No
  * reflection runs at start-up. A plain class, not a record: a record's {@code equals}/{@code hashCode} bootstrap
  * through invokedynamic and cost dozens of method-handle classes when the JVM starts.
@@ -101,8 +102,6 @@ public final class Hook {
     // A prologue:
     final Class<?> dispatcher;
     final String dispatch;
-    final Class<?> returns;
-    final Class<?>[] parameters;
     final String dispatchDescriptor;
     final Load[] loads;
     final Exit exit;
@@ -121,21 +120,11 @@ public final class Hook {
         optional = b.optional;
         dispatcher = b.dispatcher;
         dispatch = b.dispatch;
-        returns = b.returns;
-        parameters = b.parameters;
-        dispatchDescriptor = b.dispatcher == null ? null : descriptor(b.returns, b.parameters);
+        dispatchDescriptor = b.dispatchDescriptor;
         loads = b.loads;
         exit = b.exit;
         onlyIfNotNull = b.onlyIfNotNull;
         rewrite = b.rewrite;
-    }
-
-    private static String descriptor(Class<?> returns, Class<?>[] parameters) {
-        Type[] types = new Type[parameters.length];
-        for (int i = 0; i < parameters.length; i++) {
-            types[i] = Type.getType(parameters[i]);
-        }
-        return Type.getMethodDescriptor(Type.getType(returns), types);
     }
 
     /** A row for the instance method {@code name descriptor} of the class {@code owner} (internal name). */
@@ -173,12 +162,42 @@ public final class Hook {
         if (dispatcher == null) {
             return null;
         }
+        Type[] arguments = Type.getArgumentTypes(dispatchDescriptor);
+        Class<?>[] parameters = new Class<?>[arguments.length];
+        for (int i = 0; i < arguments.length; i++) {
+            parameters[i] = toClass(arguments[i]);
+        }
+        Class<?> returns = toClass(Type.getReturnType(dispatchDescriptor));
         java.lang.reflect.Method m = dispatcher.getMethod(dispatch, parameters);
         if (m.getReturnType() != returns || (m.getModifiers() & java.lang.reflect.Modifier.STATIC) == 0) {
             throw new NoSuchMethodException(dispatcher.getName() + "." + dispatch + " is not static "
                     + returns.getName() + " " + dispatch + dispatchDescriptor);
         }
         return m;
+    }
+
+    private static Class<?> toClass(Type type) throws NoSuchMethodException {
+        switch (type.getSort()) {
+            case Type.VOID:
+                return void.class;
+            case Type.BOOLEAN:
+                return boolean.class;
+            case Type.INT:
+                return int.class;
+            case Type.LONG:
+                return long.class;
+            case Type.ARRAY:
+            case Type.OBJECT:
+                try {
+                    String name = type.getSort() == Type.ARRAY ? type.getDescriptor().replace('/', '.')
+                            : type.getClassName();
+                    return Class.forName(name, false, Hook.class.getClassLoader());
+                } catch (ClassNotFoundException e) {
+                    throw new NoSuchMethodException("no class " + type.getClassName());
+                }
+            default:
+                throw new NoSuchMethodException("no dispatcher takes or answers " + type.getClassName());
+        }
     }
 
     boolean matches(int access, String methodName, String methodDescriptor) {
@@ -219,8 +238,7 @@ public final class Hook {
         private boolean optional;
         private Class<?> dispatcher;
         private String dispatch;
-        private Class<?> returns;
-        private Class<?>[] parameters;
+        private String dispatchDescriptor;
         private Load[] loads;
         private Exit exit;
         private Load onlyIfNotNull;
@@ -268,14 +286,22 @@ public final class Hook {
          * The prologue calls {@code dispatcher.method(parameters)}, which returns {@code returns}, and acts on the
          * answer as {@code exit} says.
          */
-        public Hook call(Class<?> dispatcherClass, String method, Exit exitKind, Class<?> returnType,
-                Class<?>... parameterTypes) {
+        public Hook call(Class<?> dispatcherClass, String method, Exit exitKind, String methodDescriptor) {
             dispatcher = dispatcherClass;
             dispatch = method;
             exit = exitKind;
-            returns = returnType;
-            parameters = parameterTypes;
+            dispatchDescriptor = methodDescriptor;
             return check(new Hook(this));
+        }
+
+        /** {@link #call(Class, String, Exit, String)} with the descriptor made of {@code Class} objects (tests). */
+        public Hook call(Class<?> dispatcherClass, String method, Exit exitKind, Class<?> returnType,
+                Class<?>... parameterTypes) {
+            Type[] types = new Type[parameterTypes.length];
+            for (int i = 0; i < parameterTypes.length; i++) {
+                types[i] = Type.getType(parameterTypes[i]);
+            }
+            return call(dispatcherClass, method, exitKind, Type.getMethodDescriptor(Type.getType(returnType), types));
         }
 
         /** The method (every method, for {@link Hook#everyMethod}) is rewritten. */
@@ -286,30 +312,31 @@ public final class Hook {
 
         /** Refuses a row whose answer cannot mean what its exit says: a table error, found at class init. */
         private static Hook check(Hook hook) {
-            Class<?> r = hook.returns;
+            Type r = Type.getReturnType(hook.dispatchDescriptor);
+            int parameters = Type.getArgumentTypes(hook.dispatchDescriptor).length;
             boolean ok;
             switch (hook.exit) {
                 case NONE:
-                    ok = r == void.class;
+                    ok = r.getSort() == Type.VOID;
                     break;
                 case RETURN_IF_TRUE:
                 case THIS_IF_TRUE:
-                    ok = r == boolean.class;
+                    ok = r.getSort() == Type.BOOLEAN;
                     break;
                 case INT_IF_NOT_NEGATIVE:
-                    ok = r == int.class;
+                    ok = r.getSort() == Type.INT;
                     break;
                 case COUNT_UNLESS_PASS:
-                    ok = r == long.class;
+                    ok = r.getSort() == Type.LONG;
                     break;
                 default:
-                    ok = !r.isPrimitive();
+                    ok = r.getSort() == Type.OBJECT || r.getSort() == Type.ARRAY;
             }
             int pushed = hook.loads != null ? hook.loads.length
                     : Type.getArgumentTypes(hook.descriptor).length + (hook.isStatic ? 0 : 1);
-            if (!ok || pushed != hook.parameters.length) {
-                throw new IllegalArgumentException("hook " + hook + ": the dispatcher's " + r.getName()
-                        + " answer and " + hook.parameters.length + " parameters do not fit exit " + hook.exit
+            if (!ok || pushed != parameters) {
+                throw new IllegalArgumentException("hook " + hook + ": the dispatcher's " + r.getClassName()
+                        + " answer and " + parameters + " parameters do not fit exit " + hook.exit
                         + " and " + pushed + " values pushed");
             }
             return hook;

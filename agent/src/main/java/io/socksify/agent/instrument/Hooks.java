@@ -9,19 +9,6 @@ import io.socksify.agent.bootstrap.udp.DatagramDispatcher;
 import io.socksify.agent.instrument.Hook.Exit;
 import io.socksify.agent.instrument.Hook.Load;
 
-import java.net.DatagramPacket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.net.SocketImpl;
-import java.nio.ByteBuffer;
-import java.nio.channels.AsynchronousSocketChannel;
-import java.nio.channels.CompletionHandler;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
-import java.util.concurrent.Future;
-import java.util.stream.Stream;
 
 /**
  * The hook table: every JDK method socksify changes, one row each, grouped by transport. ARCHITECTURE.md says why
@@ -48,6 +35,22 @@ public final class Hooks {
     private static final String ADDRESS = "Ljava/net/SocketAddress;";
     private static final String BUFFER = "Ljava/nio/ByteBuffer;";
     private static final String BUFFERS = "[Ljava/nio/ByteBuffer;";
+    // The dispatchers' parameter and return types: descriptors, not Class objects (see Hook).
+    private static final String OBJECT = "Ljava/lang/Object;";
+    private static final String STRING = "Ljava/lang/String;";
+    private static final String BYTES = "[B";
+    private static final String SOCKET_IMPL = "Ljava/net/SocketImpl;";
+    private static final String INET = "Ljava/net/InetAddress;";
+    private static final String INETS = "[Ljava/net/InetAddress;";
+    private static final String INET_SOCKET = "Ljava/net/InetSocketAddress;";
+    private static final String PACKET = "Ljava/net/DatagramPacket;";
+    private static final String CHANNEL = "Ljava/nio/channels/SocketChannel;";
+    private static final String KEY = "Ljava/nio/channels/SelectionKey;";
+    private static final String ASYNC = "Ljava/nio/channels/AsynchronousSocketChannel;";
+    private static final String HANDLER = "Ljava/nio/channels/CompletionHandler;";
+    private static final String DGRAM = "Ljava/nio/channels/DatagramChannel;";
+    private static final String FUTURE = "Ljava/util/concurrent/Future;";
+    private static final String STREAM = "Ljava/util/stream/Stream;";
 
     private Hooks() {
     }
@@ -60,14 +63,12 @@ public final class Hooks {
     public static Hook[] socket() {
         return new Hook[] {
             Hook.method(NIO_SOCKET_IMPL, "connect", "(" + ADDRESS + "I)V")
-                    .call(Dispatcher.class, "connectSocket", Exit.RETURN_IF_TRUE, boolean.class,
-                            SocketImpl.class, SocketAddress.class, int.class),
+                    .call(Dispatcher.class, "connectSocket", Exit.RETURN_IF_TRUE, "(" + SOCKET_IMPL + ADDRESS + "I)Z"),
             // JDK 17's legacy impl (-Djdk.net.usePlainSocketImpl), loaded only when that is set.
             Hook.method(JDK17_PLAIN_SOCKET_IMPL, "connect", "(" + ADDRESS + "I)V").jdk(17, 17)
-                    .call(Dispatcher.class, "connectSocket", Exit.RETURN_IF_TRUE, boolean.class,
-                            SocketImpl.class, SocketAddress.class, int.class),
+                    .call(Dispatcher.class, "connectSocket", Exit.RETURN_IF_TRUE, "(" + SOCKET_IMPL + ADDRESS + "I)Z"),
             Hook.staticMethod("java/net/Socket", "setSocketImplFactory", "(Ljava/net/SocketImplFactory;)V")
-                    .call(ImplFactoryGuard.class, "socketImplFactory", Exit.NONE, void.class, Object.class),
+                    .call(ImplFactoryGuard.class, "socketImplFactory", Exit.NONE, "(" + OBJECT + ")V"),
         };
     }
 
@@ -75,28 +76,24 @@ public final class Hooks {
     public static Hook[] channel() {
         return new Hook[] {
             Hook.method(SOCKET_CHANNEL, "connect", "(" + ADDRESS + ")Z")
-                    .call(ChannelDispatcher.class, "connect", Exit.INT_IF_NOT_NEGATIVE, int.class,
-                            SocketChannel.class, SocketAddress.class),
+                    .call(ChannelDispatcher.class, "connect", Exit.INT_IF_NOT_NEGATIVE, "(" + CHANNEL + ADDRESS + ")I"),
             Hook.method(SOCKET_CHANNEL, "blockingConnect", "(" + ADDRESS + "J)V")
-                    .call(ChannelDispatcher.class, "blockingConnect", Exit.RETURN_IF_TRUE, boolean.class,
-                            SocketChannel.class, SocketAddress.class, long.class),
+                    .call(ChannelDispatcher.class, "blockingConnect", Exit.RETURN_IF_TRUE,
+                            "(" + CHANNEL + ADDRESS + "J)Z"),
             Hook.method(SOCKET_CHANNEL, "finishConnect", "()Z")
-                    .call(ChannelDispatcher.class, "finishConnectPending", Exit.RETURN_IF_TRUE, boolean.class,
-                            SocketChannel.class),
+                    .call(ChannelDispatcher.class, "finishConnectPending", Exit.RETURN_IF_TRUE, "(" + CHANNEL + ")Z"),
             Hook.method(SOCKET_CHANNEL, "translateReadyOps", "(IILsun/nio/ch/SelectionKeyImpl;)Z")
-                    .call(ChannelDispatcher.class, "translateReadyOps", Exit.INT_IF_NOT_NEGATIVE, int.class,
-                            SocketChannel.class, int.class, int.class, SelectionKey.class),
+                    .call(ChannelDispatcher.class, "translateReadyOps", Exit.INT_IF_NOT_NEGATIVE,
+                            "(" + CHANNEL + "II" + KEY + ")I"),
             Hook.method(SELECTION_KEY, "translateInterestOps", "()I")
-                    .call(ChannelDispatcher.class, "interestEvents", Exit.INT_IF_NOT_NEGATIVE, int.class,
-                            SelectionKey.class),
+                    .call(ChannelDispatcher.class, "interestEvents", Exit.INT_IF_NOT_NEGATIVE, "(" + KEY + ")I"),
             Hook.method(ASYNC_SOCKET_CHANNEL, "connect", "(" + ADDRESS + ")Ljava/util/concurrent/Future;")
-                    .call(ChannelDispatcher.class, "connectAsync", Exit.OBJECT_IF_NOT_NULL, Future.class,
-                            AsynchronousSocketChannel.class, SocketAddress.class),
+                    .call(ChannelDispatcher.class, "connectAsync", Exit.OBJECT_IF_NOT_NULL,
+                            "(" + ASYNC + ADDRESS + ")" + FUTURE),
             Hook.method(ASYNC_SOCKET_CHANNEL, "connect",
                     "(" + ADDRESS + "Ljava/lang/Object;Ljava/nio/channels/CompletionHandler;)V")
-                    .call(ChannelDispatcher.class, "connectAsync", Exit.RETURN_IF_TRUE, boolean.class,
-                            AsynchronousSocketChannel.class, SocketAddress.class, Object.class,
-                            CompletionHandler.class),
+                    .call(ChannelDispatcher.class, "connectAsync", Exit.RETURN_IF_TRUE,
+                            "(" + ASYNC + ADDRESS + OBJECT + HANDLER + ")Z"),
         };
     }
 
@@ -105,40 +102,41 @@ public final class Hooks {
      * datagram impl factory setter.
      */
     public static Hook[] datagram() {
-        Class<?> c = DatagramChannel.class;
         return new Hook[] {
             Hook.method(DATAGRAM_CHANNEL, "send", "(" + BUFFER + ADDRESS + ")I")
-                    .call(DatagramDispatcher.class, "send", Exit.COUNT_UNLESS_PASS, long.class,
-                            c, ByteBuffer.class, SocketAddress.class),
+                    .call(DatagramDispatcher.class, "send", Exit.COUNT_UNLESS_PASS,
+                            "(" + DGRAM + BUFFER + ADDRESS + ")J"),
             Hook.method(DATAGRAM_CHANNEL, "receive", "(" + BUFFER + ")" + ADDRESS)
-                    .call(DatagramDispatcher.class, "receive", Exit.OBJECT_UNLESS_PASS, Object.class,
-                            c, ByteBuffer.class),
+                    .call(DatagramDispatcher.class, "receive", Exit.OBJECT_UNLESS_PASS,
+                            "(" + DGRAM + BUFFER + ")" + OBJECT),
             Hook.method(DATAGRAM_CHANNEL, "read", "(" + BUFFER + ")I")
-                    .call(DatagramDispatcher.class, "read", Exit.COUNT_UNLESS_PASS, long.class, c, ByteBuffer.class),
+                    .call(DatagramDispatcher.class, "read", Exit.COUNT_UNLESS_PASS, "(" + DGRAM + BUFFER + ")J"),
             Hook.method(DATAGRAM_CHANNEL, "read", "(" + BUFFERS + "II)J")
-                    .call(DatagramDispatcher.class, "readScattering", Exit.COUNT_UNLESS_PASS, long.class,
-                            c, ByteBuffer[].class, int.class, int.class),
+                    .call(DatagramDispatcher.class, "readScattering", Exit.COUNT_UNLESS_PASS,
+                            "(" + DGRAM + BUFFERS + "II)J"),
             Hook.method(DATAGRAM_CHANNEL, "write", "(" + BUFFER + ")I")
-                    .call(DatagramDispatcher.class, "write", Exit.COUNT_UNLESS_PASS, long.class,
-                            c, ByteBuffer.class),
+                    .call(DatagramDispatcher.class, "write", Exit.COUNT_UNLESS_PASS, "(" + DGRAM + BUFFER + ")J"),
             Hook.method(DATAGRAM_CHANNEL, "write", "(" + BUFFERS + "II)J")
-                    .call(DatagramDispatcher.class, "writeGathering", Exit.COUNT_UNLESS_PASS, long.class,
-                            c, ByteBuffer[].class, int.class, int.class),
+                    .call(DatagramDispatcher.class, "writeGathering", Exit.COUNT_UNLESS_PASS,
+                            "(" + DGRAM + BUFFERS + "II)J"),
             Hook.method(DATAGRAM_CHANNEL, "connect", "(" + ADDRESS + "Z)Ljava/nio/channels/DatagramChannel;")
-                    .call(DatagramDispatcher.class, "connect", Exit.THIS_IF_TRUE, boolean.class,
-                            c, SocketAddress.class, boolean.class),
+                    .call(DatagramDispatcher.class, "connect", Exit.THIS_IF_TRUE, "(" + DGRAM + ADDRESS + "Z)Z"),
             // The socket adaptor's receive: JDK 17's shape, or the packet-filling one of later JDKs.
             Hook.method(DATAGRAM_CHANNEL, "blockingReceive", "(" + BUFFER + "J)" + ADDRESS).group("blockingReceive")
-                    .call(DatagramDispatcher.class, "blockingReceive", Exit.OBJECT_UNLESS_PASS, Object.class,
-                            c, ByteBuffer.class, long.class),
+                    .call(DatagramDispatcher.class, "blockingReceive", Exit.OBJECT_UNLESS_PASS,
+                            "(" + DGRAM + BUFFER + "J)" + OBJECT),
             Hook.method(DATAGRAM_CHANNEL, "blockingReceive", "(Ljava/net/DatagramPacket;J)V").group("blockingReceive")
-                    .call(DatagramDispatcher.class, "blockingReceivePacket", Exit.RETURN_IF_TRUE, boolean.class,
-                            c, DatagramPacket.class, long.class),
+                    .call(DatagramDispatcher.class, "blockingReceivePacket", Exit.RETURN_IF_TRUE,
+                            "(" + DGRAM + PACKET + "J)Z"),
             Hook.method(DATAGRAM_CHANNEL, "implCloseSelectableChannel", "()V")
-                    .call(DatagramDispatcher.class, "closed", Exit.NONE, void.class, c),
+                    .call(DatagramDispatcher.class, "closed", Exit.NONE, "(" + DGRAM + ")V"),
             Hook.staticMethod("java/net/DatagramSocket", "setDatagramSocketImplFactory",
                     "(Ljava/net/DatagramSocketImplFactory;)V")
-                    .call(ImplFactoryGuard.class, "datagramSocketImplFactory", Exit.NONE, void.class, Object.class),
+                    .call(ImplFactoryGuard.class, "datagramSocketImplFactory", Exit.NONE, "(" + OBJECT + ")V"),
+            // JDK 17's choice of the legacy impl, made once as DatagramSocket initializes: on the channel while UDP
+            // is routed (so the agent's start need not initialize DatagramSocket to fix the choice).
+            Hook.staticMethod("java/net/DatagramSocket", "usePlainDatagramSocketImpl", "()Z").jdk(17, 17)
+                    .call(ImplFactoryGuard.class, "channelDatagramSocket", Exit.RETURN_IF_TRUE, "()Z"),
         };
     }
 
@@ -167,11 +165,11 @@ public final class Hooks {
             Hook.staticMethod(NET, "connect",
                     "(Ljava/net/ProtocolFamily;Ljava/io/FileDescriptor;Ljava/net/InetAddress;I)I")
                     .loads(Load.arg(2), Load.arg(3))
-                    .call(ConnectGuard.class, "connect", Exit.NONE, void.class, InetAddress.class, int.class),
+                    .call(ConnectGuard.class, "connect", Exit.NONE, "(" + INET + "I)V"),
             Hook.method(DATAGRAM_CHANNEL, "send",
                     "(Ljava/io/FileDescriptor;Ljava/nio/ByteBuffer;Ljava/net/InetSocketAddress;)I")
                     .loads(Load.arg(2))
-                    .call(ConnectGuard.class, "send", Exit.NONE, void.class, InetSocketAddress.class),
+                    .call(ConnectGuard.class, "send", Exit.NONE, "(" + INET_SOCKET + ")V"),
         };
     }
 
@@ -189,7 +187,7 @@ public final class Hooks {
     private static Hook lookupArray(String owner) {
         return Hook.method(owner, "lookupAllHostAddr", "(Ljava/lang/String;)[Ljava/net/InetAddress;").jdk(17, 17)
                 .loads(Load.arg(0))
-                .call(NameDispatcher.class, "lookup", Exit.OBJECT_IF_NOT_NULL, InetAddress[].class, String.class);
+                .call(NameDispatcher.class, "lookup", Exit.OBJECT_IF_NOT_NULL, "(" + STRING + ")" + INETS);
     }
 
     private static Hook lookupStream(String owner, String descriptor) {
@@ -197,13 +195,13 @@ public final class Hooks {
         return Hook.method(owner, "lookupByName", descriptor).jdk(18, Integer.MAX_VALUE)
                 .onlyIfNotNull(Load.arg(1))
                 .loads(Load.arg(0), Load.argCall(1, LOOKUP_POLICY, "characteristics", "()I"))
-                .call(NameDispatcher.class, "lookup", Exit.OBJECT_IF_NOT_NULL, Stream.class, String.class, int.class);
+                .call(NameDispatcher.class, "lookup", Exit.OBJECT_IF_NOT_NULL, "(" + STRING + "I)" + STREAM);
     }
 
     private static Hook reverse(String owner, String method, int min, int max) {
         return Hook.method(owner, method, "([B)Ljava/lang/String;").jdk(min, max)
                 .loads(Load.arg(0))
-                .call(NameDispatcher.class, "reverse", Exit.OBJECT_IF_NOT_NULL, String.class, byte[].class);
+                .call(NameDispatcher.class, "reverse", Exit.OBJECT_IF_NOT_NULL, "(" + BYTES + ")" + STRING);
     }
 
     /** @return every row of every transport, for the tests (the installer takes each transport's rows) */

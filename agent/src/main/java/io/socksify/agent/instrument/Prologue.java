@@ -28,7 +28,7 @@ final class Prologue extends MethodVisitor {
         this.owner = owner;
         this.arguments = Type.getArgumentTypes(hook.descriptor);
         this.returnType = Type.getReturnType(hook.descriptor);
-        this.answer = Type.getType(hook.returns);
+        this.answer = Type.getReturnType(hook.dispatchDescriptor);
         int self = hook.isStatic ? 0 : 1;
         entryLocals = new Object[arguments.length + self];
         argumentSlot = new int[arguments.length];
@@ -195,8 +195,8 @@ final class Prologue extends MethodVisitor {
     public void visitMaxs(int maxStack, int maxLocals) {
         // Pushed values: at most two slots each, plus the answer duplicated and a long constant.
         int pushed = 0;
-        for (Class<?> p : hook.parameters) {
-            pushed += p == long.class || p == double.class ? 2 : 1;
+        for (Type p : Type.getArgumentTypes(hook.dispatchDescriptor)) {
+            pushed += p.getSize();
         }
         super.visitMaxs(Math.max(maxStack, Math.max(pushed + 1, 6)), Math.max(maxLocals, argumentSlots));
     }

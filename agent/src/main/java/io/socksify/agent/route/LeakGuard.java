@@ -4,7 +4,6 @@ import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.ConnectGuard;
 import io.socksify.agent.bootstrap.Metrics;
-import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -23,7 +22,6 @@ import java.util.stream.Collectors;
  * per call site. Only this refusal path walks the stack.
  */
 public final class LeakGuard implements ConnectGuard.Refusal {
-    private static final Logger LOG = Log.get("socksify");
     private static final LeakGuard INSTANCE = new LeakGuard();
 
     private final Map<String, Boolean> warned = new ConcurrentHashMap<>();
@@ -48,7 +46,7 @@ public final class LeakGuard implements ConnectGuard.Refusal {
         Metrics.LEAKS_BLOCKED.increment();
         Metrics.failed(refused);
         if (warned.putIfAbsent(site[0] + " " + site[1], Boolean.TRUE) == null) {
-            LOG.warn(message + " (logged once for this call site)", refused);
+            Log.get("socksify").warn(message + " (logged once for this call site)", refused);
         }
         return refused;
     }

@@ -6,7 +6,6 @@ import io.socksify.protocol.client.ReadTimeout;
 import io.socksify.protocol.client.SocksClientHandshake;
 import io.socksify.protocol.client.SocksHandshake;
 import io.socksify.agent.config.Chain;
-import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +22,6 @@ import java.util.concurrent.TimeUnit;
  * ({@link SocketRouting#proxyUnreachable}). Nothing falls back to a direct connection.
  */
 public final class ProxyConnect {
-    private static final Logger LOG = Log.get("socksify");
 
     private ProxyConnect() {
     }
@@ -80,7 +78,7 @@ public final class ProxyConnect {
         } catch (IOException e) {
             connection.close(e);
             IOException failure = Hops.unreachable(router, chain, e, destination);
-            LOG.debug("{} {} -> failed after {} ms: {}", kind, Printable.address(destination),
+            Log.get("socksify").debug("{} {} -> failed after {} ms: {}", kind, Printable.address(destination),
                     Hops.millisSince(started), failure.getMessage());
             throw failure;
         }
@@ -104,12 +102,14 @@ public final class ProxyConnect {
         } catch (IOException e) {
             connection.close(e);
             IOException failure = Hops.hopFailed(router, chain, Math.min(hop, chain.size() - 1), e);
-            LOG.debug("{} {} -> failed via {} after {} ms: {}", kind, Printable.address(destination), chain,
+            Log.get("socksify").debug("{} {} -> failed via {} after {} ms: {}", kind,
+                    Printable.address(destination), chain,
                     Hops.millisSince(started), failure.toString());
             throw failure;
         } catch (RuntimeException | Error e) {
             connection.close(e);
-            LOG.debug("{} {} -> failed via {} after {} ms: {}", kind, Printable.address(destination), chain,
+            Log.get("socksify").debug("{} {} -> failed via {} after {} ms: {}", kind,
+                    Printable.address(destination), chain,
                     Hops.millisSince(started), e.toString());
             throw e;
         }
@@ -117,7 +117,8 @@ public final class ProxyConnect {
             last[0] = done[chain.size() - 1];
         }
         Hops.succeeded(router, chain, done);
-        LOG.debug("{} {} -> via {} ({}) in {} ms", kind, Printable.address(destination), chain, route.reason(),
+        Log.get("socksify").debug("{} {} -> via {} ({}) in {} ms", kind, Printable.address(destination), chain,
+                route.reason(),
                 Hops.millisSince(started));
         return chain;
     }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -15,8 +16,9 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class ProxyHealth {
     private final String name;
-    private final LongAdder routed = new LongAdder();
-    private final LongAdder markedDown = new LongAdder();
+    // AtomicLong, not LongAdder: LongAdder's class makes VarHandles as it initializes (a dozen classes at start-up).
+    private final AtomicLong routed = new AtomicLong();
+    private final AtomicLong markedDown = new AtomicLong();
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
     /** {@link System#nanoTime()} until which the proxy is down; meaningful only while {@link #down} is set. */
     private volatile long downUntil;
@@ -45,11 +47,11 @@ public final class ProxyHealth {
         }
         downUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         down = true;
-        markedDown.increment();
+        markedDown.incrementAndGet();
     }
 
     void routed() {
-        routed.increment();
+        routed.incrementAndGet();
         down = false;
     }
 
@@ -58,11 +60,11 @@ public final class ProxyHealth {
     }
 
     public long routedCount() {
-        return routed.sum();
+        return routed.get();
     }
 
     public long markedDownCount() {
-        return markedDown.sum();
+        return markedDown.get();
     }
 
     public Map<String, Long> failures() {

@@ -41,7 +41,8 @@ public final class Router {
     private final Via defaultVia;
     private final RuleIndex index;
     private final Map<String, ProxyHealth> health;
-    private final List<InetSocketAddress> proxyAddresses;
+    /** Every proxy of every route: their addresses are made on first use (no name service while the JVM starts). */
+    private final List<SocksProxy> proxyAddresses;
     /** The proxies' ports: most destinations are told apart from every proxy by their port alone. */
     private final java.util.BitSet proxyPorts = new java.util.BitSet(65536);
     private final AtomicInteger nextStart = new AtomicInteger();
@@ -65,7 +66,7 @@ public final class Router {
         rules.addAll(config.routes());
         this.index = new RuleIndex(rules);
         Map<String, ProxyHealth> h = new LinkedHashMap<>();
-        List<InetSocketAddress> addresses = new ArrayList<>();
+        List<SocksProxy> addresses = new ArrayList<>();
         List<Via> vias = new ArrayList<>();
         vias.add(defaultVia);
         for (RouteRule r : config.routes()) {
@@ -76,17 +77,27 @@ public final class Router {
                 for (Hop hop : chain.hops()) {
                     ProxyHealth old = previous == null ? null : previous.health.get(hop.text());
                     h.putIfAbsent(hop.text(), old != null ? old : new ProxyHealth(hop));
-                    if (!addresses.contains(hop.proxy().address())) {
-                        addresses.add(hop.proxy().address());
+                    if (!containsAddress(addresses, hop.proxy())) {
+                        addresses.add(hop.proxy());
                     }
                 }
             }
         }
         this.health = Collections.unmodifiableMap(h);
         this.proxyAddresses = List.copyOf(addresses);
-        for (InetSocketAddress a : proxyAddresses) {
-            proxyPorts.set(a.getPort());
+        for (SocksProxy p : proxyAddresses) {
+            proxyPorts.set(p.port());
         }
+    }
+
+    /** Whether a proxy of {@code proxies} has {@code proxy}'s host string and port. */
+    private static boolean containsAddress(List<SocksProxy> proxies, SocksProxy proxy) {
+        for (SocksProxy p : proxies) {
+            if (p.port() == proxy.port() && p.host().equalsIgnoreCase(proxy.host())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return the default route's first proxy (for one-proxy descriptions: the MBean's {@code proxy}) */
@@ -298,8 +309,8 @@ public final class Router {
         if (!proxyPorts.get(destination.getPort())) {
             return false;
         }
-        for (InetSocketAddress p : proxyAddresses) {
-            if (isAddress(destination, p)) {
+        for (SocksProxy p : proxyAddresses) {
+            if (isAddress(destination, p.address())) {
                 return true;
             }
         }
@@ -333,8 +344,8 @@ public final class Router {
 
     /** Whether {@code host} (normalized) is the host name of a proxy of this state: it is always resolved here. */
     public boolean isProxyHost(String host) {
-        for (InetSocketAddress p : proxyAddresses) {
-            if (p.getHostString().equalsIgnoreCase(host)) {
+        for (SocksProxy p : proxyAddresses) {
+            if (p.host().equalsIgnoreCase(host)) {
                 return true;
             }
         }

@@ -7,7 +7,6 @@ import io.socksify.agent.bootstrap.ConnectGuard;
 import io.socksify.agent.bootstrap.DecidedAddress;
 import io.socksify.agent.bootstrap.SocketConnector;
 import io.socksify.protocol.client.SocksProxy;
-import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +34,6 @@ import java.net.UnknownHostException;
  * {@link DecidedAddress}es, which the impl's prologue lets through.
  */
 public final class SocketRouting implements SocketConnector {
-    private static final Logger LOG = Log.get("socksify");
 
     public SocketRouting() {
     }
@@ -82,7 +80,8 @@ public final class SocketRouting implements SocketConnector {
     @Override
     public boolean connect(SocketImpl impl, InetSocketAddress endpoint, int timeoutMillis) throws IOException {
         if (KdcTraffic.current()) {
-            LOG.debug("socket {} -> direct (socksify's own Kerberos exchange with a KDC)", Printable.address(endpoint));
+            Log.get("socksify").debug("socket {} -> direct (socksify's own Kerberos exchange with a KDC)",
+                    Printable.address(endpoint));
             return false;
         }
         Router router = Routing.current();
@@ -91,11 +90,11 @@ public final class SocketRouting implements SocketConnector {
             route = router.route(endpoint);
         } catch (IOException | RuntimeException e) {
             close(impl);
-            LOG.debug("socket {} -> refused: {}", Printable.address(endpoint), e.getMessage());
+            Log.get("socksify").debug("socket {} -> refused: {}", Printable.address(endpoint), e.getMessage());
             throw e;
         }
         if (route.direct()) {
-            LOG.debug("socket {} -> direct ({})", Printable.address(endpoint), route.reason());
+            Log.get("socksify").debug("socket {} -> direct ({})", Printable.address(endpoint), route.reason());
             if (route.target() == endpoint) {
                 ConnectGuard.permit(endpoint); // the JDK connects it right after the prologue
                 return false;

@@ -18,21 +18,23 @@ import java.util.jar.Manifest;
 
 /**
  * What the agent costs a JVM at start, side by side with the same JVM without it, in one run: wall time from
- * process start to exit, the JVM's uptime when {@code main} runs, classes loaded, and heap in use after GC
- * ({@link StartupProbeMain}), on JDK 17 and JDK 25. Four variants, run in turn (plain, an empty agent, socksify,
- * socksify with an AppCDS archive of its own classes): {@code plain} is the JVM alone, {@code empty} a one-class
- * agent whose {@code premain} does nothing (what any agent costs), {@code agent} socksify, {@code agent+cds}
- * socksify with {@code -XX:SharedArchiveFile} pointing at a dynamic archive dumped once per JDK at the start of the
- * run ({@code -XX:ArchiveClassesAtExit}, which needs {@code -XX:+AllowArchivingWithJavaAgent} while dumping with an
- * agent). Each figure is the median. Options: {@code --runs N} (per variant and JDK, default 15),
- * {@code --baseline JAR} (a fifth variant, {@code baseline}: another build of the agent jar, e.g. the previous
- * commit's, copied as {@code socksify-agent.jar} into a directory of its own, interleaved with the others so that
- * a loaded machine weighs on both alike). Needs
- * {@code -Dsocksify.agent.jar}.
+ * process start to exit, the JVM's uptime when {@code main} runs, classes loaded, heap in use after GC, and the
+ * time of the probe's first use of a hooked class ({@link StartupProbeMain}), on JDK 17 and JDK 25. Variants, run in turn: {@code plain} is the JVM alone,
+ * {@code plain+cds} the same with a static CDS archive of the classes it loads, {@code empty} a one-class agent
+ * whose {@code premain} does nothing (what any agent costs), {@code agent} socksify, {@code agent+cds} socksify with
+ * a static CDS archive of the classes a start with it loads, its own included. The archives are dumped once per JDK
+ * at the start of the run ({@code -XX:DumpLoadedClassList}, then {@code -Xshare:dump}); socksify's archive needs
+ * its jar on {@code -Xbootclasspath/a} at run time and twice at dump time (the manifest's {@code Boot-Class-Path}
+ * appends it once more when the agent loads, and the boot class path must match the archive's): a dynamic archive
+ * ({@code -XX:ArchiveClassesAtExit}) holds the agent's classes, but the JVM never takes them from it (the jar is
+ * appended after the archive's paths are checked). Each figure is the median. Options: {@code --runs N} (per
+ * variant and JDK, default 15), {@code --baseline JAR} (one more variant, {@code baseline}: another build of the
+ * agent jar, e.g. the previous commit's, copied as {@code socksify-agent.jar} into a directory of its own,
+ * interleaved with the others so that a loaded machine weighs on both alike). Needs {@code -Dsocksify.agent.jar}.
  */
 public final class StartupBenchmark {
     private static final String AGENT_OPTIONS = "proxy=socks5://127.0.0.1:1080";
-    private static String[] variants = {"plain", "empty", "agent", "agent+cds"};
+    private static String[] variants = {"plain", "plain+cds", "empty", "agent", "agent+cds"};
     private static Path probeJar;
     private static Path baseline;
 
@@ -46,7 +48,7 @@ public final class StartupBenchmark {
                 runs = Integer.parseInt(args[i + 1]);
             } else if (args[i].equals("--baseline")) {
                 baseline = Path.of(args[i + 1]);
-                variants = new String[] {"plain", "empty", "agent", "agent+cds", "baseline"};
+                variants = new String[] {"plain", "plain+cds", "empty", "agent", "agent+cds", "baseline"};
             } else {
                 throw new IllegalArgumentException("unknown option " + args[i] + " (expected --runs N, --baseline JAR)");
             }
@@ -62,40 +64,63 @@ public final class StartupBenchmark {
         // CDS archives no class from a directory on the class path: the probe runs from a jar in every variant.
         probeJar = jar(dir.resolve("probe.jar"), StartupProbeMain.class, false);
         System.out.printf("median of %d runs each; agent options: %s%n", runs, AGENT_OPTIONS);
-        System.out.printf("%-6s %-10s %10s %14s %9s %12s %16s%n", "JDK", "variant", "wall ms", "main at ms", "classes",
-                "heap KiB", "main - plain ms");
+        System.out.printf("%-6s %-10s %10s %14s %9s %12s %16s %14s%n", "JDK", "variant", "wall ms", "main at ms",
+                "classes", "heap KiB", "main - plain ms", "first use ms");
         for (Path jdk : Jdks.all()) {
             String name = "" + Jdks.featureVersion(jdk).orElse(0);
+            Path plainArchive = dir.resolve("plain-" + name + ".jsa");
             Path archive = dir.resolve("socksify-" + name + ".jsa");
-            dump(jdk, archive);
+            dump(jdk, dir, plainArchive, false);
+            dump(jdk, dir, archive, true);
             List<List<long[]>> samples = new ArrayList<>();
             for (int v = 0; v < variants.length; v++) {
                 samples.add(new ArrayList<>());
-                run(jdk, v, emptyAgent, archive); // warm the file cache
+                run(jdk, variants[v], emptyAgent, plainArchive, archive); // warm the file cache
             }
             for (int i = 0; i < runs; i++) {
                 for (int v = 0; v < variants.length; v++) {
-                    samples.get(v).add(run(jdk, v, emptyAgent, archive));
+                    samples.get(v).add(run(jdk, variants[v], emptyAgent, plainArchive, archive));
                 }
             }
             long[] plain = medians(samples.get(0));
             for (int v = 0; v < variants.length; v++) {
                 long[] m = medians(samples.get(v));
-                System.out.printf("%-6s %-10s %10d %14d %9d %12d %16d%n", name, variants[v], m[0], m[1], m[2], m[3],
-                        m[1] - plain[1]);
+                System.out.printf("%-6s %-10s %10d %14d %9d %12d %16d %14d%n", name, variants[v], m[0], m[1], m[2],
+                        m[3], m[1] - plain[1], m[4]);
             }
         }
     }
 
-    /** A dynamic CDS archive of what a start with socksify loads (its own classes included). */
-    private static void dump(Path jdk, Path archive) {
-        ChildJvm.builder(StartupProbeMain.class).javaHome(jdk).classpath(probeJar.toString()).agent(AGENT_OPTIONS)
-                .jvmArgs("-XX:+UnlockDiagnosticVMOptions", "-XX:+AllowArchivingWithJavaAgent",
-                        "-XX:ArchiveClassesAtExit=" + archive)
-                .run(Duration.ofSeconds(120)).assertExitCode(0);
+    /**
+     * A static CDS archive of what a start loads: the plain JVM's classes, or with socksify ({@code agent}) its own
+     * too, from its jar on the boot class path.
+     */
+    private static void dump(Path jdk, Path dir, Path archive, boolean agent) {
+        Path list = dir.resolve(archive.getFileName() + ".classlist");
+        String jar = agentJar().toString();
+        ChildJvm.Builder listing = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
+                .classpath(probeJar.toString()).jvmArgs("-XX:DumpLoadedClassList=" + list);
+        if (agent) {
+            listing.jvmArgs("-Xbootclasspath/a:" + jar).agent(agentJar(), AGENT_OPTIONS);
+        }
+        listing.run(Duration.ofSeconds(120)).assertExitCode(0);
+        ChildJvm.Builder dumping = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
+                .classpath(probeJar.toString()).jvmArgs("-Xshare:dump", "-XX:SharedClassListFile=" + list,
+                        "-XX:SharedArchiveFile=" + archive);
+        if (agent) {
+            // -javaagent adds java.instrument, which JDK 25 wants at dump time too; the jar twice, as at run time.
+            dumping.jvmArgs("--add-modules=java.instrument", "-Xbootclasspath/a:" + jar + java.io.File.pathSeparator
+                    + jar);
+        }
+        dumping.run(Duration.ofSeconds(300)).assertExitCode(0);
         if (!Files.isRegularFile(archive)) {
             throw new AssertionError("no CDS archive " + archive + " from " + jdk);
         }
+    }
+
+    /** The agent jar, by its absolute path: the boot class path an archive records must match the one at run time. */
+    private static Path agentJar() {
+        return io.socksify.it.support.AgentJar.path().toAbsolutePath();
     }
 
     /** A jar of one class, as an agent ({@code Premain-Class}) or not. */
@@ -115,25 +140,26 @@ public final class StartupBenchmark {
         return jar;
     }
 
-    private static long[] run(Path jdk, int variant, Path emptyAgent, Path archive) {
+    private static long[] run(Path jdk, String variant, Path emptyAgent, Path plainArchive, Path archive) {
         ChildJvm.Builder builder = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
                 .classpath(probeJar.toString());
-        if (variant == 1) {
-            builder.jvmArgs("-javaagent:" + emptyAgent);
-        } else if (variant == 4) {
-            builder.agent(baseline, AGENT_OPTIONS);
-        } else if (variant >= 2) {
-            builder.agent(AGENT_OPTIONS);
-            if (variant == 3) {
-                builder.jvmArgs("-XX:SharedArchiveFile=" + archive);
+        switch (variant) {
+            case "plain" -> {
             }
+            case "plain+cds" -> builder.jvmArgs("-Xshare:on", "-XX:SharedArchiveFile=" + plainArchive);
+            case "empty" -> builder.jvmArgs("-javaagent:" + emptyAgent);
+            case "agent" -> builder.agent(agentJar(), AGENT_OPTIONS);
+            case "agent+cds" -> builder.jvmArgs("-Xshare:on", "-XX:SharedArchiveFile=" + archive,
+                    "-Xbootclasspath/a:" + agentJar()).agent(agentJar(), AGENT_OPTIONS);
+            case "baseline" -> builder.agent(baseline, AGENT_OPTIONS);
+            default -> throw new IllegalArgumentException(variant);
         }
         long start = System.nanoTime();
         ChildJvm child = builder.run(Duration.ofSeconds(60));
         long wall = (System.nanoTime() - start) / 1_000_000;
         child.assertExitCode(0);
         return new long[] {wall, value(child, "UPTIME_AT_MAIN"), value(child, "CLASSES"),
-                value(child, "HEAP_USED") / 1024};
+                value(child, "HEAP_USED") / 1024, value(child, "FIRST_USE_MS")};
     }
 
     private static long value(ChildJvm child, String name) {

@@ -12,7 +12,6 @@ import io.socksify.agent.config.Via;
 import io.socksify.agent.route.Routing;
 import io.socksify.agent.config.DnsMode;
 import io.socksify.agent.route.Router;
-import org.slf4j.Logger;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -34,7 +33,6 @@ import java.util.function.Predicate;
  * placeholders in the JDK's cache: names resolve here as with {@code dns=local}.
  */
 public final class RemoteNames implements Predicate<String> {
-    private static final Logger LOG = Log.get("socksify");
     /**
      * This machine's host name, read when a configuration with {@code dns=remote} is installed (its reflective read
      * spins method-handle classes on JDK 18 and later: start-up time a JVM with {@code dns=local} need not spend).
@@ -98,15 +96,16 @@ public final class RemoteNames implements Predicate<String> {
         RouteRule rule = router.matchName(host);
         Via via = rule == null ? router.defaultVia() : rule.via();
         if (via.kind() == Via.Kind.DIRECT) {
-            LOG.debug("dns {} -> resolved here ({})", Printable.field(host), rule);
+            Log.get("socksify").debug("dns {} -> resolved here ({})", Printable.field(host), rule);
             return false;
         }
         if (via.kind() == Via.Kind.PROXY && !via.primary().last().proxy().version().resolvesRemotely()) {
             // The last hop decides: SOCKS4 carries addresses only, so the name is resolved here.
-            LOG.debug("dns {} -> resolved here (the last hop of {} is SOCKS4)", Printable.field(host), via);
+            Log.get("socksify").debug("dns {} -> resolved here (the last hop of {} is SOCKS4)",
+                    Printable.field(host), via);
             return false;
         }
-        LOG.debug("dns {} -> resolved by the proxy", Printable.field(host));
+        Log.get("socksify").debug("dns {} -> resolved by the proxy", Printable.field(host));
         return true;
     }
 

@@ -5,7 +5,6 @@ import io.socksify.agent.bootstrap.Metrics;
 import io.socksify.agent.bootstrap.netty.NettyDispatcher;
 import io.socksify.agent.route.Route;
 import io.socksify.agent.route.Router;
-import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -20,7 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * leak and logged at WARN once per Netty call site.
  */
 public final class NativeConnectGuard implements NettyDispatcher.NativeGuard {
-    private static final Logger LOG = Log.get("socksify");
     private static NativeConnectGuard installed;
 
     // Replaced by a re-attach.
@@ -50,7 +48,7 @@ public final class NativeConnectGuard implements NettyDispatcher.NativeGuard {
             route = null; // not routable at all: certainly not direct
         }
         if (route != null && route.direct() && route.target() == destination) {
-            LOG.debug("Netty native {} to {} goes direct: {}", site, destination, route.reason());
+            Log.get("socksify").debug("Netty native {} to {} goes direct: {}", site, destination, route.reason());
             Metrics.CONNECTIONS_BYPASSED.increment();
             return;
         }
@@ -66,7 +64,7 @@ public final class NativeConnectGuard implements NettyDispatcher.NativeGuard {
         Metrics.LEAKS_BLOCKED.increment();
         Metrics.failed(refused);
         if (warned.putIfAbsent(site, Boolean.TRUE) == null) {
-            LOG.warn(refused.getMessage() + " (logged once for this call site)", refused);
+            Log.get("socksify").warn(refused.getMessage() + " (logged once for this call site)", refused);
         }
         throw refused;
     }

@@ -9,7 +9,6 @@ import io.socksify.agent.route.Hops;
 import io.socksify.agent.config.Chain;
 import io.socksify.protocol.wire.Printable;
 import io.socksify.protocol.client.SocksClientHandshake;
-import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -36,7 +35,6 @@ import java.util.concurrent.TimeUnit;
  * channel when the budget is spent, which fails whatever operation is pending.
  */
 final class AsyncConnects {
-    private static final Logger LOG = Log.get("socksify");
 
     private final JdkChannels jdk;
     private final Map<AsynchronousSocketChannel, Connect> inFlight = new ConcurrentHashMap<>();
@@ -270,7 +268,8 @@ final class AsyncConnects {
             inFlight.remove(channel, this);
             if (failure != null) {
                 ChannelRouting.close(channel, failure);
-                LOG.debug("channel {} -> failed via {} after {} ms: {}", Printable.address(route.reported()), chain,
+                Log.get("socksify").debug("channel {} -> failed via {} after {} ms: {}",
+                        Printable.address(route.reported()), chain,
                         Hops.millisSince(started), failure.toString());
                 Metrics.failed(failure);
                 if (handler != null) {
@@ -280,7 +279,8 @@ final class AsyncConnects {
                 }
                 return;
             }
-            LOG.debug("channel {} -> via {} ({}, asynchronous) in {} ms", Printable.address(route.reported()), chain,
+            Log.get("socksify").debug("channel {} -> via {} ({}, asynchronous) in {} ms",
+                    Printable.address(route.reported()), chain,
                     route.reason(), Hops.millisSince(started));
             Hops.succeeded(router, chain, hops);
             Metrics.CONNECTIONS_ROUTED.increment();

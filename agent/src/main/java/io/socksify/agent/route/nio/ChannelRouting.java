@@ -17,7 +17,6 @@ import io.socksify.agent.route.Routing;
 import io.socksify.agent.route.Hops;
 import io.socksify.agent.config.Chain;
 import io.socksify.protocol.client.SocksClientHandshake;
-import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +41,6 @@ import java.util.concurrent.TimeUnit;
  * asynchronous: in completion handlers), and the channel then reports the destination as its remote address.
  */
 public final class ChannelRouting implements ChannelConnector {
-    private static final Logger LOG = Log.get("socksify");
 
     private static ChannelRouting installed;
     private final JdkChannels jdk;
@@ -123,7 +121,7 @@ public final class ChannelRouting implements ChannelConnector {
         } catch (IOException e) {
             driver.forget(channel);
             IOException failure = Hops.unreachable(router, chain, e, destination);
-            LOG.debug("channel {} -> failed: {}", Printable.address(destination), failure.getMessage());
+            Log.get("socksify").debug("channel {} -> failed: {}", Printable.address(destination), failure.getMessage());
             Metrics.failed(failure);
             throw failure;
         } catch (RuntimeException e) {
@@ -434,13 +432,13 @@ public final class ChannelRouting implements ChannelConnector {
         try {
             Route route = router.route(destination);
             if (route.direct()) {
-                LOG.debug("channel {} -> direct ({})", Printable.address(destination), route.reason());
+                Log.get("socksify").debug("channel {} -> direct ({})", Printable.address(destination), route.reason());
                 Metrics.CONNECTIONS_BYPASSED.increment();
             }
             return route;
         } catch (IOException | RuntimeException e) {
             close(channel, e);
-            LOG.debug("channel {} -> refused: {}", Printable.address(destination), e.getMessage());
+            Log.get("socksify").debug("channel {} -> refused: {}", Printable.address(destination), e.getMessage());
             Metrics.failed(e);
             throw e;
         }

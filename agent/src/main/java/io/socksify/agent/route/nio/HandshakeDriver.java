@@ -5,7 +5,6 @@ import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.Metrics;
 import io.socksify.agent.route.Hops;
 import io.socksify.protocol.client.SocksClientHandshake;
-import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.net.SocketException;
@@ -32,15 +31,17 @@ import java.util.concurrent.TimeUnit;
  * keep its file descriptor open until the driver has let go of it, whatever the application does meanwhile.
  */
 final class HandshakeDriver implements Runnable {
-    private static final Logger LOG = Log.get("socksify");
     /** Longest sleep: how soon a channel the application closed mid-handshake is noticed and released. */
     private static final long MAX_SELECT_MILLIS = 500;
 
     private final JdkChannels jdk;
     /** Every handshake that runs, or failed and waits for the application's {@code finishConnect}. */
     private final Map<SelectableChannel, ChannelHandshake> handshakes = new ConcurrentHashMap<>();
-    private final Queue<ChannelHandshake> submitted = new ConcurrentLinkedQueue<>();
-    private final ByteBuffer in = ByteBuffer.allocateDirect(512);
+    // Made with the selector, when the first non-blocking handshake starts (not while the JVM starts: the queue's
+    // class makes VarHandles, the direct buffer initializes the JDK's direct memory accounting); the volatile write
+    // of the selector publishes them.
+    private Queue<ChannelHandshake> submitted;
+    private ByteBuffer in;
     private volatile Selector selector;
 
     HandshakeDriver(JdkChannels jdk) {
@@ -85,6 +86,8 @@ final class HandshakeDriver implements Runnable {
                     s = Selector.open();
                     Thread thread = new Thread(this, "socksify-nio");
                     thread.setDaemon(true);
+                    submitted = new ConcurrentLinkedQueue<>();
+                    in = ByteBuffer.allocateDirect(512);
                     selector = s;
                     thread.start();
                 }
@@ -101,7 +104,8 @@ final class HandshakeDriver implements Runnable {
                 loop(s);
             } catch (Throwable t) {
                 // Never let the driver die: every handshake it owns would hang until the application gives up.
-                LOG.error("socksify-nio: unexpected failure, failing the running handshakes: {}", t.toString());
+                Log.get("socksify").error("socksify-nio: unexpected failure, failing the running handshakes: {}",
+                        t.toString());
                 for (ChannelHandshake h : handshakes.values()) {
                     fail(h, internal(h, t));
                 }
@@ -222,7 +226,8 @@ final class HandshakeDriver implements Runnable {
     private void succeed(ChannelHandshake h) {
         h.key.cancel();
         handshakes.remove(h.channel);
-        LOG.debug("channel {} -> via {} (non-blocking) in {} ms", Printable.address(h.destination), h.chain,
+        Log.get("socksify").debug("channel {} -> via {} (non-blocking) in {} ms", Printable.address(h.destination),
+                h.chain,
                 Hops.millisSince(h.startedNanos()));
         Hops.succeeded(h.router, h.chain, h.hops);
         Metrics.CONNECTIONS_ROUTED.increment();
@@ -238,7 +243,8 @@ final class HandshakeDriver implements Runnable {
         }
         List<SelectionKey> keys = h.complete(failure);
         if (keys != null) {
-            LOG.debug("channel {} -> failed via {} after {} ms: {}", Printable.address(h.destination), h.chain,
+            Log.get("socksify").debug("channel {} -> failed via {} after {} ms: {}",
+                    Printable.address(h.destination), h.chain,
                     Hops.millisSince(h.startedNanos()), failure.toString());
             Metrics.failed(failure);
             wake(keys);

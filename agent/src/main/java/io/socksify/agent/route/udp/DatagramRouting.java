@@ -20,7 +20,6 @@ import java.util.List;
 import io.socksify.protocol.client.SocksProxy;
 import io.socksify.protocol.client.UdpAssociation;
 import io.socksify.protocol.wire.SocksProtocolException;
-import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.lang.ref.Reference;
@@ -49,7 +48,6 @@ import java.util.WeakHashMap;
  * kernel drops everyone else), while the channel reports the destination.
  */
 public final class DatagramRouting implements DatagramConnector {
-    private static final Logger LOG = Log.get("socksify");
     /** The longest SOCKS5 UDP header: RSV(2) FRAG(1) ATYP(1) a 255-byte name with its length (256) PORT(2). */
     static final int MAX_HEADER = 262;
     private static final int MAX_DATAGRAM = 65_535;
@@ -89,7 +87,7 @@ public final class DatagramRouting implements DatagramConnector {
     public static synchronized void check(Router router, boolean datagramSocketLoaded)
             throws ReflectiveOperationException {
         boolean udpDirect = router.config().udp() == UdpMode.DIRECT;
-        if (!udpDirect && legacyDatagramSocket()) {
+        if (!udpDirect && legacyDatagramSocket(datagramSocketLoaded)) {
             throw new IllegalStateException("-Djdk.net.usePlainDatagramSocketImpl makes DatagramSocket bypass the"
                     + " channel socksify routes; remove it or set udp=direct");
         }
@@ -114,13 +112,19 @@ public final class DatagramRouting implements DatagramConnector {
     /**
      * Whether {@code DatagramSocket} runs on the legacy {@code DatagramSocketImpl} of JDK 17 rather than on a channel.
      * JDK 17 decides it once, in {@code DatagramSocket}'s static initializer, from
-     * {@code jdk.net.usePlainDatagramSocketImpl} (a system property or {@code net.properties}). Initializing the class
-     * here fixes that decision before the application runs, so a property it sets later changes nothing, and the
-     * constant it left is the decision itself. Since JDK 18 there is no legacy implementation.
+     * {@code jdk.net.usePlainDatagramSocketImpl} (a system property or {@code net.properties}). When the class is
+     * loaded (an attach), the constant it left is the decision itself. While the JVM starts it is not: the system
+     * property given at start decides here, and the decision that {@code DatagramSocket} makes later is hooked
+     * ({@code ImplFactoryGuard.channelDatagramSocket}: the channel, unless {@code udp=direct}), so a property set at
+     * run time or in {@code net.properties} changes nothing. Since JDK 18 there is no legacy implementation.
      */
-    private static boolean legacyDatagramSocket() throws ReflectiveOperationException {
+    private static boolean legacyDatagramSocket(boolean loaded) throws ReflectiveOperationException {
         if (Runtime.version().feature() >= 18) {
             return false;
+        }
+        if (!loaded) {
+            String s = System.getProperty("jdk.net.usePlainDatagramSocketImpl");
+            return s != null && (s.isEmpty() || s.equalsIgnoreCase("true"));
         }
         Field legacy = Class.forName("java.net.DatagramSocket", true, null)
                 .getDeclaredField("USE_PLAINDATAGRAMSOCKET");
@@ -292,7 +296,7 @@ public final class DatagramRouting implements DatagramConnector {
         // Ours first: between the two writes the channel must not look connected to the relay through the proxy.
         state.connected(route.target(), route.reported());
         jdk.setRemoteAddress(channel, route.reported());
-        LOG.debug("udp channel connected to {} via the relay {}", hostPort(route.reported()),
+        Log.get("socksify").debug("udp channel connected to {} via the relay {}", hostPort(route.reported()),
                 association.relayAddress());
         return true;
     }
@@ -517,7 +521,7 @@ public final class DatagramRouting implements DatagramConnector {
         try {
             return association.unwrapReceived(datagram);
         } catch (SocksProtocolException e) {
-            LOG.debug("udp datagram from the relay {} dropped: {}", association.relayAddress(), e.getMessage());
+            Log.get("socksify").debug("udp datagram from the relay {} dropped: {}", association.relayAddress(), e.getMessage());
             return null;
         }
     }
@@ -577,7 +581,7 @@ public final class DatagramRouting implements DatagramConnector {
         UdpAssociation association = state.close();
         if (association != null) {
             association.close();
-            LOG.debug("udp association via {} closed with its socket", association.relayAddress());
+            Log.get("socksify").debug("udp association via {} closed with its socket", association.relayAddress());
         }
     }
 
@@ -637,7 +641,7 @@ public final class DatagramRouting implements DatagramConnector {
                         + hostPort(destination) + " through proxy " + proxy + ": " + e.getMessage()
                         + " (nothing was sent directly)");
                 failure.initCause(e);
-                LOG.debug("udp {} -> refused: {}", hostPort(destination), failure.getMessage());
+                Log.get("socksify").debug("udp {} -> refused: {}", hostPort(destination), failure.getMessage());
                 Metrics.failed("UDP association: " + e.getClass().getSimpleName());
                 throw failure;
             }
@@ -653,12 +657,12 @@ public final class DatagramRouting implements DatagramConnector {
                     s.endedByProxy("socksify: proxy " + proxy + " closed the control connection of this socket's"
                             + " UDP association, so the socket can no longer send or receive through its relay"
                             + " (nothing is sent directly)");
-                    LOG.debug("udp association via {} ended by the proxy", association.relayAddress());
+                    Log.get("socksify").debug("udp association via {} ended by the proxy", association.relayAddress());
                 }
             });
             Metrics.UDP_ASSOCIATIONS.increment();
             Hops.authenticated(association.authMethod());
-            LOG.debug("udp association for {} via {} (relay {}, first destination {})", local, proxy,
+            Log.get("socksify").debug("udp association for {} via {} (relay {}, first destination {})", local, proxy,
                     association.relayAddress(), hostPort(destination));
             return state;
         }
@@ -744,8 +748,8 @@ public final class DatagramRouting implements DatagramConnector {
 
     private Route route(InetSocketAddress destination) throws IOException {
         Route route = Routing.current().route(destination);
-        if (route.direct() && LOG.isTraceEnabled()) {
-            LOG.trace("udp {} -> direct ({})", hostPort(destination), route.reason());
+        if (route.direct() && Log.get("socksify").isTraceEnabled()) {
+            Log.get("socksify").trace("udp {} -> direct ({})", hostPort(destination), route.reason());
         }
         return route;
     }
