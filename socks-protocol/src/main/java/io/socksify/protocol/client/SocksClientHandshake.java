@@ -454,6 +454,11 @@ public final class SocksClientHandshake {
         if (method.equals(Socks5AuthMethod.NO_ACCEPTABLE_METHODS)) {
             throw SocksFailures.noAcceptableMethod(context, offersPassword);
         }
+        if (offersGssapi && proxy.gssapi().level().encapsulates() && !method.equals(Socks5AuthMethod.GSSAPI)
+                && (method.equals(Socks5AuthMethod.NO_AUTH) || method.equals(Socks5AuthMethod.PASSWORD))) {
+            // Fail-closed: at integrity or confidentiality, another method would be an unprotected connection.
+            throw SocksFailures.gssapiRequired(context, method, proxy.gssapi().level());
+        }
         if (method.equals(Socks5AuthMethod.NO_AUTH)) {
             sendRequest();
             return;
