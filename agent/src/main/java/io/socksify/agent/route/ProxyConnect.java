@@ -97,6 +97,9 @@ public final class ProxyConnect {
                             targets[hop]);
                     if (hop < chain.size() - 1) {
                         h.requireUnwrappedDataPath(GssapiRelay.CHAIN_ONLY);
+                    } else {
+                        // The one handshake whose data path wraps: the relay's (GssapiOptions deny by default).
+                        h.allowWrappedDataPath();
                     }
                     SocksHandshake.run(h, connection.input(), connection.output(), timeout, deadline);
                     last[0] = h;

@@ -590,6 +590,18 @@ public final class SocksClientHandshake {
     }
 
     /**
+     * The opposite of {@link #requireUnwrappedDataPath} and of {@link GssapiOptions#unprotectedDataPath()} for this
+     * one handshake: its caller wraps every byte after it through {@link #gssapiProtection()}. Call before driving
+     * the handshake.
+     *
+     * @return this
+     */
+    public SocksClientHandshake allowWrappedDataPath() {
+        this.unwrappedDataPathOnly = null;
+        return this;
+    }
+
+    /**
      * @return the GSS-API protection the proxy agreed to (RFC 1961), or null when the selected method was not
      *         GSS-API; at integrity and confidentiality every byte after {@link Status#DONE} must go through it
      */
