@@ -148,17 +148,35 @@ public final class GssapiRelay implements Runnable {
         }
 
         /**
-         * Accepts the connection whose remote port is {@code localPort} (the application's descriptor's local port);
-         * any other is closed at once. The listener is closed on return.
+         * Accepts the connection from {@code expected} (the application's descriptor's local address and port,
+         * exactly: a 4-tuple is unique, so no other socket can present it); any other is closed at once. The wait
+         * is {@link #ACCEPT_MILLIS} in all, however many foreign connections arrive. The listener is closed on return.
          *
          * @throws SocketException if the application's connection does not arrive
          */
-        public SocketChannel accept(int localPort) throws IOException {
+        public SocketChannel accept(InetSocketAddress expected) throws IOException {
+            return accept(expected, ACCEPT_MILLIS);
+        }
+
+        SocketChannel accept(InetSocketAddress expected, int acceptMillis) throws IOException {
             try {
-                Socket listening = null;
-                long deadline = System.nanoTime() + ACCEPT_MILLIS * 1_000_000L;
-                server.socket().setSoTimeout(ACCEPT_MILLIS);
-                while (System.nanoTime() - deadline < 0) {
+                if (expected == null || expected.getAddress() == null || expected.getPort() == 0) {
+                    throw new SocketException("socksify: the application's descriptor has no local address after "
+                            + "its connect to the GSS-API relay (loopback " + Printable.address(address) + "): "
+                            + expected + "; nothing was sent");
+                }
+                if (expected.getAddress().isAnyLocalAddress()) {
+                    // Bound to the wildcard (a pending channel still reports it): the kernel picks the listener's own
+                    // address as the source of a connection to it.
+                    expected = new InetSocketAddress(address.getAddress(), expected.getPort());
+                }
+                long deadline = System.nanoTime() + acceptMillis * 1_000_000L;
+                while (true) {
+                    long left = (deadline - System.nanoTime()) / 1_000_000L;
+                    if (left <= 0) {
+                        break;
+                    }
+                    server.socket().setSoTimeout((int) Math.min(left, Integer.MAX_VALUE));
                     SocketChannel accepted;
                     try {
                         accepted = server.socket().accept().getChannel();
@@ -166,17 +184,19 @@ public final class GssapiRelay implements Runnable {
                         break;
                     }
                     InetSocketAddress remote = (InetSocketAddress) accepted.getRemoteAddress();
-                    if (remote.getPort() == localPort && remote.getAddress().isLoopbackAddress()) {
+                    if (remote.getPort() == expected.getPort() && remote.getAddress().equals(expected.getAddress())) {
                         accepted.configureBlocking(false);
                         accepted.setOption(StandardSocketOptions.TCP_NODELAY, true);
                         return accepted;
                     }
-                    LOG.warn("socksify: a connection from {} raced for the GSS-API relay's loopback listener {}; "
-                            + "closed", Printable.address(remote), Printable.address(address));
+                    LOG.warn("socksify: a connection from {} raced for the GSS-API relay's loopback listener {} "
+                            + "(expected {}); closed", Printable.address(remote), Printable.address(address),
+                            Printable.address(expected));
                     closeQuietly(accepted);
                 }
                 throw new SocketException("socksify: the application's connection to the GSS-API relay (loopback "
-                        + Printable.address(address) + ") did not arrive; nothing was sent");
+                        + Printable.address(address) + ", from " + Printable.address(expected) + ") did not arrive "
+                        + "within " + acceptMillis + " ms; nothing was sent");
             } finally {
                 closeQuietly(server);
             }
@@ -200,7 +220,8 @@ public final class GssapiRelay implements Runnable {
      * Hands both legs to the relay thread, which from now on owns them.
      *
      * @throws IOException if the relay cannot start (its selector): {@code application} is closed then, and the
-     *                     caller closes {@code upstream}
+     *                     caller closes {@code upstream}; if its thread cannot start, both legs are closed and the
+     *                     failure is rethrown
      */
     public static void start(Upstream upstream, SocketChannel application) throws IOException {
         Pair pair = new Pair(application, upstream.channel, upstream.protection);
@@ -215,11 +236,20 @@ public final class GssapiRelay implements Runnable {
                     closeQuietly(application);
                     throw e;
                 }
-                relay = new GssapiRelay(s);
-                Thread thread = new Thread(relay, THREAD);
-                thread.setDaemon(true);
+                try {
+                    relay = new GssapiRelay(s);
+                    Thread thread = new Thread(relay, THREAD);
+                    thread.setDaemon(true);
+                    thread.start();
+                } catch (Throwable t) {
+                    // No thread (e.g. "unable to create native thread"): nothing relays, so nothing stays open.
+                    closeQuietly(s);
+                    closeQuietly(application);
+                    closeQuietly(upstream.channel);
+                    throw t;
+                }
+                // Published once the thread runs: a later start must never hand a connection to a relay without one.
                 running = relay;
-                thread.start();
             }
             relay.connections++;
             relay.submitted.add(pair);

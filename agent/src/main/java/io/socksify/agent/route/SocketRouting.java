@@ -146,13 +146,18 @@ public final class SocketRouting implements SocketConnector {
         }
         try (GssapiRelay.Listener listener = new GssapiRelay.Listener()) {
             invokeConnect(impl, DecidedAddress.of(listener.address()), budget);
-            int localPort;
+            InetSocketAddress local;
             try {
-                localPort = (int) Impl.LOCAL_PORT.invokeExact(impl);
+                // The exact local address too: an application socket bound to a non-loopback address reaches the
+                // loopback listener from it.
+                local = new InetSocketAddress((InetAddress) ((SocketOptions) impl).getOption(SocketOptions.SO_BINDADDR),
+                        (int) Impl.LOCAL_PORT.invokeExact(impl));
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }
-            GssapiRelay.start(upstream, listener.accept(localPort));
+            GssapiRelay.start(upstream, listener.accept(local));
         } catch (IOException | RuntimeException e) {
             upstream.close();
             close(impl);

@@ -2,6 +2,7 @@ package io.socksify.agent.route;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import java.io.OutputStream;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.channels.ServerSocketChannel;
@@ -22,10 +24,15 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.ietf.jgss.GSSContext;
 import org.ietf.jgss.GSSException;
 import org.ietf.jgss.MessageProp;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -55,7 +62,7 @@ class GssapiRelayTest {
         GssapiRelay.Listener listener = new GssapiRelay.Listener();
         app = new Socket();
         app.connect(listener.address());
-        GssapiRelay.start(new GssapiRelay.Upstream(own, protection, null), listener.accept(app.getLocalPort()));
+        GssapiRelay.start(new GssapiRelay.Upstream(own, protection, null), listener.accept((InetSocketAddress) app.getLocalSocketAddress()));
         app.setSoTimeout(10_000);
         proxy.setSoTimeout(10_000);
     }
@@ -123,6 +130,96 @@ class GssapiRelayTest {
         proxy.shutdownOutput();
         assertThrows(SocketException.class, () -> app.getInputStream().read());
         awaitRelayThreadGone();
+    }
+
+    @Test
+    void theListenerAcceptsOnlyTheDescriptorsExactAddressAndPort() throws Exception {
+        GssapiRelay.Listener listener = new GssapiRelay.Listener();
+        try (Socket mine = new Socket(); Socket samePortOtherAddress = new Socket();
+                Socket otherPort = new Socket()) {
+            mine.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
+            InetSocketAddress expected = (InetSocketAddress) mine.getLocalSocketAddress();
+            samePortOtherAddress.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 2}),
+                    expected.getPort()));
+            otherPort.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
+            ExecutorService accepting = Executors.newSingleThreadExecutor();
+            try {
+                Future<SocketChannel> accepted = accepting.submit(() -> listener.accept(expected, 5_000));
+                for (Socket foreign : new Socket[] {samePortOtherAddress, otherPort}) {
+                    foreign.connect(listener.address());
+                    foreign.setSoTimeout(5_000);
+                    // Closed by the listener at once (an end of stream, or a reset).
+                    try {
+                        assertEquals(-1, foreign.getInputStream().read(), "a foreign connection is closed");
+                    } catch (SocketException reset) {
+                        // Also closed.
+                    }
+                    assertFalse(accepted.isDone(), "still waiting for the descriptor");
+                }
+                mine.connect(listener.address());
+                try (SocketChannel leg = accepted.get(10, TimeUnit.SECONDS)) {
+                    assertEquals(expected, leg.getRemoteAddress());
+                }
+            } finally {
+                accepting.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void theAcceptWaitsOnceInAllAndNamesTheDescriptor() throws Exception {
+        GssapiRelay.Listener listener = new GssapiRelay.Listener();
+        InetSocketAddress never = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 9);
+        long started = System.nanoTime();
+        ExecutorService racing = Executors.newSingleThreadExecutor();
+        try {
+            // Foreign connections keep arriving: the deadline does not start again after each.
+            racing.submit(() -> {
+                for (int i = 0; i < 20; i++) {
+                    try (Socket foreign = new Socket()) {
+                        foreign.connect(listener.address(), 200);
+                        Thread.sleep(50);
+                    } catch (IOException | InterruptedException e) {
+                        return null;
+                    }
+                }
+                return null;
+            });
+            SocketException e = assertThrows(SocketException.class, () -> listener.accept(never, 500));
+            assertTrue(e.getMessage().contains("from 127.0.0.1:9") && e.getMessage().contains("within 500 ms"),
+                    e.getMessage());
+            assertTrue(System.nanoTime() - started < 3_000_000_000L, "one deadline in all");
+        } finally {
+            racing.shutdownNow();
+        }
+    }
+
+    @Test
+    void aDescriptorBoundToANonLoopbackAddressIsAccepted() throws Exception {
+        InetAddress own = nonLoopbackIpv4();
+        Assumptions.assumeTrue(own != null, "no non-loopback IPv4 address on this host");
+        GssapiRelay.Listener listener = new GssapiRelay.Listener();
+        try (Socket bound = new Socket()) {
+            bound.bind(new InetSocketAddress(own, 0));
+            bound.connect(listener.address());
+            try (SocketChannel leg = listener.accept((InetSocketAddress) bound.getLocalSocketAddress(), 2_000)) {
+                assertEquals(bound.getLocalSocketAddress(), leg.getRemoteAddress());
+            }
+        }
+    }
+
+    private static InetAddress nonLoopbackIpv4() throws SocketException {
+        for (NetworkInterface nif : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (!nif.isUp() || nif.isLoopback()) {
+                continue;
+            }
+            for (InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+                if (a instanceof java.net.Inet4Address) {
+                    return a;
+                }
+            }
+        }
+        return null;
     }
 
     private static void readToEnd(InputStream in) throws IOException {

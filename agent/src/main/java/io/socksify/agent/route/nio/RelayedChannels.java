@@ -65,7 +65,7 @@ final class RelayedChannels {
                 jdk.blockingConnect(channel, listener.address(), TimeUnit.MILLISECONDS.toNanos(budgetMillis));
                 return null;
             });
-            GssapiRelay.start(upstream, listener.accept(localPort(channel)));
+            GssapiRelay.start(upstream, listener.accept(localAddress(channel)));
         } catch (ClosedChannelException e) {
             upstream.close();
             throw e;
@@ -104,13 +104,13 @@ final class RelayedChannels {
             throw new ConnectionPendingException();
         }
         boolean connected;
-        int localPort;
+        InetSocketAddress local;
         try {
             // Bound first, so that its local port is known before the connect (a pending channel reports none).
             if (channel.getLocalAddress() == null) {
                 channel.bind(new InetSocketAddress(listener.address().getAddress(), 0));
             }
-            localPort = localPort(channel);
+            local = localAddress(channel);
             connected = ChannelDispatcher.direct(channel, () -> channel.connect(listener.address()));
         } catch (IOException | RuntimeException e) {
             driver.forget(channel);
@@ -127,7 +127,7 @@ final class RelayedChannels {
                 GssapiRelay.Upstream upstream = GssapiRelay.connect(router, route, destination, budgetMillis,
                         "channel");
                 try {
-                    GssapiRelay.start(upstream, listener.accept(localPort));
+                    GssapiRelay.start(upstream, listener.accept(local));
                 } catch (IOException | RuntimeException e) {
                     upstream.close();
                     failure = GssapiRelay.failed(upstream, destination, e);
@@ -192,7 +192,7 @@ final class RelayedChannels {
                 @Override
                 public void completed(Void result, Object ignored) {
                     try {
-                        GssapiRelay.start(upstream, listener.accept(localPort(channel)));
+                        GssapiRelay.start(upstream, listener.accept(localAddress(channel)));
                     } catch (IOException | RuntimeException e) {
                         upstream.close();
                         failed(e, null);
@@ -248,8 +248,8 @@ final class RelayedChannels {
         }
     }
 
-    private static int localPort(java.nio.channels.NetworkChannel channel) throws IOException {
-        return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+    private static InetSocketAddress localAddress(java.nio.channels.NetworkChannel channel) throws IOException {
+        return (InetSocketAddress) channel.getLocalAddress();
     }
 
     private static SocketException internal(InetSocketAddress destination, RuntimeException e) {
