@@ -117,10 +117,109 @@ public final class GssapiRelay implements Runnable {
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             return new Upstream(channel, last[0].gssapiProtection(), chain);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException | Error e) {
             closeQuietly(channel);
             throw e;
+        } catch (RuntimeException e) {
+            // One mapping for every path (socket, channels): an internal error is the connection's SocketException.
+            closeQuietly(channel);
+            throw internal(destination, configuredLevel(route), e);
         }
+    }
+
+    /** @return the lowest level the route's last hops are configured with, for messages before the handshake */
+    public static String configuredLevel(Route route) {
+        if (route.direct()) {
+            return "none";
+        }
+        for (Chain chain : route.via().alternatives()) {
+            GssapiOptions g = chain.hops().get(chain.size() - 1).proxy().gssapi();
+            if (g != null && g.level().encapsulates()) {
+                return g.level().toString();
+            }
+        }
+        return "none";
+    }
+
+    /**
+     * The application's side of one relayed connect: its socket's impl or its channel, whatever the path. Checked
+     * open before the relay starts (a {@code close()} from another thread during the handshake aborts it).
+     */
+    public abstract static class Application {
+        /** @return whether the application has not closed its socket or channel */
+        public abstract boolean isOpen();
+
+        /** Closes it after a failure, as the JDK does after a failed connect (a no-op where finishConnect does). */
+        public abstract void close(Throwable failure);
+
+        /** @return what the JDK throws when the socket or channel is closed during its connect */
+        public abstract IOException closedMeanwhile();
+    }
+
+    /**
+     * The end every relayed connect shares, whatever the path: accepts the descriptor's connection from
+     * {@code local}, checks that the application has not closed it meanwhile, and starts the relay. On any failure
+     * the listener, the upstream and the application are closed ({@link #abort}).
+     */
+    public static void splice(Upstream upstream, Listener listener, InetSocketAddress local, Application app,
+            InetSocketAddress endpoint) throws IOException {
+        try {
+            SocketChannel leg = listener.accept(local);
+            if (!app.isOpen()) {
+                closeQuietly(leg);
+                throw app.closedMeanwhile();
+            }
+            start(upstream, leg);
+        } catch (Throwable t) {
+            throw abort(upstream, listener, app, endpoint, t);
+        }
+    }
+
+    /**
+     * Closes what a failed relayed connect has set up (each may be null) and maps the failure, the same on every
+     * path: a closed channel's own exception and the application's close as the JDK reports them, a failure before
+     * the upstream existed as {@link ProxyConnect} reported it, any other {@code IOException} or
+     * {@code RuntimeException} as a {@code SocketException} naming the level ({@link #failed}). An {@code Error} is
+     * thrown as it is.
+     *
+     * @return the exception to throw
+     */
+    public static IOException abort(Upstream upstream, Listener listener, Application app,
+            InetSocketAddress endpoint, Throwable t) {
+        boolean closedByApplication = app != null && !app.isOpen();
+        if (listener != null) {
+            listener.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+        if (app != null) {
+            app.close(t);
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (closedByApplication && !(t instanceof java.nio.channels.ClosedChannelException) && upstream != null) {
+            IOException closed = app.closedMeanwhile();
+            closed.addSuppressed(t);
+            return closed;
+        }
+        if (t instanceof java.nio.channels.ClosedChannelException c) {
+            return c;
+        }
+        if (upstream == null) {
+            return t instanceof IOException e ? e : internal(endpoint, "as configured", t);
+        }
+        return failed(upstream, endpoint, t);
+    }
+
+    /** An internal error (a RuntimeException or Error) of a relayed connect, as the connection's SocketException. */
+    public static SocketException internal(InetSocketAddress endpoint, String level, Throwable e) {
+        SocketException failure = new SocketException("socksify: internal error while connecting to "
+                + Printable.address(endpoint) + " through the GSS-API relay (protection level " + level
+                + "; nothing was sent directly): " + e);
+        failure.initCause(e);
+        return failure;
     }
 
     /**
@@ -210,8 +309,13 @@ public final class GssapiRelay implements Runnable {
 
     /** The relay could not be put in: the connect fails naming the level, never connects unprotected. */
     public static IOException failed(GssapiRelay.Upstream upstream, InetSocketAddress endpoint, Throwable e) {
+        return failed(upstream.level(), endpoint, e);
+    }
+
+    /** As {@link #failed(Upstream, InetSocketAddress, Throwable)}, before the upstream exists. */
+    public static IOException failed(String level, InetSocketAddress endpoint, Throwable e) {
         SocketException failure = new SocketException("socksify: " + Printable.address(endpoint) + ": the GSS-API "
-                + "relay for protection level " + upstream.level() + " could not be set up (nothing was sent): " + e);
+                + "relay for protection level " + level + " could not be set up (nothing was sent): " + e);
         failure.initCause(e);
         return failure;
     }

@@ -137,35 +137,55 @@ public final class SocketRouting implements SocketConnector {
      */
     private void connectRelayed(Router router, Route route, InetSocketAddress endpoint, int budget, SocketImpl impl)
             throws IOException {
+        RelayedImpl app = new RelayedImpl(impl);
         GssapiRelay.Upstream upstream;
         try {
             upstream = GssapiRelay.connect(router, route, endpoint, budget, "socket");
-        } catch (IOException | RuntimeException | Error e) {
-            close(impl);
-            throw e;
+        } catch (Throwable t) {
+            throw GssapiRelay.abort(null, null, app, endpoint, t);
         }
-        try (GssapiRelay.Listener listener = new GssapiRelay.Listener()) {
+        GssapiRelay.Listener listener = null;
+        InetSocketAddress local;
+        try {
+            listener = new GssapiRelay.Listener();
             invokeConnect(impl, DecidedAddress.of(listener.address()), budget);
-            InetSocketAddress local;
+            // The exact local address too: an application socket bound to a non-loopback address reaches the
+            // loopback listener from it.
+            local = new InetSocketAddress((InetAddress) ((SocketOptions) impl).getOption(SocketOptions.SO_BINDADDR),
+                    (int) Impl.LOCAL_PORT.invokeExact(impl));
+        } catch (Throwable t) {
+            throw GssapiRelay.abort(upstream, listener, app, endpoint, t);
+        }
+        GssapiRelay.splice(upstream, listener, local, app, endpoint);
+    }
+
+    /** The relayed socket's impl, for {@link GssapiRelay#splice}. */
+    private final class RelayedImpl extends GssapiRelay.Application {
+        private final SocketImpl impl;
+
+        RelayedImpl(SocketImpl impl) {
+            this.impl = impl;
+        }
+
+        @Override
+        public boolean isOpen() {
             try {
-                // The exact local address too: an application socket bound to a non-loopback address reaches the
-                // loopback listener from it.
-                local = new InetSocketAddress((InetAddress) ((SocketOptions) impl).getOption(SocketOptions.SO_BINDADDR),
-                        (int) Impl.LOCAL_PORT.invokeExact(impl));
-            } catch (IOException | RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
+                // NioSocketImpl checks that it is open first ("Socket closed").
+                ((SocketOptions) impl).getOption(SocketOptions.SO_BINDADDR);
+                return true;
+            } catch (SocketException e) {
+                return false;
             }
-            GssapiRelay.start(upstream, listener.accept(local));
-        } catch (IOException | RuntimeException e) {
-            upstream.close();
-            close(impl);
-            throw GssapiRelay.failed(upstream, endpoint, e);
-        } catch (Error e) {
-            upstream.close();
-            close(impl);
-            throw e;
+        }
+
+        @Override
+        public void close(Throwable failure) {
+            SocketRouting.this.close(impl);
+        }
+
+        @Override
+        public IOException closedMeanwhile() {
+            return new SocketException("Socket closed");
         }
     }
 
