@@ -28,6 +28,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.Queue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The data path of a GSS-API (RFC 1961) connection at level integrity or confidentiality (GSSAPI-DESIGN.md, "Data
@@ -41,6 +42,19 @@ public final class GssapiRelay implements Runnable {
     static final String THREAD = "socksify-gssapi-relay";
     /** How long the loopback accept may take: the application's connect to the listener has already been made. */
     private static final int ACCEPT_MILLIS = 10_000;
+    /**
+     * After the application leg's end of stream (its {@code close()} or {@code shutdownOutput()}) and the relay's
+     * {@code shutdownOutput} to the proxy, how long the proxy may stay silent before both legs are reset (as the
+     * kernel limits an orphaned connection's {@code FIN_WAIT2}).
+     */
+    static final long HALF_CLOSED_IDLE_MILLIS = 60_000;
+    /** The limit connections get when they start: {@link #HALF_CLOSED_IDLE_MILLIS}; tests shorten it. */
+    static volatile long halfClosedIdleMillis = HALF_CLOSED_IDLE_MILLIS;
+    /**
+     * Fairness: the most chunks (reads of the application, messages of the proxy) one direction of one connection
+     * moves per round, so that one busy connection cannot hold the relay thread.
+     */
+    static final int CHUNKS_PER_STEP = 16;
     private static final Object LOCK = new Object();
     /** Guarded by LOCK. */
     private static GssapiRelay running;
@@ -49,6 +63,10 @@ public final class GssapiRelay implements Runnable {
     /** Guarded by LOCK: connections handed over, not yet registered; and every connection the relay owns. */
     private final Queue<Pair> submitted = new ArrayDeque<>();
     private int connections;
+    /** Relay thread only: connections that stopped at their share of a round ({@link #CHUNKS_PER_STEP}). */
+    private final ArrayDeque<Pair> again = new ArrayDeque<>();
+    /** Relay thread only: connections whose application leg ended, waiting for the proxy's end. */
+    private final java.util.List<Pair> halfClosed = new java.util.ArrayList<>();
 
     private GssapiRelay(Selector selector) {
         this.selector = selector;
@@ -377,29 +395,33 @@ public final class GssapiRelay implements Runnable {
                 if (next != null) {
                     try {
                         next.register(selector);
-                        next.step();
                     } catch (IOException | RuntimeException e) {
                         ended(next, e);
                     }
-                    if (next.closed) {
-                        done();
-                    }
+                    handle(next);
                     continue;
                 }
-                selector.select();
+                long now = System.nanoTime();
+                long wait = expireHalfClosed(now);
+                if (wait < 0) {
+                    continue; // some were reset: perhaps the last connection
+                }
+                if (!again.isEmpty()) {
+                    selector.selectNow();
+                } else if (wait > 0) {
+                    selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait + 999_999)));
+                } else {
+                    selector.select();
+                }
+                // Connections that stopped at their share last round go on first, then those the selector reports.
+                int queued = again.size();
+                for (int i = 0; i < queued; i++) {
+                    Pair pair = again.poll();
+                    pair.queued = false;
+                    handle(pair);
+                }
                 for (SelectionKey key : selector.selectedKeys()) {
-                    Pair pair = (Pair) key.attachment();
-                    if (pair.closed) {
-                        continue;
-                    }
-                    try {
-                        pair.step();
-                    } catch (IOException | RuntimeException e) {
-                        ended(pair, e);
-                    }
-                    if (pair.closed) {
-                        done();
-                    }
+                    handle((Pair) key.attachment());
                 }
                 selector.selectedKeys().clear();
             }
@@ -419,6 +441,60 @@ public final class GssapiRelay implements Runnable {
             }
             closeQuietly(selector);
         }
+    }
+
+    /** Steps one connection: queued again if it stopped at its share, counted off once closed. */
+    private void handle(Pair pair) {
+        if (pair.closed) {
+            return;
+        }
+        try {
+            if (pair.step() && !pair.queued) {
+                pair.queued = true;
+                again.add(pair);
+            }
+        } catch (IOException | RuntimeException e) {
+            ended(pair, e);
+        }
+        if (pair.halfClosedSince != 0 && !pair.watched) {
+            pair.watched = true;
+            halfClosed.add(pair);
+        }
+        if (pair.closed) {
+            done();
+        }
+    }
+
+    /**
+     * Resets the connections whose application leg ended and whose proxy has sent nothing for
+     * {@link #halfClosedIdleMillis} since (the application's {@code close()} looks like a half-close here; the
+     * kernel's {@code FIN_WAIT2} limit, for the proxy leg).
+     *
+     * @return nanoseconds until the next such deadline, 0 if none, -1 if connections were reset
+     */
+    private long expireHalfClosed(long now) {
+        long wait = 0;
+        boolean reset = false;
+        for (java.util.Iterator<Pair> it = halfClosed.iterator(); it.hasNext(); ) {
+            Pair pair = it.next();
+            if (pair.closed || pair.proxyEof) {
+                it.remove();
+                pair.watched = false;
+                continue;
+            }
+            long left = pair.halfClosedSince + pair.idleNanos - now;
+            if (left <= 0) {
+                it.remove();
+                LOG.debug("{}: the application's leg ended and the proxy sent nothing for {} ms: both legs reset",
+                        THREAD, TimeUnit.NANOSECONDS.toMillis(pair.idleNanos));
+                pair.reset();
+                done();
+                reset = true;
+            } else if (wait == 0 || left < wait) {
+                wait = left;
+            }
+        }
+        return reset ? -1 : wait;
     }
 
     private static void ended(Pair pair, Exception e) {
@@ -449,6 +525,13 @@ public final class GssapiRelay implements Runnable {
         private boolean proxyEof;
         private boolean appOutShut;
         boolean closed;
+        /** Relay thread: in {@code again}; in {@code halfClosed}. */
+        boolean queued;
+        boolean watched;
+        /** When the proxy last sent something after the application leg ended (0: not half-closed). */
+        long halfClosedSince;
+        final long idleNanos = TimeUnit.MILLISECONDS.toNanos(halfClosedIdleMillis);
+        private boolean more;
 
         Pair(SocketChannel app, SocketChannel proxy, GssapiProtection protection) {
             this.app = app;
@@ -466,21 +549,32 @@ public final class GssapiRelay implements Runnable {
             proxyKey = proxy.register(selector, 0, this);
         }
 
-        /** Moves bytes both ways as far as the sockets allow, then waits for what each direction needs next. */
-        void step() throws IOException {
+        /**
+         * Moves bytes both ways as far as the sockets allow (at most {@link #CHUNKS_PER_STEP} chunks each way), then
+         * waits for what each direction needs next.
+         *
+         * @return whether a direction stopped at its share (step again next round)
+         */
+        boolean step() throws IOException {
+            more = false;
             toProxy();
             toApp();
             if (appEof && proxyOutShut && !toProxy.hasRemaining() && proxyEof && appOutShut) {
                 close();
-                return;
+                return false;
+            }
+            if (appEof && proxyOutShut && !proxyEof && halfClosedSince == 0) {
+                halfClosedSince = System.nanoTime();
             }
             appKey.interestOps((!appEof && !toProxy.hasRemaining() ? SelectionKey.OP_READ : 0)
                     | (toApp.hasRemaining() ? SelectionKey.OP_WRITE : 0));
             proxyKey.interestOps((!proxyEof && !toApp.hasRemaining() ? SelectionKey.OP_READ : 0)
                     | (toProxy.hasRemaining() ? SelectionKey.OP_WRITE : 0));
+            return more;
         }
 
         private void toProxy() throws IOException {
+            int chunks = 0;
             while (true) {
                 if (toProxy.hasRemaining()) {
                     proxy.write(toProxy);
@@ -493,6 +587,10 @@ public final class GssapiRelay implements Runnable {
                         proxyOutShut = true;
                         proxy.shutdownOutput();
                     }
+                    return;
+                }
+                if (chunks++ == CHUNKS_PER_STEP) {
+                    more = true;
                     return;
                 }
                 appIn.clear();
@@ -514,12 +612,17 @@ public final class GssapiRelay implements Runnable {
         }
 
         private void toApp() throws IOException {
+            int chunks = 0;
             while (true) {
                 if (toApp.hasRemaining()) {
                     app.write(toApp);
                     if (toApp.hasRemaining()) {
                         return;
                     }
+                }
+                if (chunks++ == CHUNKS_PER_STEP) {
+                    more = true;
+                    return;
                 }
                 if (wraps ? nextMessage() : proxyIn.hasRemaining()) {
                     if (!wraps) {
@@ -547,6 +650,9 @@ public final class GssapiRelay implements Runnable {
                 }
                 if (n == 0) {
                     return;
+                }
+                if (n > 0 && halfClosedSince != 0) {
+                    halfClosedSince = System.nanoTime(); // the proxy is not silent
                 }
                 if (n < 0) {
                     proxyEof = true;

@@ -133,6 +133,35 @@ class GssapiRelayTest {
     }
 
     @Test
+    void aProxySilentAfterTheApplicationsEndIsResetAfterTheLimit() throws Exception {
+        app.close(); // the connection set up before: replaced by one with a short limit
+        proxy.close();
+        awaitRelayThreadGone();
+        long saved = GssapiRelay.halfClosedIdleMillis;
+        GssapiRelay.halfClosedIdleMillis = 300;
+        try {
+            relay();
+        } finally {
+            GssapiRelay.halfClosedIdleMillis = saved;
+        }
+        app.shutdownOutput(); // as the application's close() looks to the relay
+        assertEquals(-1, proxy.getInputStream().read(), "the end of stream reaches the proxy");
+        // The proxy still sending keeps the connection: 4 messages over 600 ms, each well within the limit.
+        OutputStream out = proxy.getOutputStream();
+        InputStream in = app.getInputStream();
+        for (int i = 0; i < 4; i++) {
+            Thread.sleep(150);
+            out.write(message(new byte[] {(byte) i}));
+            assertEquals(i, in.read());
+        }
+        long silentFrom = System.nanoTime();
+        assertThrows(SocketException.class, () -> in.read(), "reset once the proxy is silent for the limit");
+        long waited = (System.nanoTime() - silentFrom) / 1_000_000;
+        assertTrue(waited >= 250 && waited < 5_000, "reset after " + waited + " ms");
+        awaitRelayThreadGone();
+    }
+
+    @Test
     void theListenerAcceptsOnlyTheDescriptorsExactAddressAndPort() throws Exception {
         GssapiRelay.Listener listener = new GssapiRelay.Listener();
         try (Socket mine = new Socket(); Socket samePortOtherAddress = new Socket();
