@@ -662,35 +662,32 @@ public final class GssapiRelay implements Runnable {
 
         /**
          * Takes one whole {@code MTYP} 3 message out of {@code proxyIn} (which holds what was read, from position 0
-         * to its position) and unwraps it into {@code toApp}.
+         * to its position) with the wire codec's incremental decode, and unwraps it into {@code toApp}.
          *
          * @return whether a message was taken
+         * @throws SocketException for the abort; a {@code SocksProtocolException} for another {@code VER} or
+         *                         {@code MTYP}, as soon as seen
          */
         private boolean nextMessage() throws IOException {
-            int have = proxyIn.position();
-            if (have >= 2 && (proxyIn.get(0) & 0xFF) == Socks5GssapiMessage.VERSION
-                    && (proxyIn.get(1) & 0xFF) == Socks5GssapiMessage.MTYP_ABORT) {
-                throw new SocketException("GSS-API: the proxy sent the RFC 1961 abort message");
+            proxyIn.flip();
+            Socks5GssapiMessage m;
+            try {
+                m = Socks5GssapiMessage.decode(proxyIn, Socks5GssapiMessage.MTYP_ENCAPSULATION);
+            } catch (IOException | RuntimeException e) {
+                proxyIn.position(proxyIn.limit()).limit(proxyIn.capacity());
+                throw e;
             }
-            if (have >= 1 && (proxyIn.get(0) & 0xFF) != Socks5GssapiMessage.VERSION
-                    || have >= 2 && (proxyIn.get(1) & 0xFF) != Socks5GssapiMessage.MTYP_ENCAPSULATION) {
-                throw new SocketException("GSS-API: the proxy sent something other than an RFC 1961 MTYP 3 message "
-                        + "(VER " + (proxyIn.get(0) & 0xFF) + (have >= 2 ? ", MTYP " + (proxyIn.get(1) & 0xFF) : "")
-                        + ")");
-            }
-            if (have < 4) {
+            if (m == null) {
+                // Incomplete: back to filling, nothing moved.
+                proxyIn.position(proxyIn.limit()).limit(proxyIn.capacity());
                 return false;
             }
-            int len = ((proxyIn.get(2) & 0xFF) << 8) | (proxyIn.get(3) & 0xFF);
-            if (have < 4 + len) {
-                return false;
-            }
-            byte[] token = new byte[len];
-            proxyIn.get(4, token);
-            proxyIn.flip().position(4 + len);
             proxyIn.compact();
-            toApp = ByteBuffer.wrap(protection.unwrap(new Socks5GssapiEncapsulation(token)));
-            return true;
+            if (m instanceof Socks5GssapiEncapsulation e) {
+                toApp = ByteBuffer.wrap(protection.unwrap(e));
+                return true;
+            }
+            throw new SocketException("GSS-API: the proxy sent the RFC 1961 abort message");
         }
 
         private void close() {
