@@ -217,8 +217,12 @@ public final class GssapiRelay implements Runnable {
         if (t instanceof Error e) {
             throw e;
         }
-        if (closedByApplication && !(t instanceof java.nio.channels.ClosedChannelException) && upstream != null) {
+        if (closedByApplication) {
+            // Closed by the application meanwhile: what the JDK reports for a close during a connect.
             IOException closed = app.closedMeanwhile();
+            if (closed.getClass().isInstance(t)) {
+                return (IOException) t;
+            }
             closed.addSuppressed(t);
             return closed;
         }

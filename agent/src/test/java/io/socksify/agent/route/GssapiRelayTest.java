@@ -237,6 +237,76 @@ class GssapiRelayTest {
         }
     }
 
+    /** An application side whose open state the test sets. */
+    private static final class FakeApplication extends GssapiRelay.Application {
+        volatile boolean open = true;
+        volatile Throwable closedWith;
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close(Throwable failure) {
+            open = false;
+            closedWith = failure;
+        }
+
+        @Override
+        public IOException closedMeanwhile() {
+            return new java.nio.channels.AsynchronousCloseException();
+        }
+    }
+
+    @Test
+    void oneMappingForEveryPath() {
+        InetSocketAddress endpoint = InetSocketAddress.createUnresolved("target.example", 443);
+        FakeApplication open = new FakeApplication();
+        IOException internal = GssapiRelay.abort(null, null, open, endpoint, new IllegalStateException("bug"));
+        assertTrue(internal instanceof SocketException && internal.getMessage().contains("target.example:443")
+                && internal.getCause() instanceof IllegalStateException, internal.toString());
+        assertFalse(open.open, "the application is closed");
+        FakeApplication closed = new FakeApplication();
+        closed.open = false;
+        IOException meanwhile = GssapiRelay.abort(null, null, closed, endpoint, new SocketException("reset"));
+        assertTrue(meanwhile instanceof java.nio.channels.AsynchronousCloseException, meanwhile.toString());
+        assertEquals("reset", meanwhile.getSuppressed()[0].getMessage());
+        FakeApplication error = new FakeApplication();
+        assertThrows(OutOfMemoryError.class,
+                () -> GssapiRelay.abort(null, null, error, endpoint, new OutOfMemoryError("test")));
+        assertFalse(error.open, "closed before the Error goes on");
+    }
+
+    @Test
+    void theApplicationsCloseDuringTheHandshakeAbortsTheRelayedConnect() throws Exception {
+        GssapiProtection protection = GssapiProtection.of(fakeContext(), Socks5GssapiProtectionLevel.INTEGRITY);
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        try (ServerSocketChannel far = ServerSocketChannel.open().bind(new InetSocketAddress(loopback, 0));
+                Socket descriptor = new Socket()) {
+            SocketChannel own = SocketChannel.open(far.getLocalAddress());
+            try (SocketChannel farEnd = far.accept()) {
+                GssapiRelay.Listener listener = new GssapiRelay.Listener();
+                descriptor.connect(listener.address());
+                FakeApplication app = new FakeApplication();
+                app.open = false; // closed by another thread while the handshake ran
+                assertThrows(java.nio.channels.AsynchronousCloseException.class,
+                        () -> GssapiRelay.splice(new GssapiRelay.Upstream(own, protection, null), listener,
+                                (InetSocketAddress) descriptor.getLocalSocketAddress(), app,
+                                InetSocketAddress.createUnresolved("target.example", 443)));
+                assertFalse(own.isOpen(), "the upstream is closed");
+                farEnd.configureBlocking(true);
+                assertEquals(-1, farEnd.read(java.nio.ByteBuffer.allocate(1)), "nothing reaches the proxy");
+                descriptor.setSoTimeout(5_000);
+                try {
+                    assertEquals(-1, descriptor.getInputStream().read(), "the loopback leg is closed");
+                } catch (SocketException reset) {
+                    // Also closed.
+                }
+            }
+        }
+    }
+
     private static InetAddress nonLoopbackIpv4() throws SocketException {
         for (NetworkInterface nif : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
             if (!nif.isUp() || nif.isLoopback()) {

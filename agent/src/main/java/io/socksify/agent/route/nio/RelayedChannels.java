@@ -314,14 +314,8 @@ final class RelayedChannels {
             failWith(failure, t);
         }
 
-        private void failWith(IOException mapped, Throwable t) {
-            IOException failure = mapped;
-            if (!channel.isOpen() && !(failure instanceof AsynchronousCloseException)) {
-                // Closed by the application during the connect: the JDK reports AsynchronousCloseException.
-                AsynchronousCloseException closed = new AsynchronousCloseException();
-                closed.initCause(failure);
-                failure = closed;
-            }
+        /** {@code failure} is mapped already (a close by the application as AsynchronousCloseException). */
+        private void failWith(IOException failure, Throwable t) {
             ChannelRouting.close(channel, failure);
             asyncInFlight.remove(channel);
             Metrics.failed(failure);
