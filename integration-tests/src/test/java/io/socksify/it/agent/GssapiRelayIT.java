@@ -155,10 +155,16 @@ class GssapiRelayIT {
         // the protection the configuration asks for.
         try (Dante plain = Dante.builder().start();
                 TcpEchoTarget echo = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
-            for (Class<?> app : List.of(ConnectApp.class, NioClientApp.class)) {
+            for (String mode : List.of("socket", "selector", "handler")) {
+                Class<?> app = mode.equals("socket") ? ConnectApp.class : NioClientApp.class;
                 ChildJvm child = run(app, jdk, agent(plain, "integrity"), List.of(),
-                        app == ConnectApp.class ? "ip" : "selector", echo.host(), "" + echo.port());
+                        mode.equals("socket") ? "ip" : mode, echo.host(), "" + echo.port());
                 assertFailed(child, ConnectException.class, "the proxy selected SOCKS5 method NO_AUTH");
+                if (mode.equals("handler")) {
+                    // As the JDK does: on a thread of the channel's group, not socksify's connect thread.
+                    assertTrue(child.stdout().contains("HANDLER FAILED ON ")
+                            && !child.stdout().contains("HANDLER FAILED ON socksify-"), child.describe());
+                }
                 assertTrue(child.stdout().contains("GSS-API is configured at protection level INTEGRITY"),
                         child.describe());
                 assertTrue(child.stdout().contains(plain.host() + ":" + plain.port()), "names the proxy\n"

@@ -323,7 +323,7 @@ final class RelayedChannels {
                     failure.toString());
             try {
                 if (handler != null) {
-                    handler.failed(failure, attachment);
+                    onGroupThreadOf(channel, handler, attachment, failure);
                 } else {
                     future.completeExceptionally(failure);
                 }
@@ -332,6 +332,51 @@ final class RelayedChannels {
                     throw e;
                 }
             }
+        }
+    }
+
+    /**
+     * Hands {@code failure} to the application's handler on a thread of the channel's group, as the JDK does: a read
+     * on the (closed) channel completes on the group's pool ({@code Invoker}), and its handler passes the failure on.
+     */
+    private void onGroupThreadOf(AsynchronousSocketChannel channel, CompletionHandler<Void, Object> handler,
+            Object attachment, IOException failure) {
+        GroupDelivery delivery = new GroupDelivery(handler, attachment, failure);
+        try {
+            channel.read(java.nio.ByteBuffer.allocate(0), null, delivery);
+        } catch (RuntimeException e) {
+            delivery.deliver();
+        }
+    }
+
+    /** Delivers one failure, once, whatever the read's outcome. */
+    private static final class GroupDelivery implements CompletionHandler<Integer, Object> {
+        private final CompletionHandler<Void, Object> handler;
+        private final Object attachment;
+        private final IOException failure;
+        private final java.util.concurrent.atomic.AtomicBoolean delivered =
+                new java.util.concurrent.atomic.AtomicBoolean();
+
+        GroupDelivery(CompletionHandler<Void, Object> handler, Object attachment, IOException failure) {
+            this.handler = handler;
+            this.attachment = attachment;
+            this.failure = failure;
+        }
+
+        void deliver() {
+            if (delivered.compareAndSet(false, true)) {
+                handler.failed(failure, attachment);
+            }
+        }
+
+        @Override
+        public void completed(Integer result, Object ignored) {
+            deliver();
+        }
+
+        @Override
+        public void failed(Throwable exc, Object ignored) {
+            deliver();
         }
     }
 
