@@ -172,6 +172,40 @@ public final class GssapiRelay implements Runnable {
 
         /** @return what the JDK throws when the socket or channel is closed during its connect */
         public abstract IOException closedMeanwhile();
+
+        /**
+         * Blocking paths ({@link #connectBlocking}): connects the application's descriptor to the listener within
+         * {@code budgetMillis}, the JDK's own connect.
+         *
+         * @return the descriptor's local address after it
+         */
+        public InetSocketAddress connectLoopback(InetSocketAddress listener, int budgetMillis) throws IOException {
+            throw new UnsupportedOperationException("not a blocking path");
+        }
+    }
+
+    /**
+     * The whole relayed connect of a blocking path ({@code Socket}, a blocking {@code SocketChannel}), on the
+     * caller's thread: the protected connection to the proxy, the listener, the descriptor's loopback connect, then
+     * {@link #splice}; every failure through {@link #abort}.
+     */
+    public static void connectBlocking(Router router, Route route, InetSocketAddress endpoint, int budgetMillis,
+            String kind, Application app) throws IOException {
+        Upstream upstream;
+        try {
+            upstream = connect(router, route, endpoint, budgetMillis, kind);
+        } catch (Throwable t) {
+            throw abort(null, null, app, endpoint, t);
+        }
+        Listener listener = null;
+        InetSocketAddress local;
+        try {
+            listener = new Listener();
+            local = app.connectLoopback(listener.address(), budgetMillis);
+        } catch (Throwable t) {
+            throw abort(upstream, listener, app, endpoint, t);
+        }
+        splice(upstream, listener, local, app, endpoint);
     }
 
     /**

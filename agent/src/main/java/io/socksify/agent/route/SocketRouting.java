@@ -137,26 +137,7 @@ public final class SocketRouting implements SocketConnector {
      */
     private void connectRelayed(Router router, Route route, InetSocketAddress endpoint, int budget, SocketImpl impl)
             throws IOException {
-        RelayedImpl app = new RelayedImpl(impl);
-        GssapiRelay.Upstream upstream;
-        try {
-            upstream = GssapiRelay.connect(router, route, endpoint, budget, "socket");
-        } catch (Throwable t) {
-            throw GssapiRelay.abort(null, null, app, endpoint, t);
-        }
-        GssapiRelay.Listener listener = null;
-        InetSocketAddress local;
-        try {
-            listener = new GssapiRelay.Listener();
-            invokeConnect(impl, DecidedAddress.of(listener.address()), budget);
-            // The exact local address too: an application socket bound to a non-loopback address reaches the
-            // loopback listener from it.
-            local = new InetSocketAddress((InetAddress) ((SocketOptions) impl).getOption(SocketOptions.SO_BINDADDR),
-                    (int) Impl.LOCAL_PORT.invokeExact(impl));
-        } catch (Throwable t) {
-            throw GssapiRelay.abort(upstream, listener, app, endpoint, t);
-        }
-        GssapiRelay.splice(upstream, listener, local, app, endpoint);
+        GssapiRelay.connectBlocking(router, route, endpoint, budget, "socket", new RelayedImpl(impl));
     }
 
     /** The relayed socket's impl, for {@link GssapiRelay#splice}. */
@@ -186,6 +167,22 @@ public final class SocketRouting implements SocketConnector {
         @Override
         public IOException closedMeanwhile() {
             return new SocketException("Socket closed");
+        }
+
+        @Override
+        public InetSocketAddress connectLoopback(InetSocketAddress listener, int budgetMillis) throws IOException {
+            invokeConnect(impl, DecidedAddress.of(listener), budgetMillis);
+            // The exact local address too: an application socket bound to a non-loopback address reaches the
+            // loopback listener from it.
+            try {
+                return new InetSocketAddress(
+                        (InetAddress) ((SocketOptions) impl).getOption(SocketOptions.SO_BINDADDR),
+                        (int) Impl.LOCAL_PORT.invokeExact(impl));
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
         }
     }
 

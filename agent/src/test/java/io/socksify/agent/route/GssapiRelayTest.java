@@ -164,12 +164,9 @@ class GssapiRelayTest {
     @Test
     void theListenerAcceptsOnlyTheDescriptorsExactAddressAndPort() throws Exception {
         GssapiRelay.Listener listener = new GssapiRelay.Listener();
-        try (Socket mine = new Socket(); Socket samePortOtherAddress = new Socket();
-                Socket otherPort = new Socket()) {
-            mine.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
+        Socket[] pair = samePortOnTwoAddresses();
+        try (Socket mine = pair[0]; Socket samePortOtherAddress = pair[1]; Socket otherPort = new Socket()) {
             InetSocketAddress expected = (InetSocketAddress) mine.getLocalSocketAddress();
-            samePortOtherAddress.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 2}),
-                    expected.getPort()));
             otherPort.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
             ExecutorService accepting = Executors.newSingleThreadExecutor();
             try {
@@ -191,6 +188,26 @@ class GssapiRelayTest {
                 }
             } finally {
                 accepting.shutdownNow();
+            }
+        }
+    }
+
+    /** Sockets bound to 127.0.0.1:P and 127.0.0.2:P (P free on both; a few tries, TIME_WAIT may hold one). */
+    private static Socket[] samePortOnTwoAddresses() throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Socket one = new Socket();
+            Socket two = new Socket();
+            try {
+                one.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
+                two.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 2}),
+                        one.getLocalPort()));
+                return new Socket[] {one, two};
+            } catch (java.net.BindException e) {
+                one.close();
+                two.close();
+                if (attempt == 20) {
+                    throw e;
+                }
             }
         }
     }

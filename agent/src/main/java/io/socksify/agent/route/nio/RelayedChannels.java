@@ -12,7 +12,6 @@ import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.ClosedChannelException;
@@ -54,27 +53,8 @@ final class RelayedChannels {
     /** A blocking channel: the whole connect on the caller's thread, within {@code budgetMillis}. */
     void connectBlocking(Router router, SocketChannel channel, InetSocketAddress destination, Route route,
             int budgetMillis) throws IOException {
-        RelayedChannel app = new RelayedChannel(channel, true);
-        GssapiRelay.Upstream upstream;
-        try {
-            upstream = GssapiRelay.connect(router, route, destination, budgetMillis, "channel");
-        } catch (Throwable t) {
-            throw GssapiRelay.abort(null, null, app, destination, t);
-        }
-        GssapiRelay.Listener listener = null;
-        InetSocketAddress local;
-        try {
-            GssapiRelay.Listener l = new GssapiRelay.Listener();
-            listener = l;
-            ChannelDispatcher.direct(channel, () -> {
-                jdk.blockingConnect(channel, l.address(), TimeUnit.MILLISECONDS.toNanos(budgetMillis));
-                return null;
-            });
-            local = localAddress(channel);
-        } catch (Throwable t) {
-            throw GssapiRelay.abort(upstream, listener, app, destination, t);
-        }
-        GssapiRelay.splice(upstream, listener, local, app, destination);
+        GssapiRelay.connectBlocking(router, route, destination, budgetMillis, "channel",
+                new BlockingChannel(channel));
         jdk.setRemoteAddress(channel, route.reported());
         Metrics.CONNECTIONS_ROUTED.increment();
     }
@@ -380,8 +360,27 @@ final class RelayedChannels {
         }
     }
 
+    /** A blocking channel, whose loopback connect is the JDK's blocking one. */
+    private final class BlockingChannel extends RelayedChannel {
+        private final SocketChannel channel;
+
+        BlockingChannel(SocketChannel channel) {
+            super(channel, true);
+            this.channel = channel;
+        }
+
+        @Override
+        public InetSocketAddress connectLoopback(InetSocketAddress listener, int budgetMillis) throws IOException {
+            ChannelDispatcher.direct(channel, () -> {
+                jdk.blockingConnect(channel, listener, TimeUnit.MILLISECONDS.toNanos(budgetMillis));
+                return null;
+            });
+            return localAddress(channel);
+        }
+    }
+
     /** The application's channel, for {@link GssapiRelay#splice}. */
-    private static final class RelayedChannel extends GssapiRelay.Application {
+    private static class RelayedChannel extends GssapiRelay.Application {
         private final java.nio.channels.NetworkChannel channel;
         private final boolean closeOnFailure;
 
