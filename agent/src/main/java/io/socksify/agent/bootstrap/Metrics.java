@@ -26,6 +26,21 @@ public final class Metrics {
     public static final LongAdder UDP_DATAGRAMS_SENT = new LongAdder();
     /** Datagrams received from a UDP relay and delivered to the application. */
     public static final LongAdder UDP_DATAGRAMS_RECEIVED = new LongAdder();
+    /**
+     * Datagrams that arrived at a socket with a UDP association and were not delivered: from a sender other than
+     * the relay (and not bypassed), fragments, malformed headers, and with GSS-API protection tokens that do not
+     * verify.
+     */
+    public static final LongAdder UDP_DATAGRAMS_DROPPED = new LongAdder();
+    /**
+     * Proxy handshakes that succeeded, by the method the proxy selected: each hop of a TCP connection (a chain of
+     * two counts two) and each UDP association. SOCKS4 counts as none.
+     */
+    public static final LongAdder AUTH_NONE = new LongAdder();
+    /** See {@link #AUTH_NONE}: RFC 1929 username/password. */
+    public static final LongAdder AUTH_PASSWORD = new LongAdder();
+    /** See {@link #AUTH_NONE}: RFC 1961 GSS-API (Kerberos), at any protection level. */
+    public static final LongAdder AUTH_GSSAPI = new LongAdder();
 
     private static final Map<String, LongAdder> FAILURES = new ConcurrentHashMap<>();
 
@@ -46,6 +61,15 @@ public final class Metrics {
     public static Map<String, Long> failures() {
         Map<String, Long> snapshot = new TreeMap<>();
         FAILURES.forEach((reason, count) -> snapshot.put(reason, count.sum()));
+        return snapshot;
+    }
+
+    /** @return {@link #AUTH_NONE} and its siblings by the names {@code status} shows, in that order */
+    public static Map<String, Long> byAuthMethod() {
+        Map<String, Long> snapshot = new java.util.LinkedHashMap<>();
+        snapshot.put("none", AUTH_NONE.sum());
+        snapshot.put("username/password", AUTH_PASSWORD.sum());
+        snapshot.put("gssapi", AUTH_GSSAPI.sum());
         return snapshot;
     }
 

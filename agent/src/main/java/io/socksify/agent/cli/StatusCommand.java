@@ -29,7 +29,8 @@ final class StatusCommand {
     /** The order attributes are printed in; any others follow. */
     private static final List<String> ORDER = List.of("Version", "InstalledBy", "Routing", "Configuration", "Proxy",
             "Bypass", "Dns", "Udp", "Configurations", "ConnectionsRouted", "ConnectionsBypassed", "ConnectionsFailed",
-            "FailuresByReason", "LeaksBlocked", "UdpAssociations", "UdpDatagramsSent", "UdpDatagramsReceived");
+            "FailuresByReason", "ConnectionsByAuthMethod", "LeaksBlocked", "UdpAssociations", "UdpDatagramsSent",
+            "UdpDatagramsReceived", "UdpDatagramsDropped");
 
     private StatusCommand() {
     }

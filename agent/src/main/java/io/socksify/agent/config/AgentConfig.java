@@ -49,11 +49,11 @@ public final class AgentConfig {
     static final String GSSAPI_CLEAR_ONLY = "gssapi.level=clear: the application's socket holds the connection to the "
             + "proxy without socksify's relay, which wraps only with gssapi.level=integrity or confidentiality";
     /**
-     * Why a handshake other than the relayed last hop of a TCP connection refuses a level that wraps: a hop before
-     * the last, UDP, BIND (their data would travel unwrapped).
+     * Why a handshake other than the relayed last hop of a TCP connection or a UDP association refuses a level
+     * that wraps: a hop before the last, BIND, a handshake without the relay (their data would travel unwrapped).
      */
-    static final String GSSAPI_NOT_RELAYED = "socksify wraps GSS-API data only on TCP connections through its relay, "
-            + "at the last hop of a chain";
+    static final String GSSAPI_NOT_RELAYED = "socksify wraps GSS-API data only through its TCP relay (at the last hop "
+            + "of a chain) and on UDP associations";
     /** The password for a proxy URL that names a user but none (how a child JVM gets it: see ChildSettings). */
     public static final String PASSWORD_VARIABLE = "SOCKSIFY_PROXY_PASSWORD";
     public static final int DEFAULT_PROXY_DOWN_SECONDS = 60;

@@ -166,6 +166,16 @@ public final class AgentMBean implements AgentMXBean {
     }
 
     @Override
+    public long getUdpDatagramsDropped() {
+        return Metrics.UDP_DATAGRAMS_DROPPED.sum();
+    }
+
+    @Override
+    public Map<String, Long> getConnectionsByAuthMethod() {
+        return Metrics.byAuthMethod();
+    }
+
+    @Override
     public String[] getRoutes() {
         io.socksify.agent.route.Router r = io.socksify.agent.route.Routing.current();
         return r == null ? new String[0] : r.describeRoutes().toArray(new String[0]);

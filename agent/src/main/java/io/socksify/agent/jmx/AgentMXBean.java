@@ -48,6 +48,19 @@ public interface AgentMXBean {
 
     long getUdpDatagramsReceived();
 
+    /**
+     * @return datagrams dropped at a socket with a UDP association: not from its relay, fragments, malformed, or a
+     *         GSS-API token that does not verify
+     */
+    long getUdpDatagramsDropped();
+
+    /**
+     * @return proxy handshakes that succeeded by the method the proxy selected ({@code none},
+     *         {@code username/password}, {@code gssapi}): one per TCP connection through one proxy (a chain counts
+     *         each hop) and one per UDP association
+     */
+    Map<String, Long> getConnectionsByAuthMethod();
+
     /** @return the route table in matching order, one rule a line ({@code rule 1 *.corp->socks5://b:1080 -> ...}) */
     String[] getRoutes();
 

@@ -2,7 +2,10 @@ package io.socksify.agent.route;
 
 import io.socksify.agent.config.Chain;
 import io.socksify.agent.config.Hop;
+import io.socksify.agent.bootstrap.Metrics;
+import io.socksify.protocol.client.SocksClientHandshake;
 import io.socksify.protocol.client.SocksConnectException;
+import io.socksify.protocol.wire.Socks5AuthMethod;
 import io.socksify.protocol.wire.SocksProtocolException;
 
 import java.io.IOException;
@@ -138,6 +141,31 @@ public final class Hops {
             if (h != null) {
                 h.routed();
             }
+        }
+    }
+
+    /**
+     * {@link #succeeded(Router, Chain)} for a TCP connection whose hops' handshakes are {@code handshakes} (all
+     * {@code DONE}): each also counts by the method its proxy selected ({@link #authenticated}).
+     */
+    public static void succeeded(Router router, Chain chain, SocksClientHandshake[] handshakes) {
+        succeeded(router, chain);
+        for (SocksClientHandshake handshake : handshakes) {
+            authenticated(handshake.selectedMethod());
+        }
+    }
+
+    /**
+     * Counts one proxy handshake that succeeded (a TCP connection's hop, or a UDP association) by the method the
+     * proxy selected: the one place every path counts it. SOCKS4 ({@code null}: no method) counts as none.
+     */
+    public static void authenticated(Socks5AuthMethod method) {
+        if (Socks5AuthMethod.GSSAPI.equals(method)) {
+            Metrics.AUTH_GSSAPI.increment();
+        } else if (Socks5AuthMethod.PASSWORD.equals(method)) {
+            Metrics.AUTH_PASSWORD.increment();
+        } else {
+            Metrics.AUTH_NONE.increment();
         }
     }
 

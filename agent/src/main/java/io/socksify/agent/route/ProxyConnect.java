@@ -85,25 +85,23 @@ public final class ProxyConnect {
             throw failure;
         }
         int hop = 0;
+        SocksClientHandshake[] done = new SocksClientHandshake[chain.size()];
         try {
             int previousTimeout = connection.soTimeout();
             SoTimeout timeout = new SoTimeout(connection);
             for (; hop < chain.size(); hop++) {
+                SocksClientHandshake h = SocksClientHandshake.connect(chain.hops().get(hop).proxy(), targets[hop]);
                 if (last == null) {
-                    SocksHandshake.connect(chain.hops().get(hop).proxy(), connection.input(), connection.output(),
-                            timeout, targets[hop], deadline);
+                    // Not relayed: this connection's bytes travel as they are, so no hop may agree to wrap them.
+                    h.requireUnwrappedDataPath(GssapiRelay.NOT_RELAYED);
+                } else if (hop < chain.size() - 1) {
+                    h.requireUnwrappedDataPath(GssapiRelay.CHAIN_ONLY);
                 } else {
-                    SocksClientHandshake h = SocksClientHandshake.connect(chain.hops().get(hop).proxy(),
-                            targets[hop]);
-                    if (hop < chain.size() - 1) {
-                        h.requireUnwrappedDataPath(GssapiRelay.CHAIN_ONLY);
-                    } else {
-                        // The one handshake whose data path wraps: the relay's (GssapiOptions deny by default).
-                        h.allowWrappedDataPath();
-                    }
-                    SocksHandshake.run(h, connection.input(), connection.output(), timeout, deadline);
-                    last[0] = h;
+                    // The one handshake whose data path wraps: the relay's (GssapiOptions deny by default).
+                    h.wrapsDataPath();
                 }
+                SocksHandshake.run(h, connection.input(), connection.output(), timeout, deadline);
+                done[hop] = h;
             }
             connection.soTimeout(previousTimeout);
         } catch (IOException e) {
@@ -118,7 +116,10 @@ public final class ProxyConnect {
                     Hops.millisSince(started), e.toString());
             throw e;
         }
-        Hops.succeeded(router, chain);
+        if (last != null) {
+            last[0] = done[chain.size() - 1];
+        }
+        Hops.succeeded(router, chain, done);
         LOG.debug("{} {} -> via {} ({}) in {} ms", kind, Printable.address(destination), chain, route.reason(),
                 Hops.millisSince(started));
         return chain;

@@ -38,7 +38,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ({@code KRB5CCNAME}), on JDK 17 and 25. The targets accept only Dante's outgoing 127.0.0.2, and Dante's log names
  * the principal it authenticated. Then each refusal, with nothing arriving anywhere directly: no ticket, an expired
  * ticket, a service the KDC has no key for, and a level the proxy refuses. The levels that wrap data
- * (integrity, confidentiality) go through the agent's relay: {@code GssapiRelayIT}.
+ * (integrity, confidentiality) go through the agent's relay ({@code GssapiRelayIT}); UDP at those levels:
+ * {@code GssapiUdpIT}.
  *
  * <p>The agent's own GSS-API classes are loaded from the boot class path; these runs are what shows that the
  * Kerberos mechanism, which the boot loader cannot link, is reached through socks-protocol's own loader.

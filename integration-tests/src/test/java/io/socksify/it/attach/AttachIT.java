@@ -115,6 +115,12 @@ class AttachIT {
             assertTrue(counter(status, "ConnectionsRouted") > statusRoutedBefore, "counter moves: " + status);
             assertTrue(counter(status, "UdpAssociations") > 0 && counter(status, "UdpDatagramsSent") > 0
                     && counter(status, "UdpDatagramsReceived") > 0, "UDP counted: " + status);
+            // The embedded servers select no authentication: every routed connection and association counts as none.
+            Matcher byMethod = Pattern.compile("(?m)^\\s+ConnectionsByAuthMethod: \\{gssapi=0, none=(\\d+), "
+                    + "username/password=0}$").matcher(status);
+            assertTrue(byMethod.find(), status);
+            assertEquals(counter(status, "ConnectionsRouted") + counter(status, "UdpAssociations"),
+                    Integer.parseInt(byMethod.group(1)), status);
 
             int directBefore = tcpB.rejectedSources().size();
             ExternalProcess off = SocksifyCli.run(cli, "attach", "" + pid, "off");

@@ -141,6 +141,23 @@ public final class GssapiProtection {
         return unwrapped.plain();
     }
 
+    /**
+     * @param maxDatagram the most octets one UDP datagram may have (65,507 over IPv4)
+     * @return the most plain octets (SOCKS5 UDP header and payload) one datagram of at most {@code maxDatagram}
+     *         octets carries as one {@code MTYP} 3 message: its 4-octet header, then one token
+     * @throws IOException if the context cannot say its wrap size limit
+     */
+    public int maxDatagramPlain(int maxDatagram) throws IOException {
+        requireEncapsulating();
+        int token = Math.min(maxDatagram - 4, Socks5GssapiMessage.MAX_TOKEN_LENGTH);
+        try {
+            return Math.max(0, context.wrapSizeLimit(level.confidential(), token));
+        } catch (Failure e) {
+            throw new IOException("GSS-API: no wrap size limit for a " + token + "-octet token at level " + level
+                    + ": " + e.getMessage(), e.getCause());
+        }
+    }
+
     /** One UDP datagram's payload as one {@code MTYP} 3 message. */
     public byte[] wrapDatagram(byte[] payload) throws IOException {
         return wrap(payload, 0, payload.length).toBytes();

@@ -590,13 +590,13 @@ public final class SocksClientHandshake {
     }
 
     /**
-     * The opposite of {@link #requireUnwrappedDataPath} and of {@link GssapiOptions#unprotectedDataPath()} for this
-     * one handshake: its caller wraps every byte after it through {@link #gssapiProtection()}. Call before driving
-     * the handshake.
+     * Says that the caller wraps every byte that follows {@link Status#DONE} through {@link #gssapiProtection()}
+     * (a UDP association's datagrams, the agent's GSS-API relay): a {@link GssapiOptions.Builder#unprotectedDataPath} given for the other data
+     * paths of the same options does not refuse this handshake. Call before driving the handshake.
      *
      * @return this
      */
-    public SocksClientHandshake allowWrappedDataPath() {
+    public SocksClientHandshake wrapsDataPath() {
         this.unwrappedDataPathOnly = null;
         return this;
     }

@@ -1,5 +1,6 @@
 package io.socksify.protocol.client;
 
+import io.socksify.protocol.wire.Socks5AuthMethod;
 import io.socksify.protocol.wire.Socks5UdpHeader;
 import io.socksify.protocol.wire.SocksAddress;
 import io.socksify.protocol.wire.SocksProtocolException;
@@ -40,6 +41,11 @@ import java.util.Objects;
  *     {@link #close()} ends it.</li>
  * <li>{@link #unwrap} returns null for fragments ({@code FRAG} != 0), which must be dropped, and takes a domain
  *     {@code ATYP} as the source of a reply.</li>
+ * <li>When the control connection negotiated GSS-API (RFC 1961) at integrity or confidentiality, every datagram
+ *     both ways is the header and payload as one {@code MTYP} 3 message ({@link GssapiProtection#wrapDatagram}):
+ *     {@link #wrap} wraps, {@link #unwrapReceived} verifies and unwraps (a datagram that does not verify is a
+ *     {@link SocksProtocolException}, to be dropped), and {@link #maxPayload} counts the token's overhead. Nothing
+ *     is ever sent unwrapped through such an association.</li>
  * </ul>
  */
 public final class UdpAssociation implements Closeable {
@@ -53,19 +59,28 @@ public final class UdpAssociation implements Closeable {
     private final InetSocketAddress requestedAddress;
     private final InetSocketAddress reportedRelay;
     private final InetSocketAddress relay;
+    /** The GSS-API protection at integrity or confidentiality, else null (no method, or level clear). */
+    private final GssapiProtection protection;
+    /** The most plain octets (header and payload) one protected datagram carries; 0 without protection. */
+    private final int maxProtectedPlain;
+    private final Socks5AuthMethod method;
     private final Object lock = new Object();
     private final List<Runnable> listeners = new ArrayList<>();
     private final ByteBuffer scratch = ByteBuffer.allocate(64);
     private boolean closed;
     private boolean watched;
 
-    private UdpAssociation(SocksProxy proxy, SocketChannel control, InetSocketAddress requestedAddress,
-            InetSocketAddress reportedRelay, InetSocketAddress relay) {
+    UdpAssociation(SocksProxy proxy, SocketChannel control, InetSocketAddress requestedAddress,
+            InetSocketAddress reportedRelay, InetSocketAddress relay, Socks5AuthMethod method,
+            GssapiProtection protection) throws IOException {
         this.proxy = proxy;
         this.control = control;
         this.requestedAddress = requestedAddress;
         this.reportedRelay = reportedRelay;
         this.relay = relay;
+        this.method = method;
+        this.protection = protection != null && protection.level().encapsulates() ? protection : null;
+        this.maxProtectedPlain = this.protection == null ? 0 : this.protection.maxDatagramPlain(maxToRelay());
     }
 
     /**
@@ -101,9 +116,8 @@ public final class UdpAssociation implements Closeable {
             }
             InetSocketAddress local = (InetSocketAddress) control.getLocalAddress();
             InetSocketAddress requested = requestAddress(clientUdpAddress, local.getAddress());
-            SocksClientHandshake handshake = SocksClientHandshake.udpAssociate(proxy, requested)
-                    .requireUnwrappedDataPath("UdpAssociation does not wrap datagrams yet "
-                            + "(GssapiProtection.wrapDatagram does)");
+            // The control connection carries nothing after the reply, and the datagrams are wrapped here.
+            SocksClientHandshake handshake = SocksClientHandshake.udpAssociate(proxy, requested).wrapsDataPath();
             java.net.Socket socket = control.socket();
             SocksHandshake.run(handshake, socket.getInputStream(), socket.getOutputStream(), socket::setSoTimeout,
                     deadline);
@@ -112,7 +126,8 @@ public final class UdpAssociation implements Closeable {
             InetSocketAddress relay = relayOverride != null ? relayOverride
                     : relay(reported, proxyAddress.getAddress(), handshake.context());
             control.configureBlocking(false);
-            return new UdpAssociation(proxy, control, requested, reported, relay);
+            return new UdpAssociation(proxy, control, requested, reported, relay, handshake.selectedMethod(),
+                    handshake.gssapiProtection());
         } catch (IOException | RuntimeException e) {
             SocksClient.closeQuietly(control, e);
             throw e;
@@ -162,6 +177,19 @@ public final class UdpAssociation implements Closeable {
         return requestedAddress;
     }
 
+    /** @return the method the proxy selected for the control connection (UDP ASSOCIATE is SOCKS5 only: one is) */
+    public Socks5AuthMethod authMethod() {
+        return method;
+    }
+
+    /**
+     * @return the GSS-API protection every datagram goes through (integrity or confidentiality), or null when
+     *         datagrams travel as they are (another method, or GSS-API at level clear)
+     */
+    public GssapiProtection protection() {
+        return protection;
+    }
+
     /** @return whether {@code source} is the relay, the only sender whose datagrams belong to this association */
     public boolean isFromRelay(SocketAddress source) {
         return relay.equals(source);
@@ -174,36 +202,95 @@ public final class UdpAssociation implements Closeable {
 
     /**
      * @return the largest payload that can be sent to {@code destination}: what fits in one datagram to the relay
-     *         after the header, and in one datagram from the relay to the destination
+     *         after the header (with protection: in one token, itself in one datagram), and in one datagram from the
+     *         relay to the destination
      */
     public int maxPayload(InetSocketAddress destination) throws UnknownHostException {
-        int toRelay = (relay.getAddress() instanceof Inet4Address ? MAX_IPV4_DATAGRAM : MAX_IPV6_DATAGRAM)
-                - headerLength(destination);
+        int header = headerLength(destination);
+        int toRelay = (protection != null ? maxProtectedPlain : maxToRelay()) - header;
         boolean ipv6Destination = !destination.isUnresolved() && !(destination.getAddress() instanceof Inet4Address);
         return Math.min(toRelay, ipv6Destination ? MAX_IPV6_DATAGRAM : MAX_IPV4_DATAGRAM);
     }
 
+    /** The largest datagram to the relay: over IPv4 or IPv6. */
+    private int maxToRelay() {
+        return relay.getAddress() instanceof Inet4Address ? MAX_IPV4_DATAGRAM : MAX_IPV6_DATAGRAM;
+    }
+
+    /**
+     * @return the room {@link #wrap(InetSocketAddress, ByteBuffer, ByteBuffer)} needs for a payload of
+     *         {@code payload} octets: header and payload, or with protection the largest datagram to the relay (a
+     *         token's length is known only once wrapped)
+     */
+    public int datagramCapacity(InetSocketAddress destination, int payload) throws UnknownHostException {
+        return protection != null ? maxToRelay() : headerLength(destination) + payload;
+    }
+
     /**
      * @return a datagram for the relay: the header for {@code destination} (a host name stays a name for the proxy
-     *         to resolve) followed by the payload
+     *         to resolve) followed by the payload; with protection, both as one {@code MTYP} 3 message
      * @throws SocketException if the payload exceeds {@link #maxPayload}
      */
     public byte[] wrap(InetSocketAddress destination, byte[] payload, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, payload.length);
-        ByteBuffer out = ByteBuffer.allocate(headerLength(destination) + length);
+        ByteBuffer out = ByteBuffer.allocate(datagramCapacity(destination, length));
         wrap(destination, ByteBuffer.wrap(payload, offset, length), out);
-        return out.array();
+        // Exactly full without protection; a token's length is known only now.
+        return out.position() == out.capacity() ? out.array() : java.util.Arrays.copyOf(out.array(), out.position());
     }
 
-    /** Writes the header for {@code destination} and the remaining bytes of {@code payload} into {@code out}. */
+    /**
+     * Writes the datagram for {@code destination} into {@code out}: the header and the remaining bytes of
+     * {@code payload}, or with protection both as one {@code MTYP} 3 message. {@code out} needs
+     * {@link #datagramCapacity} octets; {@code payload} is consumed.
+     *
+     * @throws SocketException if the payload exceeds {@link #maxPayload}; nothing was written
+     */
     public void wrap(InetSocketAddress destination, ByteBuffer payload, ByteBuffer out) throws IOException {
         int max = maxPayload(destination);
         if (payload.remaining() > max) {
             throw new SocketException(proxy + " => UDP " + destination + ": payload of " + payload.remaining()
-                    + " bytes is larger than the " + max + " bytes that fit in a datagram after the SOCKS5 header");
+                    + " bytes is larger than the " + max + " bytes that fit in a datagram after the SOCKS5 header"
+                    + (protection == null ? "" : " in one GSS-API "
+                    + protection.level().name().toLowerCase(java.util.Locale.ROOT) + " token"));
         }
-        Socks5UdpHeader.of(socksAddress(destination)).encode(out);
-        out.put(payload);
+        Socks5UdpHeader header = Socks5UdpHeader.of(socksAddress(destination));
+        if (protection == null) {
+            header.encode(out);
+            out.put(payload);
+            return;
+        }
+        ByteBuffer plain = ByteBuffer.allocate(headerLength(destination) + payload.remaining());
+        header.encode(plain);
+        plain.put(payload);
+        out.put(protection.wrapDatagram(plain.array()));
+    }
+
+    /**
+     * Reads a datagram from the relay, leaving {@code datagram}'s position at the payload: with protection, its one
+     * {@code MTYP} 3 message is verified and unwrapped first, and the plain header and payload replace it in
+     * {@code datagram} (which must be writable) from its position on.
+     *
+     * @return the address the payload came from, or null for a fragment, which must be dropped
+     * @throws SocksProtocolException for a malformed header, or a datagram that is not one {@code MTYP} 3 message
+     *                                that verifies; the datagram should be dropped
+     */
+    public InetSocketAddress unwrapReceived(ByteBuffer datagram) throws SocksProtocolException {
+        if (protection == null) {
+            return unwrap(datagram);
+        }
+        int start = datagram.position();
+        byte[] plain;
+        try {
+            plain = protection.unwrapDatagram(datagram);
+        } catch (SocksProtocolException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SocksProtocolException("GSS-API UDP datagram: " + e.getMessage(), e);
+        }
+        datagram.limit(start + plain.length).position(start);
+        datagram.put(plain).position(start);
+        return unwrap(datagram);
     }
 
     /**

@@ -282,7 +282,7 @@ final class AsyncConnects {
             }
             LOG.debug("channel {} -> via {} ({}, asynchronous) in {} ms", Printable.address(route.reported()), chain,
                     route.reason(), Hops.millisSince(started));
-            Hops.succeeded(router, chain);
+            Hops.succeeded(router, chain, hops);
             Metrics.CONNECTIONS_ROUTED.increment();
             if (handler != null) {
                 handler.completed(null, attachment);

@@ -245,7 +245,7 @@ final class HandshakeDriver implements Runnable {
         handshakes.remove(h.channel);
         LOG.debug("channel {} -> via {} (non-blocking) in {} ms", Printable.address(h.destination), h.chain,
                 Hops.millisSince(h.startedNanos()));
-        Hops.succeeded(h.router, h.chain);
+        Hops.succeeded(h.router, h.chain, h.hops);
         Metrics.CONNECTIONS_ROUTED.increment();
         wake(h.complete(null));
     }

@@ -220,11 +220,11 @@ public final class DatagramRouting implements DatagramConnector {
             throw new SocketException("socksify: the UDP association of this socket is closed");
         }
         int payload = src.remaining();
-        int header = UdpAssociation.headerLength(destination);
         if (payload > association.maxPayload(destination)) {
             throw tooLarge(state, destination, payload);
         }
-        ByteBuffer out = SCRATCH.get().direct(header + payload);
+        // With GSS-API protection the header and payload become one token here: never sent as they are.
+        ByteBuffer out = SCRATCH.get().direct(association.datagramCapacity(destination, payload));
         association.wrap(destination, src.duplicate(), out);
         out.flip();
         int n;
@@ -246,9 +246,11 @@ public final class DatagramRouting implements DatagramConnector {
             throws IOException {
         UdpAssociation a = state.association();
         int max = a == null ? MAX_DATAGRAM : a.maxPayload(destination);
+        String token = a == null || a.protection() == null ? ""
+                : " in one GSS-API " + a.protection().level().name().toLowerCase(java.util.Locale.ROOT) + " token";
         return new SocketException("socksify: a UDP payload of " + payload + " bytes to " + hostPort(destination)
                 + " does not fit in one datagram through the proxy's relay: at most " + max + " bytes fit after the "
-                + UdpAssociation.headerLength(destination) + "-byte SOCKS5 header (nothing was sent)");
+                + UdpAssociation.headerLength(destination) + "-byte SOCKS5 header" + token + " (nothing was sent)");
     }
 
     // --- connect ---
@@ -372,6 +374,7 @@ public final class DatagramRouting implements DatagramConnector {
             if (source != null) {
                 return source;
             }
+            Metrics.UDP_DATAGRAMS_DROPPED.increment();
         }
     }
 
@@ -380,7 +383,7 @@ public final class DatagramRouting implements DatagramConnector {
         if (dst.isReadOnly() || !channel.isOpen() || untouched(channel)) {
             return DatagramDispatcher.PASS;
         }
-        int capacity = receiveCapacity(dst.remaining());
+        int capacity = receiveCapacity(channel, dst.remaining());
         ByteBuffer scratch = SCRATCH.get().direct(capacity);
         InetSocketAddress source = receiveAccepted(channel, scratch, capacity, 0, RawReceive.CHANNEL, null);
         if (source != null) {
@@ -394,7 +397,7 @@ public final class DatagramRouting implements DatagramConnector {
         if (!channel.isOpen() || untouched(channel)) {
             return DatagramDispatcher.PASS;
         }
-        int capacity = receiveCapacity(dst.remaining());
+        int capacity = receiveCapacity(channel, dst.remaining());
         ByteBuffer scratch = SCRATCH.get().direct(capacity);
         // null: closed meanwhile, the adaptor reports it
         InetSocketAddress source = receiveAccepted(channel, scratch, capacity, nanos, RawReceive.BUFFER, null);
@@ -409,7 +412,7 @@ public final class DatagramRouting implements DatagramConnector {
         if (!channel.isOpen() || untouched(channel)) {
             return false;
         }
-        int capacity = receiveCapacity(jdk.bufLength(packet));
+        int capacity = receiveCapacity(channel, jdk.bufLength(packet));
         ByteBuffer scratch = SCRATCH.get().heap(capacity);
         DatagramPacket raw = new DatagramPacket(scratch.array(), capacity);
         InetSocketAddress source = receiveAccepted(channel, scratch, capacity, nanos, RawReceive.PACKET, raw);
@@ -439,7 +442,7 @@ public final class DatagramRouting implements DatagramConnector {
         for (int i = offset; i < offset + length; i++) {
             room += dsts[i].remaining();
         }
-        int capacity = receiveCapacity((int) Math.min(room, MAX_DATAGRAM));
+        int capacity = receiveCapacity(channel, (int) Math.min(room, MAX_DATAGRAM));
         ByteBuffer scratch = SCRATCH.get().direct(capacity);
         while (true) {
             scratch.clear().limit(capacity);
@@ -456,8 +459,9 @@ public final class DatagramRouting implements DatagramConnector {
             scratch.flip();
             // The socket is connected to the relay: only the relay's datagrams arrive.
             UdpAssociation association = state.usableAssociation();
-            InetSocketAddress source = association == null ? null : unwrap(scratch);
+            InetSocketAddress source = association == null ? null : unwrap(association, scratch);
             if (source == null || !fromConnectedDestination(state, source)) {
+                Metrics.UDP_DATAGRAMS_DROPPED.increment();
                 continue;
             }
             Metrics.UDP_DATAGRAMS_RECEIVED.increment();
@@ -484,7 +488,7 @@ public final class DatagramRouting implements DatagramConnector {
             return sender; // nothing of this socket went through the proxy (yet): its datagrams are its own
         }
         if (association.isFromRelay(sender)) {
-            InetSocketAddress source = unwrap(datagram);
+            InetSocketAddress source = unwrap(association, datagram);
             if (source != null && state.routedConnected(jdk.remoteAddress(channel))
                     && !fromConnectedDestination(state, source)) {
                 return null;
@@ -505,11 +509,15 @@ public final class DatagramRouting implements DatagramConnector {
         }
     }
 
-    /** @return the datagram's real sender, or null for a fragment or a malformed header (dropped) */
-    private static InetSocketAddress unwrap(ByteBuffer datagram) {
+    /**
+     * @return the datagram's real sender, or null for a fragment, a malformed header, or (GSS-API protection) a
+     *         datagram that is not one token that verifies: dropped, like a datagram from a stranger
+     */
+    private static InetSocketAddress unwrap(UdpAssociation association, ByteBuffer datagram) {
         try {
-            return UdpAssociation.unwrap(datagram);
+            return association.unwrapReceived(datagram);
         } catch (SocksProtocolException e) {
+            LOG.debug("udp datagram from the relay {} dropped: {}", association.relayAddress(), e.getMessage());
             return null;
         }
     }
@@ -521,7 +529,18 @@ public final class DatagramRouting implements DatagramConnector {
         return target == null || target.isUnresolved() || target.equals(source);
     }
 
-    private static int receiveCapacity(int room) {
+    /**
+     * The room to receive into for an application that has {@code room}: its room plus the longest header, as the
+     * rest of a longer datagram is discarded anyway; but a whole datagram with GSS-API protection, because a token
+     * cut short cannot be verified. A receive that waits while another thread opens the first association uses the
+     * room it started with (a protected datagram longer than that is then dropped).
+     */
+    private int receiveCapacity(DatagramChannel channel, int room) {
+        UdpChannel state = channels.get(channel);
+        UdpAssociation association = state == null ? null : state.association();
+        if (association != null && association.protection() != null) {
+            return MAX_DATAGRAM;
+        }
         return Math.min(room, MAX_DATAGRAM) + MAX_HEADER;
     }
 
@@ -638,6 +657,7 @@ public final class DatagramRouting implements DatagramConnector {
                 }
             });
             Metrics.UDP_ASSOCIATIONS.increment();
+            Hops.authenticated(association.authMethod());
             LOG.debug("udp association for {} via {} (relay {}, first destination {})", local, proxy,
                     association.relayAddress(), hostPort(destination));
             return state;
