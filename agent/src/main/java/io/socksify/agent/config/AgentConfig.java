@@ -48,6 +48,12 @@ public final class AgentConfig {
      */
     static final String GSSAPI_CLEAR_ONLY = "gssapi.level=clear: the application's socket holds the connection to the "
             + "proxy without socksify's relay, which wraps only with gssapi.level=integrity or confidentiality";
+    /**
+     * Why a handshake other than the relayed last hop of a TCP connection or a UDP association refuses a level
+     * that wraps: a hop before the last, BIND, a handshake without the relay (their data would travel unwrapped).
+     */
+    static final String GSSAPI_NOT_RELAYED = "socksify wraps GSS-API data only through its TCP relay (at the last hop "
+            + "of a chain) and on UDP associations";
     /** The password for a proxy URL that names a user but none (how a child JVM gets it: see ChildSettings). */
     public static final String PASSWORD_VARIABLE = "SOCKSIFY_PROXY_PASSWORD";
     public static final int DEFAULT_PROXY_DOWN_SECONDS = 60;
@@ -354,11 +360,9 @@ public final class AgentConfig {
             default -> throw new ConfigException(levelKey, levelValue, "clear, integrity or confidentiality (the "
                     + "lowest level accepted)");
         }
-        if (level == Socks5GssapiProtectionLevel.CLEAR) {
-            // Integrity and confidentiality go through the relay (route/GssapiRelay); UDP and BIND refuse a level
-            // that wraps on their own until they wrap.
-            b.unprotectedDataPath(GSSAPI_CLEAR_ONLY);
-        }
+        // Deny by default: a handshake whose data path cannot wrap refuses a level that wraps. Only the relayed last
+        // hop of a TCP connection (route/GssapiRelay, through ProxyConnect) opts in.
+        b.unprotectedDataPath(level == Socks5GssapiProtectionLevel.CLEAR ? GSSAPI_CLEAR_ONLY : GSSAPI_NOT_RELAYED);
         b.level(level);
         if (values.containsKey(GSSAPI_NEC)) {
             switch (values.get(GSSAPI_NEC).strip().toLowerCase(Locale.ROOT)) {

@@ -94,6 +94,9 @@ public final class ProxyConnect {
                     h.requireUnwrappedDataPath(GssapiRelay.NOT_RELAYED);
                 } else if (hop < chain.size() - 1) {
                     h.requireUnwrappedDataPath(GssapiRelay.CHAIN_ONLY);
+                } else {
+                    // The one handshake whose data path wraps: the relay's (GssapiOptions deny by default).
+                    h.wrapsDataPath();
                 }
                 SocksHandshake.run(h, connection.input(), connection.output(), timeout, deadline);
                 done[hop] = h;

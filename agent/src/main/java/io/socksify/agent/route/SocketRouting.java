@@ -136,30 +136,52 @@ public final class SocketRouting implements SocketConnector {
      */
     private void connectRelayed(Router router, Route route, InetSocketAddress endpoint, int budget, SocketImpl impl)
             throws IOException {
-        GssapiRelay.Upstream upstream;
-        try {
-            upstream = GssapiRelay.connect(router, route, endpoint, budget, "socket");
-        } catch (IOException | RuntimeException | Error e) {
-            close(impl);
-            throw e;
+        GssapiRelay.connectBlocking(router, route, endpoint, budget, "socket", new RelayedImpl(impl));
+    }
+
+    /** The relayed socket's impl, for {@link GssapiRelay#splice}. */
+    private final class RelayedImpl extends GssapiRelay.Application {
+        private final SocketImpl impl;
+
+        RelayedImpl(SocketImpl impl) {
+            this.impl = impl;
         }
-        try (GssapiRelay.Listener listener = new GssapiRelay.Listener()) {
-            invokeConnect(impl, DecidedAddress.of(listener.address()), budget);
-            int localPort;
+
+        @Override
+        public boolean isOpen() {
             try {
-                localPort = (int) Impl.LOCAL_PORT.invokeExact(impl);
+                // NioSocketImpl checks that it is open first ("Socket closed").
+                ((SocketOptions) impl).getOption(SocketOptions.SO_BINDADDR);
+                return true;
+            } catch (SocketException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public void close(Throwable failure) {
+            SocketRouting.this.close(impl);
+        }
+
+        @Override
+        public IOException closedMeanwhile() {
+            return new SocketException("Socket closed");
+        }
+
+        @Override
+        public InetSocketAddress connectLoopback(InetSocketAddress listener, int budgetMillis) throws IOException {
+            invokeConnect(impl, DecidedAddress.of(listener), budgetMillis);
+            // The exact local address too: an application socket bound to a non-loopback address reaches the
+            // loopback listener from it.
+            try {
+                return new InetSocketAddress(
+                        (InetAddress) ((SocketOptions) impl).getOption(SocketOptions.SO_BINDADDR),
+                        (int) Impl.LOCAL_PORT.invokeExact(impl));
+            } catch (IOException | RuntimeException | Error e) {
+                throw e;
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }
-            GssapiRelay.start(upstream, listener.accept(localPort));
-        } catch (IOException | RuntimeException e) {
-            upstream.close();
-            close(impl);
-            throw GssapiRelay.failed(upstream, endpoint, e);
-        } catch (Error e) {
-            upstream.close();
-            close(impl);
-            throw e;
         }
     }
 

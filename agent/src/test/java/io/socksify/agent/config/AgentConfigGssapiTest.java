@@ -79,10 +79,11 @@ class AgentConfigGssapiTest {
     void levelsThatWrapDataAreAcceptedAndGoThroughTheRelay() {
         GssapiOptions dflt = parse("proxy=socks5://a:1080,gssapi.service=rcmd").gssapi();
         assertEquals(Socks5GssapiProtectionLevel.INTEGRITY, dflt.level());
-        assertNull(dflt.unprotectedDataPath(), "the relay wraps: no refusal of a wrapping level");
+        // Deny by default: only the relayed last hop (ProxyConnect) opts in; chains' earlier hops, UDP, BIND refuse.
+        assertEquals(AgentConfig.GSSAPI_NOT_RELAYED, dflt.unprotectedDataPath());
         GssapiOptions conf = parse("proxy=socks5://a:1080,gssapi.level=confidentiality").gssapi();
         assertEquals(Socks5GssapiProtectionLevel.CONFIDENTIALITY, conf.level());
-        assertNull(conf.unprotectedDataPath());
+        assertEquals(AgentConfig.GSSAPI_NOT_RELAYED, conf.unprotectedDataPath());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.socksify.agent.route;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import java.io.OutputStream;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.channels.ServerSocketChannel;
@@ -22,10 +24,15 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.ietf.jgss.GSSContext;
 import org.ietf.jgss.GSSException;
 import org.ietf.jgss.MessageProp;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -55,7 +62,7 @@ class GssapiRelayTest {
         GssapiRelay.Listener listener = new GssapiRelay.Listener();
         app = new Socket();
         app.connect(listener.address());
-        GssapiRelay.start(new GssapiRelay.Upstream(own, protection, null), listener.accept(app.getLocalPort()));
+        GssapiRelay.start(new GssapiRelay.Upstream(own, protection, null), listener.accept((InetSocketAddress) app.getLocalSocketAddress()));
         app.setSoTimeout(10_000);
         proxy.setSoTimeout(10_000);
     }
@@ -123,6 +130,212 @@ class GssapiRelayTest {
         proxy.shutdownOutput();
         assertThrows(SocketException.class, () -> app.getInputStream().read());
         awaitRelayThreadGone();
+    }
+
+    @Test
+    void aProxySilentAfterTheApplicationsEndIsResetAfterTheLimit() throws Exception {
+        app.close(); // the connection set up before: replaced by one with a short limit
+        proxy.close();
+        awaitRelayThreadGone();
+        long saved = GssapiRelay.halfClosedIdleMillis;
+        GssapiRelay.halfClosedIdleMillis = 300;
+        try {
+            relay();
+        } finally {
+            GssapiRelay.halfClosedIdleMillis = saved;
+        }
+        app.shutdownOutput(); // as the application's close() looks to the relay
+        assertEquals(-1, proxy.getInputStream().read(), "the end of stream reaches the proxy");
+        // The proxy still sending keeps the connection: 4 messages over 600 ms, each well within the limit.
+        OutputStream out = proxy.getOutputStream();
+        InputStream in = app.getInputStream();
+        for (int i = 0; i < 4; i++) {
+            Thread.sleep(150);
+            out.write(message(new byte[] {(byte) i}));
+            assertEquals(i, in.read());
+        }
+        long silentFrom = System.nanoTime();
+        assertThrows(SocketException.class, () -> in.read(), "reset once the proxy is silent for the limit");
+        long waited = (System.nanoTime() - silentFrom) / 1_000_000;
+        assertTrue(waited >= 250 && waited < 5_000, "reset after " + waited + " ms");
+        awaitRelayThreadGone();
+    }
+
+    @Test
+    void theListenerAcceptsOnlyTheDescriptorsExactAddressAndPort() throws Exception {
+        GssapiRelay.Listener listener = new GssapiRelay.Listener();
+        Socket[] pair = samePortOnTwoAddresses();
+        try (Socket mine = pair[0]; Socket samePortOtherAddress = pair[1]; Socket otherPort = new Socket()) {
+            InetSocketAddress expected = (InetSocketAddress) mine.getLocalSocketAddress();
+            otherPort.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
+            ExecutorService accepting = Executors.newSingleThreadExecutor();
+            try {
+                Future<SocketChannel> accepted = accepting.submit(() -> listener.accept(expected, 5_000));
+                for (Socket foreign : new Socket[] {samePortOtherAddress, otherPort}) {
+                    foreign.connect(listener.address());
+                    foreign.setSoTimeout(5_000);
+                    // Closed by the listener at once (an end of stream, or a reset).
+                    try {
+                        assertEquals(-1, foreign.getInputStream().read(), "a foreign connection is closed");
+                    } catch (SocketException reset) {
+                        // Also closed.
+                    }
+                    assertFalse(accepted.isDone(), "still waiting for the descriptor");
+                }
+                mine.connect(listener.address());
+                try (SocketChannel leg = accepted.get(10, TimeUnit.SECONDS)) {
+                    assertEquals(expected, leg.getRemoteAddress());
+                }
+            } finally {
+                accepting.shutdownNow();
+            }
+        }
+    }
+
+    /** Sockets bound to 127.0.0.1:P and 127.0.0.2:P (P free on both; a few tries, TIME_WAIT may hold one). */
+    private static Socket[] samePortOnTwoAddresses() throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Socket one = new Socket();
+            Socket two = new Socket();
+            try {
+                one.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
+                two.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 2}),
+                        one.getLocalPort()));
+                return new Socket[] {one, two};
+            } catch (java.net.BindException e) {
+                one.close();
+                two.close();
+                if (attempt == 20) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @Test
+    void theAcceptWaitsOnceInAllAndNamesTheDescriptor() throws Exception {
+        GssapiRelay.Listener listener = new GssapiRelay.Listener();
+        InetSocketAddress never = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 9);
+        long started = System.nanoTime();
+        ExecutorService racing = Executors.newSingleThreadExecutor();
+        try {
+            // Foreign connections keep arriving: the deadline does not start again after each.
+            racing.submit(() -> {
+                for (int i = 0; i < 20; i++) {
+                    try (Socket foreign = new Socket()) {
+                        foreign.connect(listener.address(), 200);
+                        Thread.sleep(50);
+                    } catch (IOException | InterruptedException e) {
+                        return null;
+                    }
+                }
+                return null;
+            });
+            SocketException e = assertThrows(SocketException.class, () -> listener.accept(never, 500));
+            assertTrue(e.getMessage().contains("from 127.0.0.1:9") && e.getMessage().contains("within 500 ms"),
+                    e.getMessage());
+            assertTrue(System.nanoTime() - started < 3_000_000_000L, "one deadline in all");
+        } finally {
+            racing.shutdownNow();
+        }
+    }
+
+    @Test
+    void aDescriptorBoundToANonLoopbackAddressIsAccepted() throws Exception {
+        InetAddress own = nonLoopbackIpv4();
+        Assumptions.assumeTrue(own != null, "no non-loopback IPv4 address on this host");
+        GssapiRelay.Listener listener = new GssapiRelay.Listener();
+        try (Socket bound = new Socket()) {
+            bound.bind(new InetSocketAddress(own, 0));
+            bound.connect(listener.address());
+            try (SocketChannel leg = listener.accept((InetSocketAddress) bound.getLocalSocketAddress(), 2_000)) {
+                assertEquals(bound.getLocalSocketAddress(), leg.getRemoteAddress());
+            }
+        }
+    }
+
+    /** An application side whose open state the test sets. */
+    private static final class FakeApplication extends GssapiRelay.Application {
+        volatile boolean open = true;
+        volatile Throwable closedWith;
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close(Throwable failure) {
+            open = false;
+            closedWith = failure;
+        }
+
+        @Override
+        public IOException closedMeanwhile() {
+            return new java.nio.channels.AsynchronousCloseException();
+        }
+    }
+
+    @Test
+    void oneMappingForEveryPath() {
+        InetSocketAddress endpoint = InetSocketAddress.createUnresolved("target.example", 443);
+        FakeApplication open = new FakeApplication();
+        IOException internal = GssapiRelay.abort(null, null, open, endpoint, new IllegalStateException("bug"));
+        assertTrue(internal instanceof SocketException && internal.getMessage().contains("target.example:443")
+                && internal.getCause() instanceof IllegalStateException, internal.toString());
+        assertFalse(open.open, "the application is closed");
+        FakeApplication closed = new FakeApplication();
+        closed.open = false;
+        IOException meanwhile = GssapiRelay.abort(null, null, closed, endpoint, new SocketException("reset"));
+        assertTrue(meanwhile instanceof java.nio.channels.AsynchronousCloseException, meanwhile.toString());
+        assertEquals("reset", meanwhile.getSuppressed()[0].getMessage());
+        FakeApplication error = new FakeApplication();
+        assertThrows(OutOfMemoryError.class,
+                () -> GssapiRelay.abort(null, null, error, endpoint, new OutOfMemoryError("test")));
+        assertFalse(error.open, "closed before the Error goes on");
+    }
+
+    @Test
+    void theApplicationsCloseDuringTheHandshakeAbortsTheRelayedConnect() throws Exception {
+        GssapiProtection protection = GssapiProtection.of(fakeContext(), Socks5GssapiProtectionLevel.INTEGRITY);
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        try (ServerSocketChannel far = ServerSocketChannel.open().bind(new InetSocketAddress(loopback, 0));
+                Socket descriptor = new Socket()) {
+            SocketChannel own = SocketChannel.open(far.getLocalAddress());
+            try (SocketChannel farEnd = far.accept()) {
+                GssapiRelay.Listener listener = new GssapiRelay.Listener();
+                descriptor.connect(listener.address());
+                FakeApplication app = new FakeApplication();
+                app.open = false; // closed by another thread while the handshake ran
+                assertThrows(java.nio.channels.AsynchronousCloseException.class,
+                        () -> GssapiRelay.splice(new GssapiRelay.Upstream(own, protection, null), listener,
+                                (InetSocketAddress) descriptor.getLocalSocketAddress(), app,
+                                InetSocketAddress.createUnresolved("target.example", 443)));
+                assertFalse(own.isOpen(), "the upstream is closed");
+                farEnd.configureBlocking(true);
+                assertEquals(-1, farEnd.read(java.nio.ByteBuffer.allocate(1)), "nothing reaches the proxy");
+                descriptor.setSoTimeout(5_000);
+                try {
+                    assertEquals(-1, descriptor.getInputStream().read(), "the loopback leg is closed");
+                } catch (SocketException reset) {
+                    // Also closed.
+                }
+            }
+        }
+    }
+
+    private static InetAddress nonLoopbackIpv4() throws SocketException {
+        for (NetworkInterface nif : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (!nif.isUp() || nif.isLoopback()) {
+                continue;
+            }
+            for (InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+                if (a instanceof java.net.Inet4Address) {
+                    return a;
+                }
+            }
+        }
+        return null;
     }
 
     private static void readToEnd(InputStream in) throws IOException {

@@ -106,8 +106,10 @@ class GssapiRelayIT {
         try (TcpEchoTarget echo = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL);
                 TlsEchoTarget tls = TlsEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL);
                 HttpTarget http = HttpTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
-            ChildJvm child = run(GssapiRelayApp.class, jdk, agent(dante, level),
-                    List.of(TlsEchoTarget.trustStoreJvmArgs()), echo.host(), "" + echo.port(), "" + tls.port(),
+            List<String> jvmArgs = new java.util.ArrayList<>(List.of(TlsEchoTarget.trustStoreJvmArgs()));
+            // The HttpClient's pooled connection closes after 1 s idle: the child then checks the relay thread ends.
+            jvmArgs.add("-Djdk.httpclient.keepalive.timeout=1");
+            ChildJvm child = run(GssapiRelayApp.class, jdk, agent(dante, level), jvmArgs, echo.host(), "" + echo.port(), "" + tls.port(),
                     http.host(), "" + http.port(), "" + (1 << 20));
             assertOk(child);
             String out = child.stdout();
@@ -117,7 +119,10 @@ class GssapiRelayIT {
             assertTrue(out.contains("SOCKET REMOTE /" + echo.host() + ":" + echo.port()), child.describe());
             assertEquals(3, out.split("BULK 1048576 each way, byte-exact", -1).length - 1, child.describe());
             assertTrue(out.contains("LOCAL 127.0.0.1"), "the documented difference\n" + child.describe());
-            assertTrue(out.contains("RELAY THREAD RUNNING") && out.contains("RELAY THREAD GONE"), child.describe());
+            // The relay runs in the child: it checks there that the thread is gone after the last connection closed
+            // (after the channel paths, and again after HTTP's pooled connection closed).
+            assertTrue(out.contains("RELAY THREAD RUNNING") && out.contains("RELAY THREAD GONE")
+                    && out.contains("RELAY THREAD GONE AFTER HTTP"), child.describe());
             // Socket, blocking, three on the selector, future, handler.
             assertOnlyThroughDante(echo, 7);
             tls.assertNoRejected();
@@ -126,7 +131,7 @@ class GssapiRelayIT {
             assertEquals(Loopback.PROXY_EXTERNAL, http.requests().get(0).source().getAddress());
         }
         assertTrue(dante.log().contains(Kdc.USER), "Dante logs the authenticated principal\n" + dante.log());
-        threads.assertNoNewThreads(Duration.ofSeconds(5));
+        threads.assertNoNewThreads(Duration.ofSeconds(5)); // the test's own peers (the relay's are the child's)
     }
 
     @ParameterizedTest
@@ -137,6 +142,33 @@ class GssapiRelayIT {
                 ChildJvm child = run(app, jdk, agent(integrity, "confidentiality"), List.of(),
                         app == ConnectApp.class ? "ip" : "selector", echo.host(), "" + echo.port());
                 assertFailed(child, ConnectException.class, "refused protection level CONFIDENTIALITY");
+            }
+            assertEquals(0, echo.acceptedSources().size());
+            echo.assertNoRejected();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
+    void aProxySelectingNoAuthenticationAtIntegrityFailsNamingItAndNothingIsSent(Path jdk) {
+        // The method selection is not protected: a proxy (or one changed octet) choosing NO_AUTH must not remove
+        // the protection the configuration asks for.
+        try (Dante plain = Dante.builder().start();
+                TcpEchoTarget echo = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+            for (String mode : List.of("socket", "selector", "handler")) {
+                Class<?> app = mode.equals("socket") ? ConnectApp.class : NioClientApp.class;
+                ChildJvm child = run(app, jdk, agent(plain, "integrity"), List.of(),
+                        mode.equals("socket") ? "ip" : mode, echo.host(), "" + echo.port());
+                assertFailed(child, ConnectException.class, "the proxy selected SOCKS5 method NO_AUTH");
+                if (mode.equals("handler")) {
+                    // As the JDK does: on a thread of the channel's group, not socksify's connect thread.
+                    assertTrue(child.stdout().contains("HANDLER FAILED ON ")
+                            && !child.stdout().contains("HANDLER FAILED ON socksify-"), child.describe());
+                }
+                assertTrue(child.stdout().contains("GSS-API is configured at protection level INTEGRITY"),
+                        child.describe());
+                assertTrue(child.stdout().contains(plain.host() + ":" + plain.port()), "names the proxy\n"
+                        + child.describe());
             }
             assertEquals(0, echo.acceptedSources().size());
             echo.assertNoRejected();

@@ -122,6 +122,9 @@ public final class GssapiRelayApp {
                 throw new IOException("HTTP status " + r.statusCode());
             }
             System.out.println("HTTP ok " + r.body().strip());
+            // Its pooled connection closes once idle (jdk.httpclient.keepalive.timeout): the relay thread ends then.
+            relayThread(false, 30);
+            System.out.println("RELAY THREAD GONE AFTER HTTP");
             System.out.println("OK");
         } catch (IOException | ExecutionException e) {
             Throwable t = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
@@ -151,7 +154,11 @@ public final class GssapiRelayApp {
 
     /** Whether the relay thread runs (while a protected connection is open) or has ended (after the last). */
     private static void relayThread(boolean expected) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        relayThread(expected, 10);
+    }
+
+    private static void relayThread(boolean expected, int seconds) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (true) {
             List<String> threads = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
                     .map(Thread::getName).filter(n -> n.startsWith("socksify-gssapi")).toList();

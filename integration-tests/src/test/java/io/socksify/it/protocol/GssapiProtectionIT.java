@@ -34,7 +34,9 @@ import org.ietf.jgss.GSSCredential;
 import org.ietf.jgss.GSSManager;
 import org.ietf.jgss.Oid;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,12 +54,20 @@ class GssapiProtectionIT {
     private static GSSContext initiator;
     private static GSSContext acceptor;
 
+    private static Subject client;
+    private static Subject server;
+
     @BeforeAll
-    static void establish() throws Exception {
+    static void login() throws Exception {
         kdc = Kdc.start();
         System.setProperty("java.security.krb5.conf", kdc.krb5Conf().toString());
-        Subject client = login(kdc.userPrincipal(), kdc.userKeytab(), true);
-        Subject server = login(Kdc.SERVICE + "/127.0.0.1@" + Kdc.REALM, kdc.serverKeytab(), false);
+        client = login(kdc.userPrincipal(), kdc.userKeytab(), true);
+        server = login(Kdc.SERVICE + "/127.0.0.1@" + Kdc.REALM, kdc.serverKeytab(), false);
+    }
+
+    /** A fresh context pair per test: sequence numbers start again (a test may leave a token unread). */
+    @BeforeEach
+    void establish() throws Exception {
         GSSManager manager = GSSManager.getInstance();
         Oid krb5 = new Oid(KRB5);
         initiator = as(client, () -> manager.createContext(manager.createName(Kdc.SERVICE + "@127.0.0.1",
@@ -65,6 +75,8 @@ class GssapiProtectionIT {
                 GSSCredential.DEFAULT_LIFETIME, krb5, GSSCredential.INITIATE_ONLY), GSSContext.DEFAULT_LIFETIME));
         initiator.requestMutualAuth(true);
         initiator.requestConf(true);
+        initiator.requestSequenceDet(true);
+        initiator.requestReplayDet(true);
         acceptor = as(server, () -> manager.createContext(manager.createCredential(null,
                 GSSCredential.INDEFINITE_LIFETIME, krb5, GSSCredential.ACCEPT_ONLY)));
         byte[] token = new byte[0];
@@ -82,16 +94,44 @@ class GssapiProtectionIT {
         assertTrue(acceptor.isEstablished());
     }
 
-    @AfterAll
-    static void stop() throws Exception {
+    @AfterEach
+    void dispose() throws Exception {
         if (initiator != null) {
             initiator.dispose();
             acceptor.dispose();
         }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
         if (kdc != null) {
             kdc.close();
         }
         System.clearProperty("java.security.krb5.conf");
+    }
+
+    @Test
+    void aReplayedOrReorderedTokenIsRefusedOnTcpAndAReplayedDatagramOnUdp() throws Exception {
+        // JGSS flags these in MessageProp only; GssapiProtection refuses them.
+        GssapiProtection send = GssapiProtection.of(initiator, Socks5GssapiProtectionLevel.INTEGRITY);
+        GssapiProtection receive = GssapiProtection.of(acceptor, Socks5GssapiProtectionLevel.INTEGRITY);
+        io.socksify.protocol.wire.Socks5GssapiEncapsulation first = send.wrap(new byte[] {1}, 0, 1);
+        assertArrayEquals(new byte[] {1}, receive.unwrap(first));
+        SocksProtocolException replay = assertThrows(SocksProtocolException.class, () -> receive.unwrap(first));
+        assertTrue(replay.getMessage().contains("out of sequence (duplicate"), replay.getMessage());
+        send.wrap(new byte[] {2}, 0, 1); // never delivered
+        io.socksify.protocol.wire.Socks5GssapiEncapsulation third = send.wrap(new byte[] {3}, 0, 1);
+        SocksProtocolException gap = assertThrows(SocksProtocolException.class, () -> receive.unwrap(third));
+        assertTrue(gap.getMessage().contains("gap"), gap.getMessage());
+
+        byte[] datagram = send.wrapDatagram(new byte[] {4});
+        send.wrapDatagram(new byte[] {5}); // lost: a gap is what datagrams do
+        byte[] after = send.wrapDatagram(new byte[] {6});
+        assertArrayEquals(new byte[] {6}, receive.unwrapDatagram(ByteBuffer.wrap(after)));
+        assertThrows(SocksProtocolException.class, () -> receive.unwrapDatagram(ByteBuffer.wrap(after)),
+                "a replayed datagram");
+        assertArrayEquals(new byte[] {4}, receive.unwrapDatagram(ByteBuffer.wrap(datagram)),
+                "a late datagram within the window is accepted");
     }
 
     private static Subject login(String principal, Path keytab, boolean initiate) throws Exception {

@@ -42,8 +42,24 @@ public interface GssapiMechanism {
         int wrapSizeLimit(boolean confidential, int maxTokenSize) throws Failure;
     }
 
-    /** The plain octets of a token, and whether it was encrypted. */
-    record Unwrapped(byte[] plain, boolean confidential) {
+    /**
+     * The plain octets of a token, whether it was encrypted, and its supplementary status (RFC 2743 section 1.2.3):
+     * a token seen before ({@code duplicate}), too old for the replay window ({@code old}), later than expected with
+     * tokens missing before it ({@code gap}), or out of order ({@code unsequenced}). The mechanism does not fail on
+     * these; {@link GssapiProtection} decides by transport.
+     */
+    record Unwrapped(byte[] plain, boolean confidential, boolean duplicate, boolean old, boolean unsequenced,
+            boolean gap) {
+        /** A token in sequence. */
+        public Unwrapped(byte[] plain, boolean confidential) {
+            this(plain, confidential, false, false, false, false);
+        }
+
+        /** @return the supplementary states set, for messages ("" if none) */
+        public String states() {
+            return (duplicate ? " duplicate" : "") + (old ? " old" : "") + (unsequenced ? " unsequenced" : "")
+                    + (gap ? " gap" : "");
+        }
     }
 
     /**

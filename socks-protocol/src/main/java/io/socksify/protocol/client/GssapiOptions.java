@@ -26,7 +26,9 @@ import javax.security.auth.Subject;
  *
  * <p>Levels: the client asks for {@link #level()} and accepts the proxy's answer only if it is that level or a
  * stronger one; {@link Socks5GssapiProtectionLevel#CLEAR} (Dante's extension: authentication only, data in the
- * clear) is sent only when asked for. {@link #nec()} sends and expects the level octet unwrapped, as NEC's reference
+ * clear) is sent only when asked for. Above clear GSS-API is required: a proxy that selects no authentication or
+ * username/password fails the handshake ({@code SocksConnectException}, {@code GSSAPI_REQUIRED}), because the method
+ * selection is not protected; at clear the proxy's choice stands. {@link #nec()} sends and expects the level octet unwrapped, as NEC's reference
  * server did ({@code clientcompatibility: necgssapi} in Dante). Instances are immutable and thread-safe; the login
  * is done once and repeated when its ticket has expired.
  */
@@ -211,7 +213,8 @@ public final class GssapiOptions {
 
         /**
          * The protection level to ask for and the lowest one accepted (default integrity). Per-message (3) is not
-         * offered: RFC 1961 leaves its meaning to each message, and real servers refuse it.
+         * offered: RFC 1961 leaves its meaning to each message, and real servers refuse it. Above clear, the proxy
+         * must select GSS-API (another method fails the handshake).
          */
         public Builder level(Socks5GssapiProtectionLevel level) {
             Objects.requireNonNull(level, "level");

@@ -105,9 +105,19 @@ public final class GssapiProtection {
     /**
      * Unwraps one {@code MTYP} 3 message.
      *
-     * @throws SocksProtocolException if the token does not verify, or at level confidentiality was not encrypted
+     * @throws SocksProtocolException if the token does not verify, is out of sequence (replayed, old, reordered, or
+     *                                with tokens missing before it), or at level confidentiality was not encrypted
      */
     public byte[] unwrap(Socks5GssapiEncapsulation message) throws IOException {
+        return unwrap(message, true);
+    }
+
+    /**
+     * @param stream TCP: any token out of sequence (replayed, old, reordered, or with tokens missing before it) is
+     *               refused; UDP ({@code false}): a replayed or old datagram is refused, a gap or reordering is
+     *               what datagrams do
+     */
+    private byte[] unwrap(Socks5GssapiEncapsulation message, boolean stream) throws IOException {
         requireEncapsulating();
         byte[] token = message.token();
         GssapiMechanism.Unwrapped unwrapped;
@@ -118,6 +128,11 @@ public final class GssapiProtection {
                 throw new SocksProtocolException("GSS-API: an RFC 1961 MTYP 3 token of " + token.length
                         + " octets does not unwrap: " + e.getMessage(), e.getCause());
             }
+        }
+        if (unwrapped.duplicate() || unwrapped.old()
+                || stream && (unwrapped.unsequenced() || unwrapped.gap())) {
+            throw new SocksProtocolException("GSS-API: the proxy sent an MTYP 3 token out of sequence ("
+                    + unwrapped.states().strip() + ")" + (stream ? " on a TCP connection" : "; datagram dropped"));
         }
         if (level.confidential() && !unwrapped.confidential()) {
             throw new SocksProtocolException("GSS-API: the proxy sent an MTYP 3 token without confidentiality at "
@@ -148,13 +163,16 @@ public final class GssapiProtection {
         return wrap(payload, 0, payload.length).toBytes();
     }
 
-    /** @throws SocksProtocolException unless {@code datagram} is exactly one {@code MTYP} 3 message that verifies */
+    /**
+     * @throws SocksProtocolException unless {@code datagram} is exactly one {@code MTYP} 3 message that verifies and
+     *                                was not seen before (a replayed or too old datagram is to be dropped)
+     */
     public byte[] unwrapDatagram(ByteBuffer datagram) throws IOException {
         Socks5GssapiMessage m = Socks5GssapiMessage.decodeWhole(datagram, "GSS-API UDP datagram");
         if (!(m instanceof Socks5GssapiEncapsulation e)) {
             throw new SocksProtocolException("GSS-API UDP datagram: " + m + " (expected an MTYP 3 message)");
         }
-        return unwrap(e);
+        return unwrap(e, false);
     }
 
     /** @return a stream that wraps what is written, chunked; {@code raw} itself at level clear */

@@ -454,6 +454,11 @@ public final class SocksClientHandshake {
         if (method.equals(Socks5AuthMethod.NO_ACCEPTABLE_METHODS)) {
             throw SocksFailures.noAcceptableMethod(context, offersPassword);
         }
+        if (offersGssapi && proxy.gssapi().level().encapsulates() && !method.equals(Socks5AuthMethod.GSSAPI)
+                && (method.equals(Socks5AuthMethod.NO_AUTH) || method.equals(Socks5AuthMethod.PASSWORD))) {
+            // Fail-closed: at integrity or confidentiality, another method would be an unprotected connection.
+            throw SocksFailures.gssapiRequired(context, method, proxy.gssapi().level());
+        }
         if (method.equals(Socks5AuthMethod.NO_AUTH)) {
             sendRequest();
             return;
@@ -586,7 +591,7 @@ public final class SocksClientHandshake {
 
     /**
      * Says that the caller wraps every byte that follows {@link Status#DONE} through {@link #gssapiProtection()}
-     * (a UDP association's datagrams): a {@link GssapiOptions.Builder#unprotectedDataPath} given for the other data
+     * (a UDP association's datagrams, the agent's GSS-API relay): a {@link GssapiOptions.Builder#unprotectedDataPath} given for the other data
      * paths of the same options does not refuse this handshake. Call before driving the handshake.
      *
      * @return this

@@ -87,7 +87,8 @@ public class SocksConnectException extends ConnectException {
         UNASSIGNED("unassigned reply code (a failure)"),
         NO_ACCEPTABLE_METHOD("the proxy accepts none of the offered authentication methods"),
         AUTHENTICATION_FAILED("authentication refused by the proxy"),
-        INVALID_CREDENTIALS("the credentials cannot be sent");
+        INVALID_CREDENTIALS("the credentials cannot be sent"),
+        GSSAPI_REQUIRED("the proxy selected a method without the GSS-API protection the configuration requires");
 
         private final String description;
 

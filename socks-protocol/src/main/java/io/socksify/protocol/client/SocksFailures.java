@@ -68,6 +68,18 @@ final class SocksFailures {
                 + " (SOCKS5 METHOD 0xFF)", SocksVersion.SOCKS5, 0xFF, Reason.NO_ACCEPTABLE_METHOD);
     }
 
+    /**
+     * A proxy configured with GSS-API at integrity or confidentiality selected another method: the method selection
+     * is not protected (one changed octet would remove the protection), so the connection fails.
+     */
+    static SocksConnectException gssapiRequired(String context, io.socksify.protocol.wire.Socks5AuthMethod method,
+            Object level) {
+        return new SocksConnectException(context + ": the proxy selected SOCKS5 method " + method
+                + ", but GSS-API is configured at protection level " + level
+                + ", which requires it (the method selection is not protected; set the level to clear to accept "
+                + "the proxy's choice)", SocksVersion.SOCKS5, method.code(), Reason.GSSAPI_REQUIRED);
+    }
+
     static SocksConnectException authenticationFailed(String context, int status) {
         return new SocksConnectException(context + ": " + Reason.AUTHENTICATION_FAILED.description()
                 + ": wrong username or password (RFC 1929 STATUS " + SocksProtocolException.hex(status) + ")",

@@ -52,6 +52,38 @@ class SocksClientGssapiTest {
     }
 
     @Test
+    void atIntegrityOrConfidentialityAProxySelectingAnotherMethodFailsBeforeTheRequest() throws IOException {
+        // The method selection is not protected: one changed octet must not remove the protection.
+        SocksClientHandshake noAuth = SocksClientHandshake.connect(SOCKS5.withGssapi(NO_SUCH_CACHE), EXAMPLE_COM);
+        SocksConnectException e = assertThrows(SocksConnectException.class, () -> drive(noAuth, hex("05 00")));
+        assertEquals(Reason.GSSAPI_REQUIRED, e.reason());
+        assertEquals(0, e.replyCode());
+        assertTrue(e.getMessage().startsWith("socks5://127.0.0.1:1080 => example.com:443: the proxy selected SOCKS5 "
+                + "method " + Socks5AuthMethod.NO_AUTH + ", but GSS-API is configured at protection level "
+                + Socks5GssapiProtectionLevel.INTEGRITY), e.getMessage());
+        assertEquals(Status.FAILED, noAuth.status());
+
+        GssapiOptions confidential = GssapiOptions.builder().ticketCache(Path.of("/nonexistent/socksify-test-ccache"))
+                .level(Socks5GssapiProtectionLevel.CONFIDENTIALITY).build();
+        SocksClientHandshake password = SocksClientHandshake.connect(
+                SOCKS5.withCredentials("alice", "pw").withGssapi(confidential), EXAMPLE_COM);
+        SocksConnectException p = assertThrows(SocksConnectException.class, () -> drive(password, hex("05 02")));
+        assertEquals(Reason.GSSAPI_REQUIRED, p.reason());
+        assertTrue(p.getMessage().contains(Socks5AuthMethod.PASSWORD + ", but GSS-API is configured at protection "
+                + "level " + Socks5GssapiProtectionLevel.CONFIDENTIALITY), p.getMessage());
+    }
+
+    @Test
+    void atLevelClearTheProxysChoiceStands() throws IOException {
+        GssapiOptions clear = GssapiOptions.builder().ticketCache(Path.of("/nonexistent/socksify-test-ccache"))
+                .level(Socks5GssapiProtectionLevel.CLEAR).build();
+        SocksClientHandshake handshake = SocksClientHandshake.connect(SOCKS5.withGssapi(clear), EXAMPLE_COM);
+        byte[] sent = drive(handshake, hex("05 00")).sent();
+        assertEquals(Socks5AuthMethod.NO_AUTH, handshake.selectedMethod());
+        assertTrue(hex(sent).startsWith(norm("05 02 00 01 05 01 00 03")), hex(sent));
+    }
+
+    @Test
     void noTicketCacheIsInvalidCredentialsBeforeAnyTokenIsSent() throws IOException {
         SocksClientHandshake handshake = SocksClientHandshake.connect(SOCKS5.withGssapi(NO_SUCH_CACHE), EXAMPLE_COM);
         SocksConnectException e = assertThrows(SocksConnectException.class, () -> drive(handshake, hex("05 01")));

@@ -66,6 +66,27 @@ final class HandshakeDriver implements Runnable {
         handshakes.remove(channel);
     }
 
+    /**
+     * A handshake that failed outside the driver (the GSS-API relay's connect thread): forgotten at once if the
+     * application has closed its channel, otherwise kept for {@code finishConnect} with the driver's thread running,
+     * whose loop forgets it once the channel is closed without a {@code finishConnect}.
+     */
+    void failedOutside(ChannelHandshake handshake) {
+        if (!handshake.channel.isOpen()) {
+            handshakes.remove(handshake.channel, handshake);
+            return;
+        }
+        try {
+            selector().wakeup();
+        } catch (IOException | RuntimeException e) {
+            // No driver thread: the entry stays until finishConnect (only the selector hooks' fast path suffers).
+            LOG.debug("socksify-nio: cannot start to watch a failed handshake: {}", e.toString());
+        }
+        if (!handshake.channel.isOpen()) {
+            handshakes.remove(handshake.channel, handshake);
+        }
+    }
+
     boolean isDriverKey(SelectionKey key) {
         return key.selector() == selector;
     }
@@ -242,6 +263,9 @@ final class HandshakeDriver implements Runnable {
             jdk.shutdown(h.fd);
         }
         List<SelectionKey> keys = h.complete(failure);
+        if (!h.channel.isOpen()) {
+            handshakes.remove(h.channel, h); // closed by the application: no finishConnect will come
+        }
         if (keys != null) {
             Log.get("socksify").debug("channel {} -> failed via {} after {} ms: {}",
                     Printable.address(h.destination), h.chain,

@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketException;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.CompletionHandler;
@@ -53,31 +53,8 @@ final class RelayedChannels {
     /** A blocking channel: the whole connect on the caller's thread, within {@code budgetMillis}. */
     void connectBlocking(Router router, SocketChannel channel, InetSocketAddress destination, Route route,
             int budgetMillis) throws IOException {
-        GssapiRelay.Upstream upstream;
-        try {
-            upstream = GssapiRelay.connect(router, route, destination, budgetMillis, "channel");
-        } catch (IOException | RuntimeException | Error e) {
-            ChannelRouting.close(channel, e);
-            throw e;
-        }
-        try (GssapiRelay.Listener listener = new GssapiRelay.Listener()) {
-            ChannelDispatcher.direct(channel, () -> {
-                jdk.blockingConnect(channel, listener.address(), TimeUnit.MILLISECONDS.toNanos(budgetMillis));
-                return null;
-            });
-            GssapiRelay.start(upstream, listener.accept(localPort(channel)));
-        } catch (ClosedChannelException e) {
-            upstream.close();
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            upstream.close();
-            ChannelRouting.close(channel, e);
-            throw GssapiRelay.failed(upstream, destination, e);
-        } catch (Error e) {
-            upstream.close();
-            ChannelRouting.close(channel, e);
-            throw e;
-        }
+        GssapiRelay.connectBlocking(router, route, destination, budgetMillis, "channel",
+                new BlockingChannel(channel));
         jdk.setRemoteAddress(channel, route.reported());
         Metrics.CONNECTIONS_ROUTED.increment();
     }
@@ -97,67 +74,117 @@ final class RelayedChannels {
             listener = new GssapiRelay.Listener();
         } catch (IOException | RuntimeException e) {
             ChannelRouting.close(channel, e);
-            throw e;
+            throw e instanceof IOException io ? io : GssapiRelay.failed(GssapiRelay.configuredLevel(route),
+                    destination, e);
         }
         if (!driver.track(handshake)) {
             listener.close();
             throw new ConnectionPendingException();
         }
-        boolean connected;
-        int localPort;
         try {
-            // Bound first, so that its local port is known before the connect (a pending channel reports none).
+            // Bound first, so that its local address is known before the connect (a pending channel reports none).
             if (channel.getLocalAddress() == null) {
                 channel.bind(new InetSocketAddress(listener.address().getAddress(), 0));
             }
-            localPort = localPort(channel);
-            connected = ChannelDispatcher.direct(channel, () -> channel.connect(listener.address()));
-        } catch (IOException | RuntimeException e) {
+            InetSocketAddress local = localAddress(channel);
+            boolean connected = ChannelDispatcher.direct(channel, () -> channel.connect(listener.address()));
+            jdk.setRemoteAddress(channel, route.reported());
+            if (connected) {
+                jdk.markPending(channel);
+            }
+            Thread thread = new Thread(new NonBlockingConnect(router, channel, destination, route, budgetMillis,
+                    handshake, listener, local), CONNECT_THREAD);
+            thread.setDaemon(true);
+            thread.start();
+        } catch (ClosedChannelException e) {
             driver.forget(channel);
             listener.close();
             throw e;
+        } catch (Throwable t) {
+            // Nothing left behind: not tracked, not pending (closed, as the JDK closes a channel whose connect failed).
+            driver.forget(channel);
+            listener.close();
+            ChannelRouting.close(channel, t);
+            if (t instanceof Error e) {
+                throw e;
+            }
+            throw GssapiRelay.failed(GssapiRelay.configuredLevel(route), destination, t);
         }
-        jdk.setRemoteAddress(channel, route.reported());
-        if (connected) {
-            jdk.markPending(channel);
+    }
+
+    /** The protected connect of a non-blocking channel, on its own thread; it always completes the handshake. */
+    private final class NonBlockingConnect implements Runnable {
+        private final Router router;
+        private final SocketChannel channel;
+        private final InetSocketAddress destination;
+        private final Route route;
+        private final int budgetMillis;
+        private final ChannelHandshake handshake;
+        private final GssapiRelay.Listener listener;
+        private final InetSocketAddress local;
+
+        NonBlockingConnect(Router router, SocketChannel channel, InetSocketAddress destination, Route route,
+                int budgetMillis, ChannelHandshake handshake, GssapiRelay.Listener listener, InetSocketAddress local) {
+            this.router = router;
+            this.channel = channel;
+            this.destination = destination;
+            this.route = route;
+            this.budgetMillis = budgetMillis;
+            this.handshake = handshake;
+            this.listener = listener;
+            this.local = local;
         }
-        Thread thread = new Thread(() -> {
+
+        @Override
+        public void run() {
+            // finishConnect closes the channel after a failure, so the relay leaves it open (its keys stay valid).
+            RelayedChannel app = new RelayedChannel(channel, false);
             IOException failure = null;
+            Error error = null;
             try {
-                GssapiRelay.Upstream upstream = GssapiRelay.connect(router, route, destination, budgetMillis,
-                        "channel");
+                GssapiRelay.Upstream upstream;
                 try {
-                    GssapiRelay.start(upstream, listener.accept(localPort));
-                } catch (IOException | RuntimeException e) {
-                    upstream.close();
-                    failure = GssapiRelay.failed(upstream, destination, e);
+                    upstream = GssapiRelay.connect(router, route, destination, budgetMillis, "channel");
+                } catch (Throwable t) {
+                    throw GssapiRelay.abort(null, listener, app, destination, t);
                 }
+                GssapiRelay.splice(upstream, listener, local, app, destination);
             } catch (IOException e) {
                 failure = e;
-            } catch (RuntimeException e) {
-                failure = internal(destination, e);
+            } catch (Throwable t) {
+                failure = GssapiRelay.internal(destination, GssapiRelay.configuredLevel(route), t);
+                if (t instanceof Error e) {
+                    error = e;
+                }
             } finally {
                 listener.close();
             }
-            if (failure == null) {
-                driver.forget(channel);
-                Metrics.CONNECTIONS_ROUTED.increment();
-            } else {
-                Metrics.failed(failure);
-                LOG.debug("channel {} -> failed (non-blocking, GSS-API relay): {}", Printable.address(destination),
-                        failure.toString());
-            }
-            List<SelectionKey> keys = handshake.complete(failure);
-            if (keys != null) {
-                for (SelectionKey key : keys) {
-                    if (key.isValid()) {
-                        jdk.reset(key);
+            try {
+                if (failure == null) {
+                    driver.forget(channel);
+                    Metrics.CONNECTIONS_ROUTED.increment();
+                } else {
+                    Metrics.failed(failure);
+                    LOG.debug("channel {} -> failed (non-blocking, GSS-API relay): {}",
+                            Printable.address(destination), failure.toString());
+                }
+                List<SelectionKey> keys = handshake.complete(failure);
+                if (keys != null) {
+                    for (SelectionKey key : keys) {
+                        if (key.isValid()) {
+                            jdk.reset(key);
+                        }
                     }
                 }
+                if (failure != null) {
+                    driver.failedOutside(handshake);
+                }
+            } finally {
+                if (error != null) {
+                    throw error;
+                }
             }
-        }, CONNECT_THREAD);
-        thread.setDaemon(true);
-        thread.start();
+        }
     }
 
     /** An asynchronous channel: the outcome goes to {@code handler} (or {@code future}) once, off the caller. */
@@ -167,95 +194,221 @@ final class RelayedChannels {
         if (asyncInFlight.putIfAbsent(channel, Boolean.TRUE) != null) {
             throw new ConnectionPendingException();
         }
-        InetSocketAddress destination = route.reported();
-        Thread thread = new Thread(() -> {
-            GssapiRelay.Upstream upstream;
+        AsyncConnect connect = new AsyncConnect(channel, route, budgetMillis, handler, attachment, future, router);
+        try {
+            Thread thread = new Thread(connect, CONNECT_THREAD);
+            thread.setDaemon(true);
+            thread.start();
+        } catch (Throwable t) {
+            asyncInFlight.remove(channel);
+            ChannelRouting.close(channel, t);
+            throw t;
+        }
+    }
+
+    /** The protected connect of an asynchronous channel: it always completes the handler or future, once. */
+    private final class AsyncConnect implements Runnable {
+        private final AsynchronousSocketChannel channel;
+        private final Route route;
+        private final int budgetMillis;
+        private final CompletionHandler<Void, Object> handler;
+        private final Object attachment;
+        private final AsyncConnects.ConnectFuture future;
+        private final Router router;
+        private final InetSocketAddress destination;
+        private final RelayedChannel app;
+
+        AsyncConnect(AsynchronousSocketChannel channel, Route route, int budgetMillis,
+                CompletionHandler<Void, Object> handler, Object attachment, AsyncConnects.ConnectFuture future,
+                Router router) {
+            this.channel = channel;
+            this.route = route;
+            this.budgetMillis = budgetMillis;
+            this.handler = handler;
+            this.attachment = attachment;
+            this.future = future;
+            this.router = router;
+            this.destination = route.reported();
+            this.app = new RelayedChannel(channel, true);
+        }
+
+        @Override
+        public void run() {
+            GssapiRelay.Upstream upstream = null;
+            GssapiRelay.Listener listener = null;
             try {
                 upstream = GssapiRelay.connect(router, route, destination, budgetMillis, "channel");
-            } catch (IOException e) {
-                fail(channel, destination, e, handler, attachment, future);
-                return;
-            } catch (RuntimeException e) {
-                fail(channel, destination, internal(destination, e), handler, attachment, future);
-                return;
-            }
-            GssapiRelay.Listener listener;
-            try {
                 listener = new GssapiRelay.Listener();
-            } catch (IOException | RuntimeException e) {
-                upstream.close();
-                fail(channel, destination, GssapiRelay.failed(upstream, destination, e), handler, attachment,
-                        future);
-                return;
-            }
-            CompletionHandler<Void, Object> loopback = new CompletionHandler<>() {
-                @Override
-                public void completed(Void result, Object ignored) {
-                    try {
-                        GssapiRelay.start(upstream, listener.accept(localPort(channel)));
-                    } catch (IOException | RuntimeException e) {
-                        upstream.close();
-                        failed(e, null);
-                        return;
+                GssapiRelay.Upstream u = upstream;
+                GssapiRelay.Listener l = listener;
+                CompletionHandler<Void, Object> loopback = new CompletionHandler<>() {
+                    @Override
+                    public void completed(Void result, Object ignored) {
+                        try {
+                            GssapiRelay.splice(u, l, localAddress(channel), app, destination);
+                        } catch (Throwable t) {
+                            // splice closed both legs and mapped the failure (an Error is rethrown after).
+                            failWith(t instanceof IOException e ? e
+                                    : GssapiRelay.internal(destination, u.level(), t), t);
+                            return;
+                        }
+                        jdk.setRemoteAddress(channel, route.reported());
+                        asyncInFlight.remove(channel);
+                        Metrics.CONNECTIONS_ROUTED.increment();
+                        if (handler != null) {
+                            handler.completed(null, attachment);
+                        } else {
+                            future.complete(null);
+                        }
                     }
-                    jdk.setRemoteAddress(channel, route.reported());
-                    asyncInFlight.remove(channel);
-                    Metrics.CONNECTIONS_ROUTED.increment();
-                    if (handler != null) {
-                        handler.completed(null, attachment);
-                    } else {
-                        future.complete(null);
-                    }
-                }
 
-                @Override
-                public void failed(Throwable exc, Object ignored) {
-                    upstream.close();
-                    listener.close();
-                    fail(channel, destination, exc instanceof ClosedChannelException c ? c
-                            : GssapiRelay.failed(upstream, destination, exc), handler, attachment, future);
+                    @Override
+                    public void failed(Throwable exc, Object ignored) {
+                        fail(exc, u, l);
+                    }
+                };
+                OutsideDirectScope<Void> inner = new OutsideDirectScope<>(loopback);
+                try {
+                    ChannelDispatcher.direct(channel, () -> {
+                        channel.connect(l.address(), null, inner);
+                        return null;
+                    });
+                } catch (Throwable t) {
+                    inner.failed(t, null);
+                } finally {
+                    inner.release();
                 }
-            };
-            OutsideDirectScope<Void> inner = new OutsideDirectScope<>(loopback);
+            } catch (Throwable t) {
+                fail(t, upstream, listener);
+            }
+        }
+
+        /** Closes what was set up, maps {@code t}, completes; an Error is rethrown after. */
+        private void fail(Throwable t, GssapiRelay.Upstream upstream, GssapiRelay.Listener listener) {
+            IOException failure;
             try {
-                ChannelDispatcher.direct(channel, () -> {
-                    channel.connect(listener.address(), null, inner);
-                    return null;
-                });
-            } catch (IOException | RuntimeException e) {
-                inner.failed(e, null);
-            } finally {
-                inner.release();
+                failure = GssapiRelay.abort(upstream, listener, app, destination, t);
+            } catch (Error e) {
+                failure = GssapiRelay.internal(destination, GssapiRelay.configuredLevel(route), e);
             }
-        }, CONNECT_THREAD);
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void fail(AsynchronousSocketChannel channel, InetSocketAddress destination, Throwable failure,
-            CompletionHandler<Void, Object> handler, Object attachment, AsyncConnects.ConnectFuture future) {
-        ChannelRouting.close(channel, failure);
-        asyncInFlight.remove(channel);
-        if (failure instanceof IOException e) {
-            Metrics.failed(e);
+            failWith(failure, t);
         }
-        LOG.debug("channel {} -> failed (asynchronous, GSS-API relay): {}", Printable.address(destination),
-                failure.toString());
-        if (handler != null) {
-            handler.failed(failure, attachment);
-        } else {
-            future.completeExceptionally(failure);
+
+        /** {@code failure} is mapped already (a close by the application as AsynchronousCloseException). */
+        private void failWith(IOException failure, Throwable t) {
+            ChannelRouting.close(channel, failure);
+            asyncInFlight.remove(channel);
+            Metrics.failed(failure);
+            LOG.debug("channel {} -> failed (asynchronous, GSS-API relay): {}", Printable.address(destination),
+                    failure.toString());
+            try {
+                if (handler != null) {
+                    onGroupThreadOf(channel, handler, attachment, failure);
+                } else {
+                    future.completeExceptionally(failure);
+                }
+            } finally {
+                if (t instanceof Error e) {
+                    throw e;
+                }
+            }
         }
     }
 
-    private static int localPort(java.nio.channels.NetworkChannel channel) throws IOException {
-        return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+    /**
+     * Hands {@code failure} to the application's handler on a thread of the channel's group, as the JDK does: a read
+     * on the (closed) channel completes on the group's pool ({@code Invoker}), and its handler passes the failure on.
+     */
+    private void onGroupThreadOf(AsynchronousSocketChannel channel, CompletionHandler<Void, Object> handler,
+            Object attachment, IOException failure) {
+        GroupDelivery delivery = new GroupDelivery(handler, attachment, failure);
+        try {
+            channel.read(java.nio.ByteBuffer.allocate(0), null, delivery);
+        } catch (RuntimeException e) {
+            delivery.deliver();
+        }
     }
 
-    private static SocketException internal(InetSocketAddress destination, RuntimeException e) {
-        SocketException failure = new SocketException("socksify: internal error while connecting a channel to "
-                + Printable.address(destination) + " through the GSS-API relay (nothing was sent directly): " + e);
-        failure.initCause(e);
-        return failure;
+    /** Delivers one failure, once, whatever the read's outcome. */
+    private static final class GroupDelivery implements CompletionHandler<Integer, Object> {
+        private final CompletionHandler<Void, Object> handler;
+        private final Object attachment;
+        private final IOException failure;
+        private final java.util.concurrent.atomic.AtomicBoolean delivered =
+                new java.util.concurrent.atomic.AtomicBoolean();
+
+        GroupDelivery(CompletionHandler<Void, Object> handler, Object attachment, IOException failure) {
+            this.handler = handler;
+            this.attachment = attachment;
+            this.failure = failure;
+        }
+
+        void deliver() {
+            if (delivered.compareAndSet(false, true)) {
+                handler.failed(failure, attachment);
+            }
+        }
+
+        @Override
+        public void completed(Integer result, Object ignored) {
+            deliver();
+        }
+
+        @Override
+        public void failed(Throwable exc, Object ignored) {
+            deliver();
+        }
     }
+
+    /** A blocking channel, whose loopback connect is the JDK's blocking one. */
+    private final class BlockingChannel extends RelayedChannel {
+        private final SocketChannel channel;
+
+        BlockingChannel(SocketChannel channel) {
+            super(channel, true);
+            this.channel = channel;
+        }
+
+        @Override
+        public InetSocketAddress connectLoopback(InetSocketAddress listener, int budgetMillis) throws IOException {
+            ChannelDispatcher.direct(channel, () -> {
+                jdk.blockingConnect(channel, listener, TimeUnit.MILLISECONDS.toNanos(budgetMillis));
+                return null;
+            });
+            return localAddress(channel);
+        }
+    }
+
+    /** The application's channel, for {@link GssapiRelay#splice}. */
+    private static class RelayedChannel extends GssapiRelay.Application {
+        private final java.nio.channels.NetworkChannel channel;
+        private final boolean closeOnFailure;
+
+        RelayedChannel(java.nio.channels.NetworkChannel channel, boolean closeOnFailure) {
+            this.channel = channel;
+            this.closeOnFailure = closeOnFailure;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return channel.isOpen();
+        }
+
+        @Override
+        public void close(Throwable failure) {
+            if (closeOnFailure) {
+                ChannelRouting.close(channel, failure);
+            }
+        }
+
+        @Override
+        public IOException closedMeanwhile() {
+            return new AsynchronousCloseException();
+        }
+    }
+
+    private static InetSocketAddress localAddress(java.nio.channels.NetworkChannel channel) throws IOException {
+        return (InetSocketAddress) channel.getLocalAddress();
+    }
+
 }

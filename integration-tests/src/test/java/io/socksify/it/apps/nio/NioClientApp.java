@@ -92,6 +92,7 @@ public final class NioClientApp {
                                 synchronized (calls) {
                                     calls[0]++;
                                 }
+                                System.out.println("HANDLER FAILED ON " + Thread.currentThread().getName());
                                 done.completeExceptionally(exc);
                             }
                         });

@@ -75,6 +75,10 @@ public final class JgssMechanism implements GssapiMechanism {
             gss.requestMutualAuth(true);
             gss.requestInteg(true);
             gss.requestConf(confidential);
+            // Per-message tokens carry sequence numbers (RFC 4121); ask for both checks explicitly (JGSS reports a
+            // replayed or reordered token in MessageProp, GssapiProtection refuses it).
+            gss.requestSequenceDet(true);
+            gss.requestReplayDet(true);
             return new JgssContext(gss, subject);
         } catch (GSSException e) {
             throw new Failure(Failure.Kind.CONTEXT, e.getMessage(), e);
@@ -204,7 +208,9 @@ public final class JgssMechanism implements GssapiMechanism {
             MessageProp prop = new MessageProp(0, false);
             try {
                 byte[] plain = gss.unwrap(token, off, len, prop);
-                return new Unwrapped(plain, prop.getPrivacy());
+                // JGSS does not throw on a replayed, old, reordered or missing-before token: it says so here.
+                return new Unwrapped(plain, prop.getPrivacy(), prop.isDuplicateToken(), prop.isOldToken(),
+                        prop.isUnseqToken(), prop.isGapToken());
             } catch (GSSException e) {
                 throw new Failure(Failure.Kind.CONTEXT, e.getMessage(), e);
             }
