@@ -80,7 +80,7 @@ final class HandshakeDriver implements Runnable {
             selector().wakeup();
         } catch (IOException | RuntimeException e) {
             // No driver thread: the entry stays until finishConnect (only the selector hooks' fast path suffers).
-            LOG.debug("socksify-nio: cannot start to watch a failed handshake: {}", e.toString());
+            Log.get("socksify").debug("socksify-nio: cannot start to watch a failed handshake: {}", e.toString());
         }
         if (!handshake.channel.isOpen()) {
             handshakes.remove(handshake.channel, handshake);
