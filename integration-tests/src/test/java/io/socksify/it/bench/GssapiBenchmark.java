@@ -4,6 +4,7 @@ import io.socksify.it.support.Dante;
 import io.socksify.it.support.DanteGssapi;
 import io.socksify.it.support.Kdc;
 import io.socksify.protocol.client.GssapiOptions;
+import io.socksify.protocol.client.GssapiProtection;
 import io.socksify.protocol.client.SocksClient;
 import io.socksify.protocol.client.SocksConnection;
 import io.socksify.protocol.client.SocksProxy;
@@ -33,12 +34,15 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>duplex: one connection sends {@code --mib} MiB to an echo target while another thread reads it back,
  *       counted both ways;</li>
  *   <li>connect: {@code --connections} sequential sessions, each the full handshake (for GSS-API the Kerberos
- *       context and the level), one byte there and back, close; milliseconds per session.</li>
+ *       context and the level), one byte there and back, close; milliseconds per session;</li>
+ *   <li>wrap (integrity and confidentiality only): the client alone, no network: {@code --mib} MiB wrapped into
+ *       {@code MTYP} 3 messages of the largest size on an established context ({@link GssapiProtection#wrap}), the
+ *       ceiling of the client's own data path; the connection is then dropped.</li>
  * </ul>
  * Modes: {@code userpass}, {@code clear}, {@code integrity}, {@code confidentiality}. Rounds interleave the modes
  * (one warm-up round first, of at most 64 MiB); every figure is the median of {@code --rounds}; ratios are against
  * {@code userpass}. Options: {@code --mib} (default 256), {@code --rounds} (default 5), {@code --connections}
- * (default 20), {@code --modes}, {@code --kinds} (bulk,duplex,connect). Needs root (Dante's username method checks
+ * (default 20), {@code --modes}, {@code --kinds} (bulk,duplex,connect,wrap). Needs root (Dante's username method checks
  * a system user, which this creates) and the GSS-API Dante of scripts/setup.sh.
  */
 public final class GssapiBenchmark {
@@ -53,12 +57,12 @@ public final class GssapiBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>(Map.of("mib", "256", "rounds", "5", "connections", "20",
-                "modes", String.join(",", ALL_MODES), "kinds", "bulk,duplex,connect"));
+                "modes", String.join(",", ALL_MODES), "kinds", "bulk,duplex,connect,wrap"));
         for (int i = 0; i < args.length; i += 2) {
             String name = args[i].replaceFirst("^--", "");
             if (!options.containsKey(name) || i + 1 >= args.length) {
                 throw new IllegalArgumentException("argument " + args[i] + " (expected: --mib N, --rounds N, "
-                        + "--connections N, --modes " + String.join(",", ALL_MODES) + ", --kinds bulk,duplex,connect)");
+                        + "--connections N, --modes " + String.join(",", ALL_MODES) + ", --kinds bulk,duplex,connect,wrap)");
             }
             options.put(name, args[i + 1]);
         }
@@ -121,9 +125,13 @@ public final class GssapiBenchmark {
                         case "duplex" -> duplex(e.getValue(), echo, warmUp ? Math.min(bytes, 64L << 20) : bytes);
                         case "connect" -> connectMillis(e.getValue(), echo, warmUp ? Math.min(5, connections)
                                 : connections);
+                        case "wrap" -> wrap(e.getValue(), sink, warmUp ? Math.min(bytes, 64L << 20) : bytes);
                         default -> throw new IllegalArgumentException("kind: " + kind
-                                + " (expected: bulk, duplex or connect)");
+                                + " (expected: bulk, duplex, connect or wrap)");
                     };
+                    if (Double.isNaN(value)) {
+                        continue;
+                    }
                     line.append(String.format(Locale.ROOT, "  %s %.1f %s", kind, value, unit(kind)));
                     if (!warmUp) {
                         values.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(value);
@@ -136,7 +144,7 @@ public final class GssapiBenchmark {
     }
 
     private static String unit(String kind) {
-        return kind.equals("connect") ? "ms/session" : "MiB/s";
+        return kind.equals("connect") ? "ms/session" : kind.equals("wrap") ? "MiB/s, no network" : "MiB/s";
     }
 
     private static SocksConnection open(SocksProxy proxy, InetSocketAddress target) throws IOException {
@@ -216,6 +224,28 @@ public final class GssapiBenchmark {
         return (System.nanoTime() - t0) / 1e6 / sessions;
     }
 
+    /** @return MiB/s of plain octets wrapped, or NaN where nothing is wrapped (userpass, clear) */
+    static double wrap(SocksProxy proxy, InetSocketAddress sink, long bytes) throws IOException {
+        if (proxy.gssapi() == null || proxy.gssapi().level() == Socks5GssapiProtectionLevel.CLEAR) {
+            return Double.NaN;
+        }
+        try (SocksConnection c = open(proxy, sink)) {
+            GssapiProtection protection = c.gssapiProtection();
+            int max = protection.maxChunk();
+            byte[] chunk = new byte[max];
+            long t0 = System.nanoTime();
+            long tokens = 0;
+            for (long done = 0; done < bytes; done += max) {
+                tokens += protection.wrap(chunk, 0, (int) Math.min(max, bytes - done)).token().length;
+            }
+            long nanos = System.nanoTime() - t0;
+            if (tokens < bytes) {
+                throw new IOException(proxy + ": wrapped " + bytes + " octets into only " + tokens);
+            }
+            return bytes / 1048576.0 / (nanos / 1e9);
+        }
+    }
+
     static double median(List<Double> v) {
         double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
@@ -226,6 +256,9 @@ public final class GssapiBenchmark {
             String kind = k.getKey();
             System.out.printf("%n%s (%s; median, / userpass, then every round)%n", kind, unit(kind));
             List<Double> anchor = k.getValue().get("userpass");
+            if (k.getValue().isEmpty()) {
+                continue;
+            }
             for (Map.Entry<String, List<Double>> e : k.getValue().entrySet()) {
                 double m = median(e.getValue());
                 System.out.printf(Locale.ROOT, "  %-16s %9.1f   %s   %s%n", e.getKey(), m, anchor == null ? ""
