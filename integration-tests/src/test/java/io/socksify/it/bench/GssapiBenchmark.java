@@ -14,8 +14,11 @@ import io.socksify.protocol.wire.SocksVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -39,6 +42,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *       {@code MTYP} 3 messages of the largest size on an established context ({@link GssapiProtection#wrap}), the
  *       ceiling of the client's own data path; the connection is then dropped.</li>
  * </ul>
+ * For bulk and duplex it also prints the CPU time spent per MiB moved (median): by this JVM (the client, and the
+ * targets, which only count bytes) and by the proxy's processes (Linux {@code /proc}: Dante's main process, its
+ * reaped children and its live ones), which says which end bounds a wrapped transfer.
  * Modes: {@code userpass}, {@code clear}, {@code integrity}, {@code confidentiality}. Rounds interleave the modes
  * (one warm-up round first, of at most 64 MiB); every figure is the median of {@code --rounds}; ratios are against
  * {@code userpass}. Options: {@code --mib} (default 256), {@code --rounds} (default 5), {@code --connections}
@@ -51,6 +57,9 @@ public final class GssapiBenchmark {
     private static final String USER = "socksbench";
     private static final String PASSWORD = "bench-pw-1929";
     private static final List<String> ALL_MODES = List.of("userpass", "clear", "integrity", "confidentiality");
+    /** Clock ticks per second of {@code /proc/<pid>/stat} ({@code USER_HZ}, 100 on Linux). */
+    private static final long USER_HZ = 100;
+    private static final Map<String, ProcessHandle> PROCESSES = new LinkedHashMap<>();
 
     private GssapiBenchmark() {
     }
@@ -89,6 +98,7 @@ public final class GssapiBenchmark {
                     Dante gssapi = DanteGssapi.builder(kdc, "clear", "integrity", "confidentiality").start()) {
                 Map<String, SocksProxy> proxies = new LinkedHashMap<>();
                 for (String mode : modes) {
+                    PROCESSES.put(mode, (mode.equals("userpass") ? userpass : gssapi).processHandle());
                     proxies.put(mode, mode.equals("userpass")
                             ? SocksProxy.of(SocksVersion.SOCKS5, userpass.address()).withCredentials(USER, PASSWORD)
                             : SocksProxy.of(SocksVersion.SOCKS5, gssapi.address()).withGssapi(GssapiOptions.builder()
@@ -112,20 +122,25 @@ public final class GssapiBenchmark {
     private static void run(Map<String, SocksProxy> proxies, List<String> kinds, InetSocketAddress sink,
             InetSocketAddress echo, long bytes, int rounds, int connections) throws Exception {
         Map<String, Map<String, List<Double>>> values = new LinkedHashMap<>();
+        Map<String, Map<String, List<double[]>>> cpu = new LinkedHashMap<>();
         for (String kind : kinds) {
             values.put(kind, new LinkedHashMap<>());
+            cpu.put(kind, new LinkedHashMap<>());
         }
         for (int round = 0; round <= rounds; round++) {
             boolean warmUp = round == 0;
             for (Map.Entry<String, SocksProxy> e : proxies.entrySet()) {
                 StringBuilder line = new StringBuilder();
                 for (String kind : kinds) {
+                    long n = warmUp ? Math.min(bytes, 64L << 20) : bytes;
+                    long jvm0 = jvmCpuNanos();
+                    long proxy0 = proxyCpuNanos(PROCESSES.get(e.getKey()));
                     double value = switch (kind) {
-                        case "bulk" -> bulk(e.getValue(), sink, warmUp ? Math.min(bytes, 64L << 20) : bytes);
-                        case "duplex" -> duplex(e.getValue(), echo, warmUp ? Math.min(bytes, 64L << 20) : bytes);
+                        case "bulk" -> bulk(e.getValue(), sink, n);
+                        case "duplex" -> duplex(e.getValue(), echo, n);
                         case "connect" -> connectMillis(e.getValue(), echo, warmUp ? Math.min(5, connections)
                                 : connections);
-                        case "wrap" -> wrap(e.getValue(), sink, warmUp ? Math.min(bytes, 64L << 20) : bytes);
+                        case "wrap" -> wrap(e.getValue(), sink, n);
                         default -> throw new IllegalArgumentException("kind: " + kind
                                 + " (expected: bulk, duplex, connect or wrap)");
                     };
@@ -133,14 +148,54 @@ public final class GssapiBenchmark {
                         continue;
                     }
                     line.append(String.format(Locale.ROOT, "  %s %.1f %s", kind, value, unit(kind)));
+                    double mib = n / 1048576.0 * (kind.equals("duplex") ? 2 : 1);
+                    double[] cpuPerMiB = {(jvmCpuNanos() - jvm0) / 1e6 / mib,
+                            (proxyCpuNanos(PROCESSES.get(e.getKey())) - proxy0) / 1e6 / mib};
+                    if (kind.equals("bulk") || kind.equals("duplex")) {
+                        line.append(String.format(Locale.ROOT, " (cpu ms/MiB %.2f + %.2f)", cpuPerMiB[0],
+                                cpuPerMiB[1]));
+                    }
                     if (!warmUp) {
                         values.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(value);
+                        cpu.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(cpuPerMiB);
                     }
                 }
                 System.out.printf("  %s %-16s%s%n", warmUp ? "warm-up" : "round " + round, e.getKey(), line);
             }
         }
-        report(values);
+        report(values, cpu);
+    }
+
+    /** CPU time of this JVM, all threads. */
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /**
+     * CPU time of {@code root} with its reaped children ({@code utime stime cutime cstime} of {@code /proc/<pid>/stat})
+     * and of its live descendants ({@code utime stime}); 0 where {@code /proc} is missing.
+     */
+    private static long proxyCpuNanos(ProcessHandle root) {
+        long ticks = ticks(root.pid(), true);
+        for (ProcessHandle child : root.descendants().toList()) {
+            ticks += ticks(child.pid(), false);
+        }
+        return ticks * 1_000_000_000L / USER_HZ;
+    }
+
+    private static long ticks(long pid, boolean withReapedChildren) {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        } catch (IOException e) {
+            return 0; // gone, or no /proc
+        }
+        // pid (comm) state ppid ...: comm may hold spaces, so split after its closing parenthesis; then utime is
+        // field 14 of the line, index 11 after the state (field 3).
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return withReapedChildren ? t + Long.parseLong(f[13]) + Long.parseLong(f[14]) : t;
     }
 
     private static String unit(String kind) {
@@ -251,7 +306,8 @@ public final class GssapiBenchmark {
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
-    private static void report(Map<String, Map<String, List<Double>>> values) {
+    private static void report(Map<String, Map<String, List<Double>>> values,
+            Map<String, Map<String, List<double[]>>> cpu) {
         for (Map.Entry<String, Map<String, List<Double>>> k : values.entrySet()) {
             String kind = k.getKey();
             System.out.printf("%n%s (%s; median, / userpass, then every round)%n", kind, unit(kind));
@@ -264,6 +320,14 @@ public final class GssapiBenchmark {
                 System.out.printf(Locale.ROOT, "  %-16s %9.1f   %s   %s%n", e.getKey(), m, anchor == null ? ""
                         : String.format(Locale.ROOT, "%.2fx", m / median(anchor)),
                         Arrays.toString(e.getValue().stream().mapToDouble(d -> Math.round(d * 10) / 10.0).toArray()));
+            }
+            if (kind.equals("bulk") || kind.equals("duplex")) {
+                System.out.printf("  CPU ms per MiB moved (median): this JVM (client and target) + proxy%n");
+                for (Map.Entry<String, List<double[]>> e : cpu.get(kind).entrySet()) {
+                    System.out.printf(Locale.ROOT, "  %-16s %6.2f + %6.2f%n", e.getKey(),
+                            median(e.getValue().stream().map(c -> c[0]).toList()),
+                            median(e.getValue().stream().map(c -> c[1]).toList()));
+                }
             }
         }
     }
