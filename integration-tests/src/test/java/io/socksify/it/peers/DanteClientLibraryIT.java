@@ -72,7 +72,7 @@ class DanteClientLibraryIT {
                     CURL_TIMEOUT);
 
             String context = curl.describe() + "\n" + client.describe() + "\n" + dante.describe();
-            curl.assertExitCode(0);
+            assertEquals(0, curl.exitCode(), context);
             assertEquals("200", curl.stdout(), context);
             assertArrayEquals(Files.readAllBytes(upload), Files.readAllBytes(download), "1 MiB each way, byte-exact");
             assertEquals(Optional.of(level), client.negotiatedLevel(), context);
