@@ -134,7 +134,7 @@ public final class GssapiBenchmark {
                 for (String kind : kinds) {
                     long n = warmUp ? Math.min(bytes, 64L << 20) : bytes;
                     long jvm0 = jvmCpuNanos();
-                    long proxy0 = proxyCpuNanos(PROCESSES.get(e.getKey()));
+                    Map<Long, Long> proxy0 = proxyTicks(PROCESSES.get(e.getKey()));
                     double value = switch (kind) {
                         case "bulk" -> bulk(e.getValue(), sink, n);
                         case "duplex" -> duplex(e.getValue(), echo, n);
@@ -150,7 +150,7 @@ public final class GssapiBenchmark {
                     line.append(String.format(Locale.ROOT, "  %s %.1f %s", kind, value, unit(kind)));
                     double mib = n / 1048576.0 * (kind.equals("duplex") ? 2 : 1);
                     double[] cpuPerMiB = {(jvmCpuNanos() - jvm0) / 1e6 / mib,
-                            (proxyCpuNanos(PROCESSES.get(e.getKey())) - proxy0) / 1e6 / mib};
+                            proxyCpuNanos(proxy0, proxyTicks(PROCESSES.get(e.getKey()))) / 1e6 / mib};
                     if (kind.equals("bulk") || kind.equals("duplex")) {
                         line.append(String.format(Locale.ROOT, " (cpu ms/MiB %.2f + %.2f)", cpuPerMiB[0],
                                 cpuPerMiB[1]));
@@ -173,15 +173,31 @@ public final class GssapiBenchmark {
     }
 
     /**
-     * CPU time of {@code root} with its reaped children ({@code utime stime cutime cstime} of {@code /proc/<pid>/stat})
-     * and of its live descendants ({@code utime stime}); 0 where {@code /proc} is missing.
+     * CPU clock ticks by process: {@code root} with its reaped children ({@code utime stime cutime cstime} of
+     * {@code /proc/<pid>/stat}) and each live descendant ({@code utime stime}); empty where {@code /proc} is missing.
      */
-    private static long proxyCpuNanos(ProcessHandle root) {
-        long ticks = ticks(root.pid(), true);
+    private static Map<Long, Long> proxyTicks(ProcessHandle root) {
+        Map<Long, Long> ticks = new LinkedHashMap<>();
+        ticks.put(root.pid(), ticks(root.pid(), true));
         for (ProcessHandle child : root.descendants().toList()) {
-            ticks += ticks(child.pid(), false);
+            ticks.put(child.pid(), ticks(child.pid(), false));
         }
-        return ticks * 1_000_000_000L / USER_HZ;
+        return ticks;
+    }
+
+    /**
+     * @return the proxy's CPU time between two snapshots, in ns; NaN if a process of the first is gone in the second
+     *     (Dante retires children: one not yet reaped takes its time with it, which would count less than was spent)
+     */
+    private static double proxyCpuNanos(Map<Long, Long> before, Map<Long, Long> after) {
+        if (!after.keySet().containsAll(before.keySet())) {
+            return Double.NaN;
+        }
+        long ticks = 0;
+        for (Map.Entry<Long, Long> e : after.entrySet()) {
+            ticks += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        }
+        return ticks * 1e9 / USER_HZ;
     }
 
     private static long ticks(long pid, boolean withReapedChildren) {
@@ -322,11 +338,14 @@ public final class GssapiBenchmark {
                         Arrays.toString(e.getValue().stream().mapToDouble(d -> Math.round(d * 10) / 10.0).toArray()));
             }
             if (kind.equals("bulk") || kind.equals("duplex")) {
-                System.out.printf("  CPU ms per MiB moved (median): this JVM (client and target) + proxy%n");
+                System.out.printf("  CPU ms per MiB moved (median): this JVM (client and target) + proxy (rounds "
+                        + "where no proxy process ended)%n");
                 for (Map.Entry<String, List<double[]>> e : cpu.get(kind).entrySet()) {
-                    System.out.printf(Locale.ROOT, "  %-16s %6.2f + %6.2f%n", e.getKey(),
-                            median(e.getValue().stream().map(c -> c[0]).toList()),
-                            median(e.getValue().stream().map(c -> c[1]).toList()));
+                    List<Double> proxy = e.getValue().stream().map(c -> c[1]).filter(c -> !Double.isNaN(c)).toList();
+                    System.out.printf(Locale.ROOT, "  %-16s %6.2f + %6s   (%d of %d)%n", e.getKey(),
+                            median(e.getValue().stream().map(c -> c[0]).toList()), proxy.isEmpty() ? "n/a"
+                                    : String.format(Locale.ROOT, "%.2f", median(proxy)), proxy.size(),
+                            e.getValue().size());
                 }
             }
         }
