@@ -71,7 +71,8 @@ public final class GssapiBenchmark {
             String name = args[i].replaceFirst("^--", "");
             if (!options.containsKey(name) || i + 1 >= args.length) {
                 throw new IllegalArgumentException("argument " + args[i] + " (expected: --mib N, --rounds N, "
-                        + "--connections N, --modes " + String.join(",", ALL_MODES) + ", --kinds bulk,duplex,connect,wrap)");
+                        + "--connections N, --modes " + String.join(",", ALL_MODES)
+                        + ", --kinds bulk,duplex,connect,wrap)");
             }
             options.put(name, args[i + 1]);
         }

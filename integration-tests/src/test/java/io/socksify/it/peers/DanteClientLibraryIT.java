@@ -84,7 +84,7 @@ class DanteClientLibraryIT {
         }
     }
 
-    /** The library offers exactly the configured level; Dante refuses one it does not allow, and nothing goes direct. */
+    /** The library offers exactly the configured level; Dante refuses one it does not allow; nothing goes direct. */
     @Test
     void aLevelTheProxyRefusesFailsTheConnection() throws Exception {
         Path upload = oneMebibyte();
