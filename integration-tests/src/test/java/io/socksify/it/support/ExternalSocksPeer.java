@@ -62,6 +62,11 @@ public abstract class ExternalSocksPeer implements AutoCloseable {
     /** Command line, state, configuration and output: for failure messages. */
     public abstract String describe();
 
+    /** The server's process (its children, Dante's, are {@code ProcessHandle} descendants of it). */
+    public ProcessHandle processHandle() {
+        return process.process().toHandle();
+    }
+
     /** Fails with {@link #describe()} unless the server is still running. */
     public void assertRunning() {
         if (!process.isAlive()) {
