@@ -104,7 +104,7 @@ public final class SocksServerCommand {
         try {
             server.start();
         } catch (IOException | IllegalStateException e) {
-            err.println("server: cannot listen on " + hostPort(server.bindAddress, server.port) + ": "
+            err.println("server: cannot listen on " + hostPort(server.config.bindAddress, server.config.port) + ": "
                     + e.getMessage());
             return 1;
         }

@@ -42,11 +42,11 @@ class SocksServerCommandTest {
     void setsTheIdleTimeoutAndThePerClientLimit() {
         SocksServer configured = SocksServerCommand.parse(new String[] {"--idle-timeout", "30",
                 "--max-connections-per-client=4"}, out).build();
-        assertEquals(30_000_000_000L, configured.idleTimeoutNanos);
-        assertEquals(4, configured.maxConnectionsPerClient);
+        assertEquals(30_000_000_000L, configured.config.idleTimeoutNanos);
+        assertEquals(4, configured.config.maxConnectionsPerClient);
         SocksServer plain = SocksServerCommand.parse(new String[0], out).build();
-        assertEquals(0, plain.idleTimeoutNanos, "no idle timeout unless asked for");
-        assertEquals(0, plain.maxConnectionsPerClient);
+        assertEquals(0, plain.config.idleTimeoutNanos, "no idle timeout unless asked for");
+        assertEquals(0, plain.config.maxConnectionsPerClient);
         assertEquals(2, run("--idle-timeout", "0"));
         assertTrue(err().contains("--idle-timeout: 0 (expected: a number of seconds of at least 1)"), err());
         errBytes.reset();
