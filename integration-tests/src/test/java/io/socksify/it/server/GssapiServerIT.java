@@ -243,6 +243,30 @@ class GssapiServerIT {
     }
 
     @Test
+    void necsUnwrappedLevelOctetOnlyWhenAllowed() throws Exception {
+        try (TcpEchoTarget target = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+            try (SocksServer server = SocksServer.builder().port(0).outgoingBindAddress(Loopback.PROXY_EXTERNAL)
+                    .gssapi(GssapiAcceptor.builder(kdc.serverKeytab()).nec(true).build()).start();
+                    SocksConnection c = SocksClient.open(proxy(server, client(
+                            Socks5GssapiProtectionLevel.CONFIDENTIALITY).nec(true).build()), target.address(),
+                            TIMEOUT_MILLIS)) {
+                assertEquals(Socks5GssapiProtectionLevel.CONFIDENTIALITY, c.gssapiProtection().level());
+                c.outputStream().write(new byte[] {1, 2, 3});
+                c.outputStream().flush();
+                assertArrayEquals(new byte[] {1, 2, 3}, c.inputStream().readNBytes(3));
+            }
+            try (SocksServer server = server(GssapiAcceptor.Level.INTEGRITY).start()) {
+                SocksConnectException e = assertThrows(SocksConnectException.class, () -> SocksClient.open(
+                        proxy(server, client(Socks5GssapiProtectionLevel.INTEGRITY).nec(true).build()),
+                        target.address(), TIMEOUT_MILLIS));
+                assertEquals(SocksConnectException.Reason.AUTHENTICATION_FAILED, e.reason(), e.getMessage());
+                SessionRecord r = onlyRecord(server);
+                assertTrue(r.failure().contains("unwrapped (NEC), which this server does not accept"), r.toString());
+            }
+        }
+    }
+
+    @Test
     void aClientWithoutTicketNamesTheMissingTicketCache() throws Exception {
         Path none = kdc.krb5Conf().resolveSibling("no-such-ccache");
         try (SocksServer server = server(GssapiAcceptor.Level.INTEGRITY).start();
