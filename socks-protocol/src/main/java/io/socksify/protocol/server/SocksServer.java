@@ -32,8 +32,9 @@ import java.util.function.Predicate;
 
 /**
  * An embeddable SOCKS server: SOCKS4, SOCKS4a and SOCKS5 (RFC 1928) with the commands CONNECT, BIND and UDP
- * ASSOCIATE, IPv4, IPv6 and domain destinations, and the methods "no authentication" and username/password
- * (RFC 1929).
+ * ASSOCIATE, IPv4, IPv6 and domain destinations, and the methods "no authentication", username/password
+ * (RFC 1929) and GSS-API with Kerberos V5 (RFC 1961, {@link Builder#gssapi}; at integrity and confidentiality every
+ * byte to and from the client, TCP and UDP, is encapsulated).
  *
  * <pre>{@code
  * try (SocksServer server = SocksServer.builder().port(0).user("alice", "secret").start()) {
@@ -45,7 +46,7 @@ import java.util.function.Predicate;
  *
  * <h2>Safe by default</h2>
  * It binds 127.0.0.1 unless told otherwise. {@link #start()} refuses to listen on any other address (the wildcard
- * included) unless clients must authenticate ({@link Builder#user}), or client rules
+ * included) unless clients must authenticate ({@link Builder#user}, {@link Builder#gssapi}), or client rules
  * ({@link Builder#allowClients}) restrict who may connect, or {@link Builder#allowOpenRelay()} says an open relay
  * is wanted. With users configured, SOCKS4 and 4a requests (which carry no password) are rejected.
  *
