@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /**
  * The Kerberos V5 operations the GSS-API method (RFC 1961) needs, in JDK types of {@code java.base} only: a login,
- * an initiating security context, and per-message wrap and unwrap. {@link GssapiAuthenticator} and
+ * an initiating (client) or accepting (embedded server) security context, and per-message wrap and unwrap. {@link GssapiAuthenticator} and
  * {@link GssapiProtection} hold all of RFC 1961 (framing, levels, failures) and reach Kerberos only through this
  * interface; its one implementation, {@code jgss.JgssMechanism}, is the one class of socks-protocol that links
  * against JGSS.
@@ -40,7 +40,7 @@ public interface GssapiMechanism {
         return GssapiMechanisms.create();
     }
 
-    /** One initiating security context (RFC 2743), as RFC 1961 uses it. */
+    /** One security context (RFC 2743), initiating or accepting, as RFC 1961 uses it. */
     interface Context {
         /** @return the next token to send (possibly empty), given the peer's last one (empty to begin) */
         byte[] initSecContext(byte[] token) throws Failure;

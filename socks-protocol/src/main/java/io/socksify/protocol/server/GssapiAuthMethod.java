@@ -74,9 +74,11 @@ final class GssapiAuthMethod implements ServerAuthMethod {
                         principal = context.peerName();
                     }
                 } catch (GssapiMechanism.Failure e) {
-                    return abort(out, "GSS-API context establishment failed" + (e.kind()
-                            == GssapiMechanism.Failure.Kind.CONTEXT ? "" : " (the server's keytab "
-                            + acceptor.keytab() + ")") + ": " + e.getMessage());
+                    boolean readable = java.nio.file.Files.isReadable(acceptor.keytab());
+                    return abort(out, "GSS-API context establishment failed" + (!readable ? " (the server's keytab "
+                            + acceptor.keytab() + " does not exist or cannot be read)"
+                            : e.kind() == GssapiMechanism.Failure.Kind.CONTEXT ? ""
+                            : " (the server's keytab " + acceptor.keytab() + ")") + ": " + e.getMessage());
                 } catch (IOException e) {
                     return abort(out, "GSS-API: " + e.getMessage());
                 }

@@ -24,8 +24,9 @@ import org.ietf.jgss.Oid;
 
 /**
  * {@link GssapiMechanism} with the JDK's JGSS and Kerberos V5 (RFC 1964, RFC 4121): the only class of socks-protocol
- * that links against {@code java.security.jgss}. One instance per {@link GssapiOptions}; it keeps the login's
- * {@code Subject} until its ticket expires.
+ * that links against {@code java.security.jgss}. One instance per {@link GssapiOptions} (it keeps the login's
+ * {@code Subject} until its ticket expires), or per embedded server's acceptor (it keeps the keytab login and the
+ * acceptor credential).
  *
  * <p>The login uses a {@link Configuration} object of its own (one {@code Krb5LoginModule} entry built from the
  * options), never the JVM's global one, and never reads or sets {@code javax.security.auth.useSubjectCredsOnly}:
