@@ -57,7 +57,6 @@ final class Session implements EventLoop.Handler {
     }
 
     private static final System.Logger LOG = System.getLogger(SocksServer.class.getName());
-    private static final int PUMP_ROUNDS = 4;
     /** Larger than any one handshake message (the longest, a SOCKS4a request, is 520 bytes). */
     static final int HANDSHAKE_BUFFER = 1024;
 
@@ -74,6 +73,7 @@ final class Session implements EventLoop.Handler {
     private ServerSocketChannel listener;
     private SelectionKey listenerKey;
     private UdpRelay udp;
+    private TcpRelay relay;
     private ByteBuffer up;
     private ByteBuffer down;
     private EventLoop.Timer timer;
@@ -86,9 +86,7 @@ final class Session implements EventLoop.Handler {
     boolean countedForClient;
 
     private boolean clientEof;
-    private boolean targetEof;
     private boolean clientOutputShut;
-    private boolean targetOutputShut;
     private boolean parsing;
     private EventLoop.Timer authTimer;
     private long authDelayNanos;
@@ -142,6 +140,13 @@ final class Session implements EventLoop.Handler {
             return;
         }
         int ops = key.readyOps();
+        if (relay != null) {
+            relay.ready(key, ops);
+            if (state != State.CLOSED) {
+                relay.updateInterest();
+            }
+            return;
+        }
         if (key == clientKey) {
             onClient(ops);
         } else if (key == targetKey) {
@@ -151,22 +156,8 @@ final class Session implements EventLoop.Handler {
         } else if (udp != null) {
             udp.ready(key);
         }
-        if (state == State.RELAY) {
-            readBufferedInput();
-        }
         if (state != State.CLOSED) {
             updateInterest();
-        }
-    }
-
-    /**
-     * Unwrapped bytes the client sent may wait in {@link #framing} with nothing left to read on the socket (the relay
-     * buffer was full): no readiness event would bring them, so they are taken when there is room.
-     */
-    private void readBufferedInput() throws IOException {
-        if (framing != null && !clientEof && up.hasRemaining() && framing.hasBufferedInput()) {
-            readClient();
-            finishIfDone();
         }
     }
 
@@ -184,7 +175,6 @@ final class Session implements EventLoop.Handler {
     private void onClient(int ops) throws IOException {
         if ((ops & SelectionKey.OP_READ) != 0) {
             switch (state) {
-                case RELAY -> readClient();
                 case UDP, FAILED -> {
                     // Data on a UDP control connection, or after a failure reply, is read and dropped; its end
                     // ends the session. Reading it keeps the close from turning into a reset.
@@ -209,9 +199,6 @@ final class Session implements EventLoop.Handler {
         }
         if ((ops & SelectionKey.OP_WRITE) != 0) {
             writeClient();
-        }
-        if (state == State.RELAY) {
-            finishIfDone();
         }
     }
 
@@ -280,70 +267,13 @@ final class Session implements EventLoop.Handler {
         bytesUp += n;
     }
 
-    /**
-     * Reads from the client and writes to the target while both go on without blocking (a few rounds at most, for
-     * fairness): fewer trips through the selector per byte.
-     */
-    private void readClient() throws IOException {
-        for (int round = 0; round < PUMP_ROUNDS; round++) {
-            int n = readFromClient(up);
-            if (n < 0) {
-                clientEof = true;
-            } else {
-                bytesUp += n;
-            }
-            writeTarget();
-            if (n <= 0 || up.position() > 0) {
-                return;
-            }
-        }
-    }
-
-    private void readTarget() throws IOException {
-        for (int round = 0; round < PUMP_ROUNDS; round++) {
-            int n = target.read(down);
-            if (n < 0) {
-                targetEof = true;
-            } else {
-                bytesDown += n;
-            }
-            writeClient();
-            if (n <= 0 || down.position() > 0) {
-                return;
-            }
-        }
-    }
-
-    private void writeTarget() throws IOException {
-        if (up.position() > 0) {
-            up.flip();
-            target.write(up);
-            up.compact();
-        }
-        if (clientEof && up.position() == 0 && !targetOutputShut) {
-            targetOutputShut = true;
-            target.shutdownOutput();
-        }
-    }
-
     private void onTarget(int ops) throws IOException {
         if (state == State.CONNECTING) {
             onConnectable();
-            return;
         }
-        if (state != State.RELAY) {
-            return;
-        }
-        if ((ops & SelectionKey.OP_READ) != 0) {
-            readTarget();
-        }
-        if ((ops & SelectionKey.OP_WRITE) != 0) {
-            writeTarget();
-        }
-        finishIfDone();
     }
 
-    /** Writes what {@code down} holds to the client; in the relay, passes on the target's end of stream. */
+    /** Writes what {@code down} holds to the client (before the relay); after a failure reply, shuts the output. */
     private void writeClient() throws IOException {
         if (framing != null) {
             down.flip();
@@ -354,29 +284,20 @@ final class Session implements EventLoop.Handler {
             client.write(down);
             down.compact();
         }
-        if (down.position() == 0 && !pendingWrapped()) {
-            if (state == State.FAILED && !clientOutputShut) {
-                clientOutputShut = true;
-                client.shutdownOutput();
-            } else if (state == State.RELAY && targetEof && !clientOutputShut) {
-                clientOutputShut = true;
-                client.shutdownOutput();
-            }
-        }
-    }
-
-    private void finishIfDone() {
-        if (state == State.RELAY && clientEof && targetEof && up.position() == 0 && down.position() == 0
-                && !pendingWrapped()) {
-            close(null);
+        if (down.position() == 0 && !pendingWrapped() && state == State.FAILED && !clientOutputShut) {
+            clientOutputShut = true;
+            client.shutdownOutput();
         }
     }
 
     private void updateInterest() {
+        if (relay != null) {
+            relay.updateInterest();
+            return;
+        }
         int c = 0;
         boolean pendingDown = down.position() > 0 || pendingWrapped();
         switch (state) {
-            case RELAY -> c = (!clientEof && up.hasRemaining() ? SelectionKey.OP_READ : 0);
             // Before the reply too: early data is kept (bounded), and the client's end must be seen in every state.
             case RESOLVING, CONNECTING, REPLY_DELAY, BIND_WAIT, UDP, FAILED ->
                     c = clientEof ? 0 : SelectionKey.OP_READ;
@@ -394,9 +315,6 @@ final class Session implements EventLoop.Handler {
             int t = 0;
             if (state == State.CONNECTING) {
                 t = SelectionKey.OP_CONNECT;
-            } else if (state == State.RELAY) {
-                t = (!targetEof && down.hasRemaining() ? SelectionKey.OP_READ : 0)
-                        | (up.position() > 0 ? SelectionKey.OP_WRITE : 0);
             }
             setOps(targetKey, t);
         }
@@ -710,17 +628,15 @@ final class Session implements EventLoop.Handler {
     private void startRelay() {
         state = State.RELAY;
         startIdleTimer();
+        relay = new TcpRelay(this, client, clientKey, target, targetKey, up, down, framing, clientEof);
         try {
-            writeTarget();
-            writeClient();
-            readBufferedInput();
+            relay.start();
         } catch (IOException e) {
             close("relay: " + e);
             return;
         }
-        finishIfDone();
         if (state != State.CLOSED) {
-            updateInterest();
+            relay.updateInterest();
         }
     }
 
