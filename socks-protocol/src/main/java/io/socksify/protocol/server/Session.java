@@ -1,20 +1,12 @@
 package io.socksify.protocol.server;
 
 import io.socksify.protocol.wire.Printable;
-import io.socksify.protocol.wire.Socks4CommandRequest;
 import io.socksify.protocol.wire.Socks4CommandResponse;
 import io.socksify.protocol.wire.Socks4CommandStatus;
-import io.socksify.protocol.wire.Socks5AuthMethod;
-import io.socksify.protocol.wire.Socks5CommandRequest;
 import io.socksify.protocol.wire.Socks5CommandResponse;
 import io.socksify.protocol.wire.Socks5CommandStatus;
 import io.socksify.protocol.wire.Socks5CommandType;
-import io.socksify.protocol.wire.Socks5InitialRequest;
-import io.socksify.protocol.wire.Socks5InitialResponse;
-import io.socksify.protocol.wire.Socks5PasswordAuthRequest;
-import io.socksify.protocol.wire.Socks5PasswordAuthResponse;
 import io.socksify.protocol.wire.SocksAddress;
-import io.socksify.protocol.wire.SocksProtocolException;
 import io.socksify.protocol.wire.SocksVersion;
 
 import java.io.IOException;
