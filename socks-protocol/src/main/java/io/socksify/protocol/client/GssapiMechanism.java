@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /**
  * The Kerberos V5 operations the GSS-API method (RFC 1961) needs, in JDK types of {@code java.base} only: a login,
- * an initiating security context, and per-message wrap and unwrap. {@link GssapiAuthenticator} and
+ * an initiating (client) or accepting (embedded server) security context, and per-message wrap and unwrap. {@link GssapiAuthenticator} and
  * {@link GssapiProtection} hold all of RFC 1961 (framing, levels, failures) and reach Kerberos only through this
  * interface; its one implementation, {@code jgss.JgssMechanism}, is the one class of socks-protocol that links
  * against JGSS.
@@ -25,10 +25,31 @@ public interface GssapiMechanism {
      */
     Context initiate(GssapiOptions options, String serviceName, boolean confidential) throws Failure;
 
-    /** One initiating security context (RFC 2743), as RFC 1961 uses it. */
+    /**
+     * Logs in as an acceptor with the keys of {@code keytab} (once per instance; repeated by a new instance) and
+     * starts an accepting context: for {@code principal} ({@code service/host@REALM}), or for any key of the keytab
+     * if null. For an embedded server; the login uses a configuration object of its own, never the global one.
+     */
+    Context accept(java.nio.file.Path keytab, String principal, boolean refreshKrb5Config) throws Failure;
+
+    /**
+     * The implementation, loaded where socks-protocol's own class loader may not see JGSS (see
+     * {@code GssapiMechanisms}); one instance per set of credentials, since it keeps the login.
+     */
+    static GssapiMechanism load() throws IOException {
+        return GssapiMechanisms.create();
+    }
+
+    /** One security context (RFC 2743), initiating or accepting, as RFC 1961 uses it. */
     interface Context {
         /** @return the next token to send (possibly empty), given the peer's last one (empty to begin) */
         byte[] initSecContext(byte[] token) throws Failure;
+
+        /** An accepting context's step: @return the token to answer with (possibly empty) */
+        byte[] acceptSecContext(byte[] token) throws Failure;
+
+        /** @return the initiator's principal once an accepting context is established, else null */
+        String peerName() throws Failure;
 
         boolean isEstablished();
 

@@ -61,6 +61,15 @@ public final class GssapiProtection {
         }
     }
 
+    /**
+     * The protection of an established context of {@link GssapiMechanism} at an agreed level; for an acceptor (socks-protocol's
+     * embedded server), which reaches Kerberos only through that interface.
+     */
+    public static GssapiProtection of(GssapiMechanism.Context established, Socks5GssapiProtectionLevel level)
+            throws Failure {
+        return new GssapiProtection(established, level);
+    }
+
     GssapiProtection(GssapiMechanism.Context context, Socks5GssapiProtectionLevel level) throws Failure {
         this.context = Objects.requireNonNull(context, "context");
         this.level = Objects.requireNonNull(level, "level");

@@ -1,20 +1,12 @@
 package io.socksify.protocol.server;
 
 import io.socksify.protocol.wire.Printable;
-import io.socksify.protocol.wire.Socks4CommandRequest;
 import io.socksify.protocol.wire.Socks4CommandResponse;
 import io.socksify.protocol.wire.Socks4CommandStatus;
-import io.socksify.protocol.wire.Socks5AuthMethod;
-import io.socksify.protocol.wire.Socks5CommandRequest;
 import io.socksify.protocol.wire.Socks5CommandResponse;
 import io.socksify.protocol.wire.Socks5CommandStatus;
 import io.socksify.protocol.wire.Socks5CommandType;
-import io.socksify.protocol.wire.Socks5InitialRequest;
-import io.socksify.protocol.wire.Socks5InitialResponse;
-import io.socksify.protocol.wire.Socks5PasswordAuthRequest;
-import io.socksify.protocol.wire.Socks5PasswordAuthResponse;
 import io.socksify.protocol.wire.SocksAddress;
-import io.socksify.protocol.wire.SocksProtocolException;
 import io.socksify.protocol.wire.SocksVersion;
 
 import java.io.IOException;
@@ -49,16 +41,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class Session implements EventLoop.Handler {
     private enum State {
-        VERSION, GREETING, AUTH, REQUEST, SOCKS4_REQUEST,
-        RESOLVING, CONNECTING, REPLY_DELAY, BIND_WAIT, RELAY, UDP, FAILED, CLOSED;
+        HANDSHAKE, RESOLVING, CONNECTING, REPLY_DELAY, BIND_WAIT, RELAY, UDP, FAILED, CLOSED;
 
         boolean handshake() {
-            return ordinal() <= SOCKS4_REQUEST.ordinal();
+            return this == HANDSHAKE;
         }
     }
 
     private static final System.Logger LOG = System.getLogger(SocksServer.class.getName());
-    private static final int PUMP_ROUNDS = 4;
     /** Larger than any one handshake message (the longest, a SOCKS4a request, is 520 bytes). */
     static final int HANDSHAKE_BUFFER = 1024;
 
@@ -68,13 +58,14 @@ final class Session implements EventLoop.Handler {
     private final InetSocketAddress clientAddress;
     private final Instant start;
 
-    private State state = State.VERSION;
+    private State state = State.HANDSHAKE;
     private SelectionKey clientKey;
     private SocketChannel target;
     private SelectionKey targetKey;
     private ServerSocketChannel listener;
     private SelectionKey listenerKey;
     private UdpRelay udp;
+    private TcpRelay relay;
     private ByteBuffer up;
     private ByteBuffer down;
     private EventLoop.Timer timer;
@@ -87,16 +78,13 @@ final class Session implements EventLoop.Handler {
     boolean countedForClient;
 
     private boolean clientEof;
-    private boolean targetEof;
     private boolean clientOutputShut;
-    private boolean targetOutputShut;
     private boolean parsing;
-    /** An RFC 1929 request held back by {@link AuthThrottle}, checked when {@link #authTimer} fires. */
-    private Socks5PasswordAuthRequest pendingAuth;
     private EventLoop.Timer authTimer;
     private long authDelayNanos;
-    private Socks5CommandType requestCommand;
-    private SocksAddress requestDestination;
+    private final ServerHandshake handshake;
+    /** With GSS-API at integrity or confidentiality: RFC 1961 encapsulation of every byte to and from the client. */
+    GssapiFraming framing;
 
     private List<InetAddress> candidates;
     private int candidateIndex;
@@ -105,7 +93,6 @@ final class Session implements EventLoop.Handler {
     SocksVersion version;
     Socks5CommandType command;
     SocksAddress destination;
-    private String user;
     private int reply = -1;
     private String failure;
     long bytesUp;
@@ -120,6 +107,7 @@ final class Session implements EventLoop.Handler {
         this.client = client;
         this.clientAddress = clientAddress;
         this.start = start;
+        this.handshake = new ServerHandshake(server.authMethods, clientAddress.getAddress());
     }
 
     /** Runs on the loop: registers the client and arms the handshake timeout. */
@@ -134,8 +122,8 @@ final class Session implements EventLoop.Handler {
             close("cannot register the client connection: " + e);
             return;
         }
-        timer = loop.schedule(server.handshakeTimeoutNanos, () -> close("handshake timeout: no complete request "
-                + "within " + TimeUnit.NANOSECONDS.toMillis(server.handshakeTimeoutNanos) + " ms"));
+        timer = loop.schedule(server.config.handshakeTimeoutNanos, () -> close("handshake timeout: no complete request "
+                + "within " + TimeUnit.NANOSECONDS.toMillis(server.config.handshakeTimeoutNanos) + " ms"));
     }
 
     @Override
@@ -144,6 +132,13 @@ final class Session implements EventLoop.Handler {
             return;
         }
         int ops = key.readyOps();
+        if (relay != null) {
+            relay.ready(key, ops);
+            if (state != State.CLOSED) {
+                relay.updateInterest();
+            }
+            return;
+        }
         if (key == clientKey) {
             onClient(ops);
         } else if (key == targetKey) {
@@ -172,7 +167,6 @@ final class Session implements EventLoop.Handler {
     private void onClient(int ops) throws IOException {
         if ((ops & SelectionKey.OP_READ) != 0) {
             switch (state) {
-                case RELAY -> readClient();
                 case UDP, FAILED -> {
                     // Data on a UDP control connection, or after a failure reply, is read and dropped; its end
                     // ends the session. Reading it keeps the close from turning into a reset.
@@ -187,20 +181,7 @@ final class Session implements EventLoop.Handler {
                 case RESOLVING, CONNECTING, REPLY_DELAY, BIND_WAIT -> readEarlyData();
                 default -> {
                     if (state.handshake()) {
-                        int n = client.read(up);
-                        if (n < 0) {
-                            clientEof = true;
-                        }
-                        parse();
-                        if (state.handshake() && clientEof) {
-                            close("client closed the connection during the handshake");
-                            return;
-                        }
-                        if (state != State.CLOSED && down.position() > 0) {
-                            // A reply (method selection, authentication) goes out now, not one select later: the
-                            // client waits for it, and a socket that takes a few bytes is all but always writable.
-                            writeClient();
-                        }
+                        readHandshake();
                     }
                 }
             }
@@ -211,9 +192,38 @@ final class Session implements EventLoop.Handler {
         if ((ops & SelectionKey.OP_WRITE) != 0) {
             writeClient();
         }
-        if (state == State.RELAY) {
-            finishIfDone();
+    }
+
+    private void readHandshake() throws IOException {
+        boolean again = true;
+        while (again) {
+            int n = readFromClient(up);
+            if (n < 0) {
+                clientEof = true;
+            }
+            boolean framed = framing != null;
+            parse();
+            // Just switched to RFC 1961 encapsulation: the wrapped request may have come with the last message.
+            again = !framed && framing != null && state.handshake();
         }
+        if (state.handshake() && clientEof) {
+            close("client closed the connection during the handshake");
+            return;
+        }
+        if (state != State.CLOSED && (down.position() > 0 || pendingWrapped())) {
+            // A reply (method selection, authentication) goes out now, not one select later: the client waits
+            // for it, and a socket that takes a few bytes is all but always writable.
+            writeClient();
+        }
+    }
+
+    /** Plain bytes from the client: as read, or unwrapped ({@link GssapiFraming}). */
+    private int readFromClient(ByteBuffer into) throws IOException {
+        return framing == null ? client.read(into) : framing.read(into);
+    }
+
+    private boolean pendingWrapped() {
+        return framing != null && framing.hasPendingOutput();
     }
 
     /**
@@ -223,13 +233,13 @@ final class Session implements EventLoop.Handler {
      * is what lets the session see the client's end in every state: a full buffer that is no longer read hides it.
      */
     private void readEarlyData() throws IOException {
-        if (!up.hasRemaining() && up.capacity() < server.bufferSize) {
-            ByteBuffer larger = ByteBuffer.allocate(Math.min(2 * up.capacity(), server.bufferSize));
+        if (!up.hasRemaining() && up.capacity() < server.config.bufferSize) {
+            ByteBuffer larger = ByteBuffer.allocate(Math.min(2 * up.capacity(), server.config.bufferSize));
             up = larger.put(up.flip());
         }
         // At the bound, a one-byte read tells the client's end (kept data intact) from data beyond the bound.
         ByteBuffer into = up.hasRemaining() ? up : ByteBuffer.allocate(1);
-        int n = client.read(into);
+        int n = readFromClient(into);
         if (n < 0) {
             clientEof = true;
             if (state == State.BIND_WAIT) {
@@ -249,98 +259,37 @@ final class Session implements EventLoop.Handler {
         bytesUp += n;
     }
 
-    /**
-     * Reads from the client and writes to the target while both go on without blocking (a few rounds at most, for
-     * fairness): fewer trips through the selector per byte.
-     */
-    private void readClient() throws IOException {
-        for (int round = 0; round < PUMP_ROUNDS; round++) {
-            int n = client.read(up);
-            if (n < 0) {
-                clientEof = true;
-            } else {
-                bytesUp += n;
-            }
-            writeTarget();
-            if (n <= 0 || up.position() > 0) {
-                return;
-            }
-        }
-    }
-
-    private void readTarget() throws IOException {
-        for (int round = 0; round < PUMP_ROUNDS; round++) {
-            int n = target.read(down);
-            if (n < 0) {
-                targetEof = true;
-            } else {
-                bytesDown += n;
-            }
-            writeClient();
-            if (n <= 0 || down.position() > 0) {
-                return;
-            }
-        }
-    }
-
-    private void writeTarget() throws IOException {
-        if (up.position() > 0) {
-            up.flip();
-            target.write(up);
-            up.compact();
-        }
-        if (clientEof && up.position() == 0 && !targetOutputShut) {
-            targetOutputShut = true;
-            target.shutdownOutput();
-        }
-    }
-
     private void onTarget(int ops) throws IOException {
         if (state == State.CONNECTING) {
             onConnectable();
-            return;
         }
-        if (state != State.RELAY) {
-            return;
-        }
-        if ((ops & SelectionKey.OP_READ) != 0) {
-            readTarget();
-        }
-        if ((ops & SelectionKey.OP_WRITE) != 0) {
-            writeTarget();
-        }
-        finishIfDone();
     }
 
-    /** Writes what {@code down} holds to the client; in the relay, passes on the target's end of stream. */
+    /** Writes what {@code down} holds to the client (before the relay); after a failure reply, shuts the output. */
     private void writeClient() throws IOException {
-        if (down.position() > 0) {
+        if (framing != null) {
+            down.flip();
+            framing.write(down);
+            down.compact();
+        } else if (down.position() > 0) {
             down.flip();
             client.write(down);
             down.compact();
         }
-        if (down.position() == 0) {
-            if (state == State.FAILED && !clientOutputShut) {
-                clientOutputShut = true;
-                client.shutdownOutput();
-            } else if (state == State.RELAY && targetEof && !clientOutputShut) {
-                clientOutputShut = true;
-                client.shutdownOutput();
-            }
-        }
-    }
-
-    private void finishIfDone() {
-        if (state == State.RELAY && clientEof && targetEof && up.position() == 0 && down.position() == 0) {
-            close(null);
+        if (down.position() == 0 && !pendingWrapped() && state == State.FAILED && !clientOutputShut) {
+            clientOutputShut = true;
+            client.shutdownOutput();
         }
     }
 
     private void updateInterest() {
+        if (relay != null) {
+            relay.updateInterest();
+            return;
+        }
         int c = 0;
-        boolean pendingDown = down.position() > 0;
+        boolean pendingDown = down.position() > 0 || pendingWrapped();
         switch (state) {
-            case RELAY -> c = (!clientEof && up.hasRemaining() ? SelectionKey.OP_READ : 0);
             // Before the reply too: early data is kept (bounded), and the client's end must be seen in every state.
             case RESOLVING, CONNECTING, REPLY_DELAY, BIND_WAIT, UDP, FAILED ->
                     c = clientEof ? 0 : SelectionKey.OP_READ;
@@ -358,9 +307,6 @@ final class Session implements EventLoop.Handler {
             int t = 0;
             if (state == State.CONNECTING) {
                 t = SelectionKey.OP_CONNECT;
-            } else if (state == State.RELAY) {
-                t = (!targetEof && down.hasRemaining() ? SelectionKey.OP_READ : 0)
-                        | (up.position() > 0 ? SelectionKey.OP_WRITE : 0);
             }
             setOps(targetKey, t);
         }
@@ -374,193 +320,56 @@ final class Session implements EventLoop.Handler {
 
     // ---- handshake --------------------------------------------------------------------------------------------
 
-    /** Decodes as many handshake messages as {@code up} holds; leaves what follows the request in it. */
+    /** Runs the {@link ServerHandshake} over what {@code up} holds; leaves what follows the request in it. */
     private void parse() {
-        parsing = true;
-        up.flip();
-        try {
-            while (state.handshake()) {
-                if (!step()) {
-                    break;
-                }
-            }
-        } catch (SocksProtocolException e) {
-            protocolError(e);
-        } catch (IllegalArgumentException e) {
-            // The codec's records validate what they hold: a decoded field out of their range is malformed input.
-            protocolError(new SocksProtocolException(e.getMessage(), e));
-        } finally {
-            parsing = false;
-            if (up != null) {
-                up.compact();
-            }
-        }
-        if (requestCommand != null && state.handshake()) {
-            request(requestCommand, requestDestination);
-        } else if (state.handshake() && !up.hasRemaining()) {
-            // Every handshake message is far shorter than a buffer: a full buffer is not SOCKS.
-            protocolError(new SocksProtocolException("handshake message longer than " + up.capacity() + " bytes"));
-        }
-    }
-
-    /** @return whether a message was consumed */
-    private boolean step() throws SocksProtocolException {
-        switch (state) {
-            case VERSION -> {
-                if (!up.hasRemaining()) {
-                    return false;
-                }
-                int first = up.get(up.position()) & 0xFF;
-                if (first == 5) {
-                    version = SocksVersion.SOCKS5;
-                    state = State.GREETING;
-                } else if (first == 4) {
-                    version = SocksVersion.SOCKS4;
-                    state = State.SOCKS4_REQUEST;
-                } else {
-                    close("not a SOCKS request: first byte is " + SocksProtocolException.hex(first)
-                            + " (expected 0x04 or 0x05)");
-                    return false;
-                }
-                return true;
-            }
-            case GREETING -> {
-                Socks5InitialRequest greeting = Socks5InitialRequest.decode(up);
-                if (greeting == null) {
-                    return false;
-                }
-                Socks5AuthMethod method = chooseMethod(greeting);
-                new Socks5InitialResponse(method).encode(down);
-                if (method.equals(Socks5AuthMethod.NO_ACCEPTABLE_METHODS)) {
-                    failed(-1, "no acceptable authentication method among " + greeting.methods());
-                    return false;
-                }
-                state = method.equals(Socks5AuthMethod.PASSWORD) ? State.AUTH : State.REQUEST;
-                return true;
-            }
-            case AUTH -> {
-                if (authTimer != null) {
-                    return false;
-                }
-                Socks5PasswordAuthRequest auth = pendingAuth;
-                pendingAuth = null;
-                if (auth == null) {
-                    auth = Socks5PasswordAuthRequest.decode(up);
-                    if (auth == null) {
-                        return false;
-                    }
-                    user = auth.username();
-                    if (!server.users.isEmpty() && throttled(auth)) {
-                        return false;
-                    }
-                }
-                boolean ok = server.users.isEmpty() || server.authenticate(auth.username(), auth.password());
-                (ok ? Socks5PasswordAuthResponse.SUCCESS : Socks5PasswordAuthResponse.FAILURE).encode(down);
-                if (!ok) {
-                    server.authThrottle.failed(clientAddress.getAddress(), System.nanoTime());
-                    failed(-1, "authentication failed for user " + Printable.field(auth.username()));
-                    return false;
-                }
-                state = State.REQUEST;
-                return true;
-            }
-            case REQUEST -> {
-                // An unknown ATYP cannot be decoded (the length of what follows is unknown); answer it first.
-                if (up.remaining() >= 4 && (up.get(up.position()) & 0xFF) == 5
-                        && (up.get(up.position() + 2) & 0xFF) == 0) {
-                    int atyp = up.get(up.position() + 3) & 0xFF;
-                    if (atyp != 1 && atyp != 3 && atyp != 4) {
-                        command = Socks5CommandType.valueOf(up.get(up.position() + 1));
-                        cancelTimer();
-                        fail5(Socks5CommandStatus.ADDRESS_TYPE_NOT_SUPPORTED, "address type "
-                                + SocksProtocolException.hex(atyp) + " not supported");
-                        return false;
-                    }
-                }
-                Socks5CommandRequest request = Socks5CommandRequest.decode(up);
-                if (request == null) {
-                    return false;
-                }
-                requestCommand = request.command();
-                requestDestination = request.destination();
-                return false;
-            }
-            case SOCKS4_REQUEST -> {
-                Socks4CommandRequest request = Socks4CommandRequest.decode(up);
-                if (request == null) {
-                    return false;
-                }
-                user = request.userId();
-                if (request.isSocks4a()) {
-                    version = SocksVersion.SOCKS4A;
-                }
-                requestCommand = Socks5CommandType.valueOf(request.command().code());
-                requestDestination = request.destination();
-                return false;
-            }
-            default -> {
-                return false;
-            }
-        }
-    }
-
-    /**
-     * Asks the {@link AuthThrottle} whether this client's address may have its attempt checked now. If it must wait,
-     * the request is held on a loop timer (the loop goes on serving others) and parsing resumes when it fires; if
-     * it would wait longer than the cap, it is refused unchecked.
-     *
-     * @return true if the attempt is not to be checked now
-     */
-    private boolean throttled(Socks5PasswordAuthRequest auth) {
-        AuthThrottle.Admission admission = server.authThrottle.admit(clientAddress.getAddress(), System.nanoTime());
-        if (admission.refused()) {
-            Socks5PasswordAuthResponse.FAILURE.encode(down);
-            failed(-1, "authentication refused unchecked: too many failures from this address (throttled)");
-            return true;
-        }
-        if (admission.waitNanos() <= 0) {
-            return false;
-        }
-        pendingAuth = auth;
-        authDelayNanos += admission.waitNanos();
-        authTimer = loop.schedule(admission.waitNanos(), onLoop(() -> {
-            authTimer = null;
-            parse();
-        }));
-        return true;
-    }
-
-    private Socks5AuthMethod chooseMethod(Socks5InitialRequest greeting) {
-        List<Socks5AuthMethod> offered = greeting.methods();
-        if (!server.users.isEmpty()) {
-            return offered.contains(Socks5AuthMethod.PASSWORD) ? Socks5AuthMethod.PASSWORD
-                    : Socks5AuthMethod.NO_ACCEPTABLE_METHODS;
-        }
-        if (offered.contains(Socks5AuthMethod.NO_AUTH)) {
-            return Socks5AuthMethod.NO_AUTH;
-        }
-        // No users: a client that offers only username/password gets it, and any credentials pass.
-        return offered.contains(Socks5AuthMethod.PASSWORD) ? Socks5AuthMethod.PASSWORD
-                : Socks5AuthMethod.NO_ACCEPTABLE_METHODS;
-    }
-
-    private void protocolError(SocksProtocolException e) {
-        if (state == State.CLOSED || state == State.FAILED) {
+        if (authTimer != null) {
             return;
         }
-        cancelTimer();
-        switch (state) {
-            case GREETING -> {
-                new Socks5InitialResponse(Socks5AuthMethod.NO_ACCEPTABLE_METHODS).encode(down);
-                failed(-1, "protocol error: " + e.getMessage());
+        parsing = true;
+        up.flip();
+        ServerHandshake.Result r;
+        try {
+            r = handshake.advance(up, down);
+        } finally {
+            parsing = false;
+            up.compact();
+        }
+        version = handshake.version();
+        command = handshake.command();
+        switch (r) {
+            case REQUEST -> request(handshake.command(), handshake.destination());
+            case WAIT -> {
+                authDelayNanos += handshake.waitNanos();
+                authTimer = loop.schedule(handshake.waitNanos(), onLoop(() -> {
+                    authTimer = null;
+                    parse();
+                }));
             }
-            case AUTH -> {
-                Socks5PasswordAuthResponse.FAILURE.encode(down);
-                failed(-1, "protocol error: " + e.getMessage());
+            case PROTECTED -> {
+                framing = new GssapiFraming(client, handshake.protection(), up.flip(), down.flip());
+                up.clear();
+                down.clear();
             }
-            case REQUEST -> fail5(Socks5CommandStatus.GENERAL_FAILURE, "protocol error: " + e.getMessage());
-            case SOCKS4_REQUEST -> fail4("protocol error: " + e.getMessage());
-            default -> close("protocol error: " + e.getMessage());
+            case FAILED -> {
+                cancelTimer();
+                failed(handshake.replyCode(), handshake.reason());
+            }
+            case CLOSE -> close(handshake.reason());
+            default -> {
+                int needed = handshake.bufferSize();
+                if (up.capacity() < needed) {
+                    up = ByteBuffer.allocate(needed).put(up.flip());
+                    down = ByteBuffer.allocate(needed).put(down.flip());
+                } else if (!up.hasRemaining()) {
+                    // Every handshake message is far shorter than a buffer: a full buffer is not SOCKS.
+                    cancelTimer();
+                    if (handshake.overflow(down, up.capacity()) == ServerHandshake.Result.FAILED) {
+                        failed(handshake.replyCode(), handshake.reason());
+                    } else {
+                        close(handshake.reason());
+                    }
+                }
+            }
         }
     }
 
@@ -571,7 +380,13 @@ final class Session implements EventLoop.Handler {
         destination = dst;
         bytesUp += up.position();
         boolean v5 = version == SocksVersion.SOCKS5;
-        if (!v5 && !server.users.isEmpty()) {
+        String principal = handshake.principal();
+        if (principal != null && !server.config.principalAllowed(principal)) {
+            failRequest(Socks5CommandStatus.NOT_ALLOWED, "principal " + Printable.field(principal)
+                    + " not allowed by the rules");
+            return;
+        }
+        if (!v5 && server.config.requiresAuthentication()) {
             failRequest(Socks5CommandStatus.NOT_ALLOWED,
                     "SOCKS4 carries no password and this server requires users to authenticate");
             return;
@@ -579,10 +394,10 @@ final class Session implements EventLoop.Handler {
         if (cmd.equals(Socks5CommandType.CONNECT)) {
             state = State.RESOLVING;
             // The connect timeout covers the name lookup too: a lookup that never returns cannot hold the client.
-            connectTimer = loop.schedule(server.connectTimeoutNanos, onLoop(() -> failRequest(
+            connectTimer = loop.schedule(server.config.connectTimeoutNanos, onLoop(() -> failRequest(
                     Socks5CommandStatus.TTL_EXPIRED, (state == State.RESOLVING ? "resolving " : "connecting to ")
                             + destination + " timed out after "
-                            + TimeUnit.NANOSECONDS.toMillis(server.connectTimeoutNanos) + " ms")));
+                            + TimeUnit.NANOSECONDS.toMillis(server.config.connectTimeoutNanos) + " ms")));
             route(this::connectNext);
         } else if (cmd.equals(Socks5CommandType.BIND)) {
             startBind();
@@ -601,22 +416,22 @@ final class Session implements EventLoop.Handler {
      */
     private void route(Runnable then) {
         if (!destination.isDomain()) {
-            if (!server.addressAllowed(destination.ip())) {
+            if (!server.config.addressAllowed(destination.ip())) {
                 failRequest(Socks5CommandStatus.NOT_ALLOWED, "destination not allowed by the rules");
                 return;
             }
             candidates = filterFamily(List.of(destination.ip()));
             if (candidates.isEmpty()) {
                 failRequest(Socks5CommandStatus.NETWORK_UNREACHABLE, "destination is not of the outgoing address's"
-                        + " family (" + server.outgoingAddress.getHostAddress() + ")");
+                        + " family (" + server.config.outgoingAddress.getHostAddress() + ")");
                 return;
             }
             then.run();
             return;
         }
         String name = destination.domain();
-        boolean byName = server.hostAllowed(name);
-        if (!byName && !server.hasNetworkDestinationRules()) {
+        boolean byName = server.config.hostAllowed(name);
+        if (!byName && !server.config.hasNetworkDestinationRules()) {
             failRequest(Socks5CommandStatus.NOT_ALLOWED, "destination not allowed by the rules");
             return;
         }
@@ -647,7 +462,7 @@ final class Session implements EventLoop.Handler {
         }
         List<InetAddress> allowed = new ArrayList<>();
         for (InetAddress a : addresses) {
-            if (allowedByName || server.addressAllowed(a)) {
+            if (allowedByName || server.config.addressAllowed(a)) {
                 allowed.add(a);
             }
         }
@@ -658,7 +473,7 @@ final class Session implements EventLoop.Handler {
         candidates = filterFamily(allowed);
         if (candidates.isEmpty()) {
             failRequest(Socks5CommandStatus.NETWORK_UNREACHABLE, Printable.field(destination.domain())
-                    + " has no address of the outgoing address's family (" + server.outgoingAddress.getHostAddress()
+                    + " has no address of the outgoing address's family (" + server.config.outgoingAddress.getHostAddress()
                     + ")");
             return;
         }
@@ -666,10 +481,10 @@ final class Session implements EventLoop.Handler {
     }
 
     private List<InetAddress> filterFamily(List<InetAddress> addresses) {
-        if (server.outgoingAddress == null) {
+        if (server.config.outgoingAddress == null) {
             return addresses;
         }
-        boolean v4 = server.outgoingAddress instanceof Inet4Address;
+        boolean v4 = server.config.outgoingAddress instanceof Inet4Address;
         List<InetAddress> out = new ArrayList<>(addresses.size());
         for (InetAddress a : addresses) {
             if ((a instanceof Inet4Address) == v4) {
@@ -694,8 +509,8 @@ final class Session implements EventLoop.Handler {
                         : StandardProtocolFamily.INET6);
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                if (server.outgoingAddress != null) {
-                    ch.bind(new InetSocketAddress(server.outgoingAddress, 0));
+                if (server.config.outgoingAddress != null) {
+                    ch.bind(new InetSocketAddress(server.config.outgoingAddress, 0));
                 }
                 target = ch;
                 // A connect to a near peer (loopback, the same host) has often completed by the time connect()
@@ -805,29 +620,28 @@ final class Session implements EventLoop.Handler {
     private void startRelay() {
         state = State.RELAY;
         startIdleTimer();
+        relay = new TcpRelay(this, client, clientKey, target, targetKey, up, down, framing, clientEof);
         try {
-            writeTarget();
-            writeClient();
+            relay.start();
         } catch (IOException e) {
             close("relay: " + e);
             return;
         }
-        finishIfDone();
         if (state != State.CLOSED) {
-            updateInterest();
+            relay.updateInterest();
         }
     }
 
     // ---- BIND -------------------------------------------------------------------------------------------------
 
     private void startBind() {
-        if (destination.isDomain() ? !server.hostAllowed(destination.domain())
-                : !server.addressAllowed(destination.ip())) {
+        if (destination.isDomain() ? !server.config.hostAllowed(destination.domain())
+                : !server.config.addressAllowed(destination.ip())) {
             failRequest(Socks5CommandStatus.NOT_ALLOWED, "BIND for this destination not allowed by the rules");
             return;
         }
         try {
-            InetAddress ip = server.outgoingAddress != null ? server.outgoingAddress
+            InetAddress ip = server.config.outgoingAddress != null ? server.config.outgoingAddress
                     : ((InetSocketAddress) client.getLocalAddress()).getAddress();
             listener = ServerSocketChannel.open();
             listener.bind(new InetSocketAddress(ip, 0), 1);
@@ -974,8 +788,8 @@ final class Session implements EventLoop.Handler {
     }
 
     private void afterReplyDelay(Runnable action) {
-        if (server.replyDelayNanos > 0 && Socks5CommandType.CONNECT.equals(command)) {
-            timer = loop.schedule(server.replyDelayNanos, onLoop(action));
+        if (server.config.replyDelayNanos > 0 && Socks5CommandType.CONNECT.equals(command)) {
+            timer = loop.schedule(server.config.replyDelayNanos, onLoop(action));
         } else {
             action.run();
         }
@@ -983,11 +797,11 @@ final class Session implements EventLoop.Handler {
 
     /** With {@link SocksServer.Builder#idleTimeout}: ends the relay when nothing moved for that long. */
     private void startIdleTimer() {
-        if (server.idleTimeoutNanos > 0 && idleTimer == null) {
+        if (server.config.idleTimeoutNanos > 0 && idleTimer == null) {
             if (activitySeen < 0) {
                 activitySeen = bytesUp + bytesDown + datagramsUp + datagramsDown;
             }
-            idleTimer = loop.schedule(server.idleTimeoutNanos, this::checkIdle);
+            idleTimer = loop.schedule(server.config.idleTimeoutNanos, this::checkIdle);
         }
     }
 
@@ -998,7 +812,7 @@ final class Session implements EventLoop.Handler {
         }
         long activity = bytesUp + bytesDown + datagramsUp + datagramsDown;
         if (activity == activitySeen) {
-            close("idle timeout: nothing relayed for " + TimeUnit.NANOSECONDS.toMillis(server.idleTimeoutNanos)
+            close("idle timeout: nothing relayed for " + TimeUnit.NANOSECONDS.toMillis(server.config.idleTimeoutNanos)
                     + " ms");
             return;
         }
@@ -1059,9 +873,13 @@ final class Session implements EventLoop.Handler {
             countedForClient = false;
             server.clientEnded(clientAddress.getAddress());
         }
-        server.ended(new SessionRecord(clientAddress, version, command, destination, user, reply, failure,
-                bytesUp, bytesDown, datagramsUp, datagramsDown, start, Instant.now(),
-                TimeUnit.NANOSECONDS.toMillis(authDelayNanos)));
+        if (failure != null && handshake.note() != null) {
+            failure = failure + " (" + handshake.note() + ")";
+        }
+        server.ended(new SessionRecord(clientAddress, version, command, destination, handshake.user(), reply,
+                failure, bytesUp, bytesDown, datagramsUp, datagramsDown, start, Instant.now(),
+                TimeUnit.NANOSECONDS.toMillis(authDelayNanos), handshake.principal(),
+                handshake.protection() == null ? null : handshake.protection().level()));
     }
 
     boolean isClosed() {

@@ -2,6 +2,7 @@ package io.socksify.protocol.server;
 
 import io.socksify.protocol.wire.Printable;
 import io.socksify.protocol.wire.Socks5CommandType;
+import io.socksify.protocol.wire.Socks5GssapiProtectionLevel;
 import io.socksify.protocol.wire.SocksAddress;
 import io.socksify.protocol.wire.SocksVersion;
 
@@ -29,10 +30,22 @@ import java.time.Instant;
  * @param end               when the session ended
  * @param authDelayMillis   how long the server held this client's RFC 1929 request back before checking it because
  *                          its address had failed to authenticate before (throttling); 0 if not at all
+ * @param principal         the client's GSS-API (Kerberos) principal, once authenticated; null without GSS-API
+ * @param gssapiLevel       the GSS-API protection level agreed to (RFC 1961); null without GSS-API
  */
 public record SessionRecord(InetSocketAddress client, SocksVersion version, Socks5CommandType command,
         SocksAddress destination, String user, int reply, String failure, long bytesFromClient, long bytesToClient,
-        long datagramsFromClient, long datagramsToClient, Instant start, Instant end, long authDelayMillis) {
+        long datagramsFromClient, long datagramsToClient, Instant start, Instant end, long authDelayMillis,
+        String principal, Socks5GssapiProtectionLevel gssapiLevel) {
+
+    /** A record of a session without GSS-API. */
+    public SessionRecord(InetSocketAddress client, SocksVersion version, Socks5CommandType command,
+            SocksAddress destination, String user, int reply, String failure, long bytesFromClient,
+            long bytesToClient, long datagramsFromClient, long datagramsToClient, Instant start, Instant end,
+            long authDelayMillis) {
+        this(client, version, command, destination, user, reply, failure, bytesFromClient, bytesToClient,
+                datagramsFromClient, datagramsToClient, start, end, authDelayMillis, null, null);
+    }
 
     /** A record of a session whose authentication was not held back. */
     public SessionRecord(InetSocketAddress client, SocksVersion version, Socks5CommandType command,
@@ -64,8 +77,13 @@ public record SessionRecord(InetSocketAddress client, SocksVersion version, Sock
         s.append(' ').append(version == null ? "-" : version.name());
         s.append(' ').append(command == null ? "-" : command.name());
         s.append(' ').append(destination == null ? "-" : destination.toString());
-        if (user != null && !user.isEmpty()) {
+        if (principal != null) {
+            s.append(" principal=").append(Printable.field(principal));
+        } else if (user != null && !user.isEmpty()) {
             s.append(" user=").append(Printable.field(user));
+        }
+        if (gssapiLevel != null) {
+            s.append(" gssapi=").append(gssapiLevel.name().toLowerCase(java.util.Locale.ROOT));
         }
         s.append(" reply=").append(reply < 0 ? "-" : replyName());
         s.append(" up=").append(bytesFromClient).append(" down=").append(bytesToClient);

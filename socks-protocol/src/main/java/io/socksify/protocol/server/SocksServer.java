@@ -11,12 +11,10 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +26,12 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
-import java.util.function.Predicate;
 
 /**
  * An embeddable SOCKS server: SOCKS4, SOCKS4a and SOCKS5 (RFC 1928) with the commands CONNECT, BIND and UDP
- * ASSOCIATE, IPv4, IPv6 and domain destinations, and the methods "no authentication" and username/password
- * (RFC 1929).
+ * ASSOCIATE, IPv4, IPv6 and domain destinations, and the methods "no authentication", username/password
+ * (RFC 1929) and GSS-API with Kerberos V5 (RFC 1961, {@link Builder#gssapi}; at integrity and confidentiality every
+ * byte to and from the client, TCP and UDP, is encapsulated).
  *
  * <pre>{@code
  * try (SocksServer server = SocksServer.builder().port(0).user("alice", "secret").start()) {
@@ -45,7 +43,7 @@ import java.util.function.Predicate;
  *
  * <h2>Safe by default</h2>
  * It binds 127.0.0.1 unless told otherwise. {@link #start()} refuses to listen on any other address (the wildcard
- * included) unless clients must authenticate ({@link Builder#user}), or client rules
+ * included) unless clients must authenticate ({@link Builder#user}, {@link Builder#gssapi}), or client rules
  * ({@link Builder#allowClients}) restrict who may connect, or {@link Builder#allowOpenRelay()} says an open relay
  * is wanted. With users configured, SOCKS4 and 4a requests (which carry no password) are rejected.
  *
@@ -90,26 +88,9 @@ public final class SocksServer implements AutoCloseable {
     /** The longest a connection stays open after a failure reply. */
     static final Duration LINGER_AFTER_FAILURE = Duration.ofSeconds(5);
 
-    final InetAddress bindAddress;
-    final int port;
-    final Map<String, byte[]> users;
-    final List<AccessRule> clientRules;
-    final List<AccessRule> destinationRules;
-    final InetAddress outgoingAddress;
-    final long handshakeTimeoutNanos;
-    final long connectTimeoutNanos;
-    final long replyDelayNanos;
-    final int maxConnections;
-    final int bufferSize;
-    final int selectorThreads;
-    final boolean openRelay;
-    final int recordLimit;
-    final Consumer<SessionRecord> listener;
-    final long idleTimeoutNanos;
-    final int maxConnectionsPerClient;
-    private final Lookups.Resolver lookupResolver;
-    private final IntFunction<ByteBuffer> bufferAllocator;
-    private final ThreadFactory threadFactory;
+    final ServerConfig config;
+    /** The SOCKS5 methods offered, in the order of preference. */
+    final List<ServerAuthMethod> authMethods;
 
     private final Object lock = new Object();
     private final ArrayDeque<SessionRecord> records = new ArrayDeque<>();
@@ -118,7 +99,7 @@ public final class SocksServer implements AutoCloseable {
     private final AtomicInteger nextLoop = new AtomicInteger();
     /** Failed authentications per client address, and the waits they impose. */
     final AuthThrottle authThrottle = new AuthThrottle();
-    /** Open sessions per client IP, with {@link Builder#maxConnectionsPerClient}. */
+    /** Open sessions per client IP, with {@link Builder#config.maxConnectionsPerClient}. */
     private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
 
     private ServerSocketChannel acceptor;
@@ -129,26 +110,19 @@ public final class SocksServer implements AutoCloseable {
     private volatile boolean closed;
 
     private SocksServer(Builder b) {
-        this.bindAddress = b.bindAddress;
-        this.port = b.port;
-        this.users = Collections.unmodifiableMap(new LinkedHashMap<>(b.users));
-        this.clientRules = List.copyOf(b.clientRules);
-        this.destinationRules = List.copyOf(b.destinationRules);
-        this.outgoingAddress = b.outgoingAddress;
-        this.handshakeTimeoutNanos = b.handshakeTimeout.toNanos();
-        this.connectTimeoutNanos = b.connectTimeout.toNanos();
-        this.replyDelayNanos = b.replyDelay.toNanos();
-        this.maxConnections = b.maxConnections;
-        this.bufferSize = b.bufferSize;
-        this.selectorThreads = b.selectorThreads;
-        this.openRelay = b.openRelay;
-        this.recordLimit = b.recordLimit;
-        this.listener = b.listener;
-        this.idleTimeoutNanos = b.idleTimeout == null ? 0 : b.idleTimeout.toNanos();
-        this.maxConnectionsPerClient = b.maxConnectionsPerClient;
-        this.lookupResolver = b.lookupResolver;
-        this.bufferAllocator = b.bufferAllocator;
-        this.threadFactory = b.threadFactory;
+        this.config = new ServerConfig(b);
+        List<ServerAuthMethod> methods = new ArrayList<>();
+        if (config.gssapi != null) {
+            methods.add(new GssapiAuthMethod(config.gssapi));
+        }
+        if (!config.users.isEmpty()) {
+            methods.add(new PasswordAuthMethod(config, authThrottle));
+        } else if (config.gssapi == null) {
+            // No users: a client that offers only username/password gets it, and any credentials pass.
+            methods.add(ServerAuthMethod.NO_AUTH);
+            methods.add(new PasswordAuthMethod(config, authThrottle));
+        }
+        this.authMethods = List.copyOf(methods);
     }
 
     public static Builder builder() {
@@ -166,9 +140,9 @@ public final class SocksServer implements AutoCloseable {
             if (started) {
                 throw new IllegalStateException("SocksServer: already started");
             }
-            if (!bindAddress.isLoopbackAddress() && users.isEmpty() && clientRules.isEmpty() && !openRelay) {
+            if (!config.bindAddress.isLoopbackAddress() && !config.requiresAuthentication() && config.clientRules.isEmpty() && !config.openRelay) {
                 throw new IllegalStateException("SocksServer: refusing to be an open relay on "
-                        + bindAddress.getHostAddress() + " (not a loopback address): configure users or client"
+                        + config.bindAddress.getHostAddress() + " (not a loopback address): configure config.users or client"
                         + " rules (allowClients), or call allowOpenRelay() to accept every client");
             }
             started = true;
@@ -177,12 +151,12 @@ public final class SocksServer implements AutoCloseable {
         try {
             acceptor = ServerSocketChannel.open();
             acceptor.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            acceptor.bind(new InetSocketAddress(bindAddress, port), 4096);
+            acceptor.bind(new InetSocketAddress(config.bindAddress, config.port), 4096);
             acceptor.configureBlocking(false);
             address = (InetSocketAddress) acceptor.getLocalAddress();
             String base = "socksify-server-" + address.getPort();
-            for (int i = 0; i < selectorThreads; i++) {
-                created.add(new EventLoop(base + "-loop-" + i, bufferSize, bufferAllocator, threadFactory));
+            for (int i = 0; i < config.selectorThreads; i++) {
+                created.add(new EventLoop(base + "-loop-" + i, config.bufferSize, config.bufferAllocator, config.threadFactory));
             }
         } catch (IOException | RuntimeException e) {
             for (EventLoop l : created) {
@@ -195,8 +169,8 @@ public final class SocksServer implements AutoCloseable {
             throw e;
         }
         loops = created.toArray(new EventLoop[0]);
-        lookups = new Lookups("socksify-server-" + address.getPort() + "-resolver-", lookupResolver,
-                threadFactory);
+        lookups = new Lookups("socksify-server-" + address.getPort() + "-resolver-", config.lookupResolver,
+                config.threadFactory);
         EventLoop first = loops[0];
         Acceptor a = new Acceptor(first);
         first.execute(() -> {
@@ -213,7 +187,7 @@ public final class SocksServer implements AutoCloseable {
         return this;
     }
 
-    /** @return the address and actual port the server listens on */
+    /** @return the address and actual config.port the server listens on */
     public InetSocketAddress address() {
         if (address == null) {
             throw new IllegalStateException("SocksServer: not started");
@@ -221,7 +195,7 @@ public final class SocksServer implements AutoCloseable {
         return address;
     }
 
-    /** @return the sessions that have ended, oldest first (at most {@link Builder#recordLimit} of the latest) */
+    /** @return the sessions that have ended, oldest first (at most {@link Builder#config.recordLimit} of the latest) */
     public List<SessionRecord> records() {
         synchronized (lock) {
             return List.copyOf(records);
@@ -293,63 +267,16 @@ public final class SocksServer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "SocksServer[" + (address != null ? address : bindAddress.getHostAddress() + ":" + port) + "]";
+        return "SocksServer[" + (address != null ? address : config.bindAddress.getHostAddress() + ":" + config.port) + "]";
     }
 
     // ---- used by sessions -------------------------------------------------------------------------------------
-
-    /** @return whether user {@code name} exists with {@code password}, in time independent of the password */
-    boolean authenticate(String name, String password) {
-        byte[] expected = users.get(name);
-        byte[] given = password.getBytes(StandardCharsets.UTF_8);
-        if (expected == null) {
-            MessageDigest.isEqual(given, given);
-            return false;
-        }
-        return MessageDigest.isEqual(expected, given);
-    }
-
-    boolean clientAllowed(InetAddress client) {
-        return allowedBy(clientRules, r -> r.matches(client));
-    }
-
-    /** @return whether a host name is allowed by a host rule (no lookup) */
-    boolean hostAllowed(String name) {
-        return allowedBy(destinationRules, r -> r.matchesHost(name));
-    }
-
-    boolean addressAllowed(InetAddress ip) {
-        return allowedBy(destinationRules, r -> r.matches(ip));
-    }
-
-    /** @return true if there are no rules (everything allowed), else whether one of them matches */
-    private static boolean allowedBy(List<AccessRule> rules, Predicate<AccessRule> matches) {
-        if (rules.isEmpty()) {
-            return true;
-        }
-        for (AccessRule r : rules) {
-            if (matches.test(r)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** @return whether a name might still be allowed once resolved (some CIDR rule exists) */
-    boolean hasNetworkDestinationRules() {
-        for (AccessRule r : destinationRules) {
-            if (r.isNetwork()) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     Lookups lookups() {
         return lookups;
     }
 
-    /** A session counted against its client's limit ({@link Builder#maxConnectionsPerClient}) ended. */
+    /** A session counted against its client's limit ({@link Builder#config.maxConnectionsPerClient}) ended. */
     void clientEnded(InetAddress client) {
         perClient.computeIfPresent(client, (ip, n) -> n <= 1 ? null : n - 1);
     }
@@ -362,19 +289,19 @@ public final class SocksServer implements AutoCloseable {
         active.decrementAndGet();
         synchronized (lock) {
             recordCount++;
-            if (recordLimit > 0) {
+            if (config.recordLimit > 0) {
                 records.addLast(record);
-                while (records.size() > recordLimit) {
+                while (records.size() > config.recordLimit) {
                     records.removeFirst();
                 }
             }
             lock.notifyAll();
         }
-        if (listener != null) {
+        if (config.listener != null) {
             try {
-                listener.accept(record);
+                config.listener.accept(record);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "socksify server: session listener failed", e);
+                LOG.log(System.Logger.Level.WARNING, "socksify server: session config.listener failed", e);
             }
         }
     }
@@ -438,16 +365,16 @@ public final class SocksServer implements AutoCloseable {
             String refusal = null;
             boolean counted = false;
             EventLoop target = null;
-            if (active.get() > maxConnections) {
-                refusal = "connection limit " + maxConnections + " reached";
-            } else if (!clientAllowed(remote.getAddress())) {
+            if (active.get() > config.maxConnections) {
+                refusal = "connection limit " + config.maxConnections + " reached";
+            } else if (!config.clientAllowed(remote.getAddress())) {
                 refusal = "client not allowed";
-            } else if (maxConnectionsPerClient > 0
-                    && perClient.merge(remote.getAddress(), 1, Integer::sum) > maxConnectionsPerClient) {
+            } else if (config.maxConnectionsPerClient > 0
+                    && perClient.merge(remote.getAddress(), 1, Integer::sum) > config.maxConnectionsPerClient) {
                 clientEnded(remote.getAddress());
-                refusal = "connection limit per client " + maxConnectionsPerClient + " reached";
+                refusal = "connection limit per client " + config.maxConnectionsPerClient + " reached";
             } else {
-                counted = maxConnectionsPerClient > 0;
+                counted = config.maxConnectionsPerClient > 0;
                 target = nextRunningLoop();
                 if (target == null) {
                     refusal = "no selector thread is running";
@@ -501,26 +428,28 @@ public final class SocksServer implements AutoCloseable {
 
     /** Configures a {@link SocksServer}; every setting has a safe default. */
     public static final class Builder {
-        private InetAddress bindAddress = SocksAddress.parseLiteral("127.0.0.1");
-        private int port = 1080;
-        private final Map<String, byte[]> users = new LinkedHashMap<>();
-        private final List<AccessRule> clientRules = new ArrayList<>();
-        private final List<AccessRule> destinationRules = new ArrayList<>();
-        private InetAddress outgoingAddress;
-        private Duration handshakeTimeout = Duration.ofSeconds(10);
-        private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration replyDelay = Duration.ZERO;
-        private int maxConnections = 10_000;
-        private int bufferSize = 32 * 1024;
-        private int selectorThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        private boolean openRelay;
-        private int recordLimit = 10_000;
-        private Consumer<SessionRecord> listener;
-        private Duration idleTimeout;
-        private int maxConnectionsPerClient;
-        private Lookups.Resolver lookupResolver = InetAddress::getAllByName;
-        private IntFunction<ByteBuffer> bufferAllocator = ByteBuffer::allocateDirect;
-        private ThreadFactory threadFactory = PlainThreads.INSTANCE;
+        InetAddress bindAddress = SocksAddress.parseLiteral("127.0.0.1");
+        int port = 1080;
+        final Map<String, byte[]> users = new LinkedHashMap<>();
+        final List<AccessRule> clientRules = new ArrayList<>();
+        final List<AccessRule> destinationRules = new ArrayList<>();
+        InetAddress outgoingAddress;
+        Duration handshakeTimeout = Duration.ofSeconds(10);
+        Duration connectTimeout = Duration.ofSeconds(10);
+        Duration replyDelay = Duration.ZERO;
+        int maxConnections = 10_000;
+        int bufferSize = 32 * 1024;
+        int selectorThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        boolean openRelay;
+        int recordLimit = 10_000;
+        Consumer<SessionRecord> listener;
+        Duration idleTimeout;
+        int maxConnectionsPerClient;
+        Lookups.Resolver lookupResolver = InetAddress::getAllByName;
+        IntFunction<ByteBuffer> bufferAllocator = ByteBuffer::allocateDirect;
+        ThreadFactory threadFactory = PlainThreads.INSTANCE;
+        final List<String> principalRules = new ArrayList<>();
+        GssapiAcceptor gssapi;
 
         private Builder() {
         }
@@ -568,6 +497,43 @@ public final class SocksServer implements AutoCloseable {
                         + " octets (expected: 0..255)");
             }
             users.put(name, password.getBytes(StandardCharsets.UTF_8));
+            return this;
+        }
+
+        /**
+         * Offers the GSS-API method (RFC 1961, Kerberos V5) with these keys and levels, preferred over the others;
+         * with it every SOCKS5 client must authenticate (by GSS-API, or by username/password if users are
+         * configured) and SOCKS4/4a requests are rejected.
+         */
+        public Builder gssapi(GssapiAcceptor acceptor) {
+            this.gssapi = Objects.requireNonNull(acceptor, "acceptor");
+            return this;
+        }
+
+        /**
+         * {@code gssapi(GssapiAcceptor.builder(keytab).principal(principal).build())}: integrity and confidentiality
+         * allowed.
+         *
+         * @param principal the one principal accepted ({@code rcmd/host@REALM}), or null for any key of the keytab
+         */
+        public Builder gssapi(java.nio.file.Path keytab, String principal) {
+            return gssapi(GssapiAcceptor.builder(keytab).principal(principal).build());
+        }
+
+        /**
+         * Allows only these GSS-API principals ({@code alice@REALM}, {@code *@REALM} for a realm, {@code *}); default:
+         * every principal the keytab's keys authenticate. Another principal's request is answered {@code REP} 2.
+         */
+        public Builder allowPrincipals(String... principals) {
+            for (String p : principals) {
+                Objects.requireNonNull(p, "principal");
+                if (p.isBlank() || (p.contains("*") && !p.equals("*") && !(p.startsWith("*@") && p.length() > 2
+                        && p.indexOf('*', 1) < 0))) {
+                    throw new IllegalArgumentException("principal rule: " + p
+                            + " (expected: user@REALM, *@REALM or *)");
+                }
+                principalRules.add(p);
+            }
             return this;
         }
 

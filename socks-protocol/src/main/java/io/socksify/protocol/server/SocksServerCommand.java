@@ -21,7 +21,8 @@ import java.util.concurrent.CountDownLatch;
  * The standalone server: {@code server [--bind ADDR] [--port N] [--users-file FILE] [--user NAME:PASSWORD ...]
  * [--allow CIDR ...]
  * [--allow-destination RULE ...] [--outgoing ADDR] [--max-connections N] [--max-connections-per-client N]
- * [--handshake-timeout SECONDS] [--idle-timeout SECONDS] [--open-relay] [--help]}.
+ * [--handshake-timeout SECONDS] [--idle-timeout SECONDS] [--gssapi-keytab FILE [--gssapi-principal NAME]
+ * [--gssapi-level LEVELS] [--gssapi-nec]] [--allow-principal RULE ...] [--open-relay] [--help]}.
  *
  * <p>It prints one line when it listens and one line per ended session on stdout (never a password), and runs
  * until the JVM is stopped (Ctrl-C, SIGTERM), closing every session on the way out.
@@ -34,7 +35,7 @@ import java.util.concurrent.CountDownLatch;
 public final class SocksServerCommand {
     static final String USAGE = String.join(System.lineSeparator(),
             "Usage: server [options]",
-            "Runs a SOCKS4/4a/5 server (CONNECT, BIND, UDP ASSOCIATE; no auth or username/password).",
+            "Runs a SOCKS4/4a/5 server (CONNECT, BIND, UDP ASSOCIATE; no auth, username/password or GSS-API).",
             "",
             "  --bind ADDR                 IP address to listen on (default 127.0.0.1)",
             "  --port N                    port to listen on, 0 for any free one (default 1080)",
@@ -51,6 +52,13 @@ public final class SocksServerCommand {
             "                              most connections at once from one client IP address (default: no limit)",
             "  --handshake-timeout SECONDS time a client has to send its request (default 10)",
             "  --idle-timeout SECONDS      end a relay or UDP association idle this long (default: never)",
+            "  --gssapi-keytab FILE        offer GSS-API (RFC 1961, Kerberos V5) with the keys in FILE; then",
+            "                              every SOCKS5 client must authenticate and SOCKS4/4a is refused",
+            "  --gssapi-principal NAME     accept only this key of the keytab (rcmd/host@REALM; default: any)",
+            "  --gssapi-level LEVELS       the protection levels allowed, of clear,integrity,confidentiality",
+            "                              (default integrity,confidentiality, as Dante)",
+            "  --gssapi-nec                also accept the level octet unwrapped (NEC's old clients)",
+            "  --allow-principal RULE      allow only GSS-API principals user@REALM, *@REALM or *; repeat",
             "  --open-relay                allow a non-loopback --bind without --user or --allow",
             "  --help                      print this help",
             "",
@@ -104,7 +112,7 @@ public final class SocksServerCommand {
         try {
             server.start();
         } catch (IOException | IllegalStateException e) {
-            err.println("server: cannot listen on " + hostPort(server.bindAddress, server.port) + ": "
+            err.println("server: cannot listen on " + hostPort(server.config.bindAddress, server.config.port) + ": "
                     + e.getMessage());
             return 1;
         }
@@ -168,9 +176,11 @@ public final class SocksServerCommand {
                     b.allowOpenRelay();
                     seen.openRelay = true;
                 }
+                case "--gssapi-nec" -> seen.gssapiNec = true;
                 case "--bind", "--port", "--user", "--users-file", "--allow", "--allow-destination", "--outgoing",
                         "--max-connections", "--max-connections-per-client", "--handshake-timeout",
-                        "--idle-timeout" -> {
+                        "--idle-timeout", "--gssapi-keytab", "--gssapi-principal", "--gssapi-level",
+                        "--allow-principal" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) {
                             throw new IllegalArgumentException(name + ": missing value (expected: "
@@ -194,15 +204,17 @@ public final class SocksServerCommand {
                 }
             }
         }
+        gssapi(b, seen);
         if (seen.commandLineUsers > 0) {
             err.println("server: warning: --user puts a password in the command line, which every local user can "
                     + "read; prefer --users-file FILE or " + USERS_ENV);
         }
-        if (!seen.bind.isLoopbackAddress() && seen.users == 0 && !seen.allow && !seen.openRelay) {
+        if (!seen.bind.isLoopbackAddress() && seen.users == 0 && seen.keytab == null && !seen.allow
+                && !seen.openRelay) {
             // The builder refuses too, in its own words; here the user gets them in the command's.
             throw new IllegalArgumentException("--bind " + seen.bind.getHostAddress() + ": refusing to be an open "
                     + "relay on an address other than loopback: require users with --users-file FILE (or --user, "
-                    + USERS_ENV + "), restrict clients with --allow CIDR, or accept every client with --open-relay");
+                    + USERS_ENV + ") or GSS-API with --gssapi-keytab FILE, restrict clients with --allow CIDR, or accept every client with --open-relay");
         }
         return b;
     }
@@ -214,6 +226,35 @@ public final class SocksServerCommand {
         int commandLineUsers;
         boolean allow;
         boolean openRelay;
+        Path keytab;
+        String principal;
+        String levels;
+        boolean gssapiNec;
+    }
+
+    /** The GSS-API options, checked together: a principal, levels or NEC without a keytab mean nothing. */
+    private static void gssapi(SocksServer.Builder b, Options seen) {
+        if (seen.keytab == null) {
+            String orphan = seen.principal != null ? "--gssapi-principal" : seen.levels != null ? "--gssapi-level"
+                    : seen.gssapiNec ? "--gssapi-nec" : null;
+            if (orphan != null) {
+                throw new IllegalArgumentException(orphan + ": needs --gssapi-keytab FILE");
+            }
+            return;
+        }
+        if (!Files.isReadable(seen.keytab)) {
+            throw new IllegalArgumentException("--gssapi-keytab " + seen.keytab
+                    + ": does not exist or cannot be read (expected: a keytab with the server's keys)");
+        }
+        GssapiAcceptor.Builder g = GssapiAcceptor.builder(seen.keytab).principal(seen.principal).nec(seen.gssapiNec);
+        if (seen.levels != null) {
+            try {
+                g.levels(seen.levels);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--gssapi-level " + seen.levels + ": " + e.getMessage(), e);
+            }
+        }
+        b.gssapi(g.build());
     }
 
     private static String expected(String option) {
@@ -226,6 +267,10 @@ public final class SocksServerCommand {
             case "--allow-destination" -> "a CIDR network, an IP address, a host name, *.domain or *";
             case "--max-connections", "--max-connections-per-client" -> "a number of at least 1";
             case "--handshake-timeout", "--idle-timeout" -> "a number of seconds of at least 1";
+            case "--gssapi-keytab" -> "a keytab file";
+            case "--gssapi-principal" -> "a principal such as rcmd/proxy.example.com@EXAMPLE.COM";
+            case "--gssapi-level" -> "a comma-separated list of clear, integrity, confidentiality";
+            case "--allow-principal" -> "user@REALM, *@REALM or *";
             default -> "a value";
         };
     }
@@ -256,6 +301,10 @@ public final class SocksServerCommand {
                 case "--handshake-timeout" ->
                         b.handshakeTimeout(Duration.ofSeconds(number(name, value, 1, Integer.MAX_VALUE)));
                 case "--idle-timeout" -> b.idleTimeout(Duration.ofSeconds(number(name, value, 1, Integer.MAX_VALUE)));
+                case "--gssapi-keytab" -> seen.keytab = Path.of(value);
+                case "--gssapi-principal" -> seen.principal = value;
+                case "--gssapi-level" -> seen.levels = value;
+                case "--allow-principal" -> b.allowPrincipals(value);
                 default -> throw new IllegalArgumentException("unknown argument '" + name + "'");
             }
         } catch (IllegalArgumentException e) {

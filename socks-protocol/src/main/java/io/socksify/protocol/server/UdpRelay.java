@@ -1,5 +1,6 @@
 package io.socksify.protocol.server;
 
+import io.socksify.protocol.client.GssapiProtection;
 import io.socksify.protocol.wire.Socks5UdpHeader;
 import io.socksify.protocol.wire.SocksAddress;
 import io.socksify.protocol.wire.SocksProtocolException;
@@ -88,6 +89,8 @@ final class UdpRelay {
     private Socks5UdpHeader lastSenderHeader;
     long dropped;
     private boolean closed;
+    /** With GSS-API at integrity or confidentiality: every datagram to and from the client is wrapped. */
+    private final GssapiProtection protection;
 
     private record Pending(byte[] payload, int port) {
     }
@@ -98,6 +101,7 @@ final class UdpRelay {
     UdpRelay(Session session, InetSocketAddress controlLocal, InetAddress clientIp, SocksAddress requested)
             throws IOException {
         this.session = session;
+        this.protection = session.framing == null ? null : session.framing.protection();
         this.clientIp = clientIp;
         this.clientPort = requestedClientPort(clientIp, requested);
         DatagramChannel c = null;
@@ -106,7 +110,7 @@ final class UdpRelay {
             c = DatagramChannel.open(family(controlLocal.getAddress()));
             c.bind(new InetSocketAddress(controlLocal.getAddress(), 0));
             c.configureBlocking(false);
-            InetAddress outgoing = session.server.outgoingAddress;
+            InetAddress outgoing = session.server.config.outgoingAddress;
             if (outgoing != null) {
                 t = DatagramChannel.open(family(outgoing));
                 t.bind(new InetSocketAddress(outgoing, 0));
@@ -171,9 +175,19 @@ final class UdpRelay {
                 clientUdpAddress = from;
             }
             buffer.flip();
+            ByteBuffer datagram = buffer;
+            if (protection != null) {
+                // RFC 1961 section 5: one datagram is one MTYP 3 message; its token holds header and payload.
+                try {
+                    datagram = ByteBuffer.wrap(protection.unwrapDatagram(buffer));
+                } catch (IOException e) {
+                    drop(() -> "from the client: not an RFC 1961 MTYP 3 message that verifies: " + e.getMessage());
+                    continue;
+                }
+            }
             Socks5UdpHeader header;
             try {
-                header = Socks5UdpHeader.decode(buffer);
+                header = Socks5UdpHeader.decode(datagram);
             } catch (SocksProtocolException e) {
                 drop(() -> "malformed header from the client: " + e.getMessage());
                 continue;
@@ -184,8 +198,8 @@ final class UdpRelay {
             }
             SocksAddress dst = header.address();
             if (!dst.isDomain()) {
-                if (session.server.addressAllowed(dst.ip())) {
-                    send(dst.ip(), dst.port(), buffer);
+                if (session.server.config.addressAllowed(dst.ip())) {
+                    send(dst.ip(), dst.port(), datagram);
                 } else {
                     drop(() -> "to " + dst + ": not allowed by the rules");
                 }
@@ -193,10 +207,10 @@ final class UdpRelay {
             }
             InetAddress known = names.get(dst.domain());
             if (known != null) {
-                send(known, dst.port(), buffer);
+                send(known, dst.port(), datagram);
                 continue;
             }
-            resolveAndSend(dst, buffer);
+            resolveAndSend(dst, datagram);
         }
     }
 
@@ -206,8 +220,8 @@ final class UdpRelay {
      */
     private void resolveAndSend(SocksAddress dst, ByteBuffer payload) {
         String name = dst.domain();
-        boolean byName = session.server.hostAllowed(name);
-        if (!byName && !session.server.hasNetworkDestinationRules()) {
+        boolean byName = session.server.config.hostAllowed(name);
+        if (!byName && !session.server.config.hasNetworkDestinationRules()) {
             drop(() -> "to " + dst + ": not allowed by the rules");
             return;
         }
@@ -252,7 +266,7 @@ final class UdpRelay {
                 }
             }
         }
-        if (ip == null || (!allowedByName && !session.server.addressAllowed(ip))) {
+        if (ip == null || (!allowedByName && !session.server.config.addressAllowed(ip))) {
             boolean unresolved = ip == null;
             for (Pending p : waiting) {
                 drop(() -> "to " + name + ":" + p.port() + ": " + (unresolved
@@ -272,7 +286,7 @@ final class UdpRelay {
     }
 
     private boolean outgoingFamilyMatches(InetAddress a) {
-        InetAddress outgoing = session.server.outgoingAddress;
+        InetAddress outgoing = session.server.config.outgoingAddress;
         return outgoing == null || (outgoing instanceof Inet4Address) == (a instanceof Inet4Address);
     }
 
@@ -334,9 +348,27 @@ final class UdpRelay {
             buffer.limit(end).position(start);
             lastSenderHeader.encode(buffer);
             buffer.position(start);
+            ByteBuffer datagram = buffer;
+            if (protection != null) {
+                if (end - start > protection.maxChunk()) {
+                    int length = end - start;
+                    drop(() -> "from " + from + ": " + length + " bytes with the header exceed the "
+                            + protection.maxChunk() + " octets one GSS-API token carries");
+                    continue;
+                }
+                byte[] plain = new byte[end - start];
+                buffer.get(plain);
+                byte[] wrapped = protection.wrapDatagram(plain);
+                if (wrapped.length > max) {
+                    drop(() -> "from " + from + ": wrapped, " + wrapped.length + " bytes exceed the " + max
+                            + " bytes a datagram to the client can carry");
+                    continue;
+                }
+                datagram = ByteBuffer.wrap(wrapped);
+            }
             int sent;
             try {
-                sent = clientSide.send(buffer, clientUdpAddress);
+                sent = clientSide.send(datagram, clientUdpAddress);
             } catch (ClosedChannelException e) {
                 throw e;
             } catch (IOException e) {

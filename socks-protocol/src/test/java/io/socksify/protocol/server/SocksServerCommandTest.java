@@ -42,11 +42,11 @@ class SocksServerCommandTest {
     void setsTheIdleTimeoutAndThePerClientLimit() {
         SocksServer configured = SocksServerCommand.parse(new String[] {"--idle-timeout", "30",
                 "--max-connections-per-client=4"}, out).build();
-        assertEquals(30_000_000_000L, configured.idleTimeoutNanos);
-        assertEquals(4, configured.maxConnectionsPerClient);
+        assertEquals(30_000_000_000L, configured.config.idleTimeoutNanos);
+        assertEquals(4, configured.config.maxConnectionsPerClient);
         SocksServer plain = SocksServerCommand.parse(new String[0], out).build();
-        assertEquals(0, plain.idleTimeoutNanos, "no idle timeout unless asked for");
-        assertEquals(0, plain.maxConnectionsPerClient);
+        assertEquals(0, plain.config.idleTimeoutNanos, "no idle timeout unless asked for");
+        assertEquals(0, plain.config.maxConnectionsPerClient);
         assertEquals(2, run("--idle-timeout", "0"));
         assertTrue(err().contains("--idle-timeout: 0 (expected: a number of seconds of at least 1)"), err());
         errBytes.reset();
@@ -54,6 +54,45 @@ class SocksServerCommandTest {
         assertTrue(err().contains("--max-connections-per-client: 0 (expected: a number of at least 1)"), err());
         assertEquals(0, run("--help"));
         assertTrue(outBytes.toString(StandardCharsets.UTF_8).contains("--idle-timeout SECONDS"));
+    }
+
+    @Test
+    void configuresTheGssapiAcceptorAndNamesWhatIsWrong(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path keytab = java.nio.file.Files.writeString(dir.resolve("server.keytab"), "keys");
+        SocksServer s = SocksServerCommand.parse(new String[] {"--gssapi-keytab", keytab.toString(),
+                "--gssapi-principal=rcmd/proxy@EXAMPLE.COM", "--gssapi-level", "clear,integrity", "--gssapi-nec",
+                "--allow-principal", "*@EXAMPLE.COM", "--bind", "0.0.0.0"}, out).build();
+        GssapiAcceptor g = s.config.gssapi;
+        assertEquals(keytab, g.keytab());
+        assertEquals("rcmd/proxy@EXAMPLE.COM", g.principal());
+        assertEquals(java.util.EnumSet.of(GssapiAcceptor.Level.CLEAR, GssapiAcceptor.Level.INTEGRITY), g.levels());
+        assertTrue(g.nec());
+        assertTrue(s.config.requiresAuthentication(), "GSS-API is authentication: no open relay on 0.0.0.0");
+        assertTrue(s.config.principalAllowed("alice@EXAMPLE.COM"));
+        assertFalse(s.config.principalAllowed("alice@OTHER.ORG"));
+        GssapiAcceptor byDefault = SocksServerCommand.parse(new String[] {"--gssapi-keytab", keytab.toString()},
+                out).build().config.gssapi;
+        assertEquals(java.util.EnumSet.of(GssapiAcceptor.Level.INTEGRITY, GssapiAcceptor.Level.CONFIDENTIALITY),
+                byDefault.levels(), "as Dante: clear is not allowed unless asked for");
+        assertEquals(null, byDefault.principal());
+        assertEquals(null, SocksServerCommand.parse(new String[0], out).build().config.gssapi);
+
+        assertEquals(2, run("--gssapi-keytab", keytab.toString(), "--gssapi-level", "integrity,secret"));
+        assertTrue(err().contains("--gssapi-level integrity,secret: GSS-API level: secret (expected: clear, "
+                + "integrity or confidentiality)"), err());
+        errBytes.reset();
+        assertEquals(2, run("--gssapi-principal", "rcmd/proxy@EXAMPLE.COM"));
+        assertTrue(err().contains("--gssapi-principal: needs --gssapi-keytab FILE"), err());
+        errBytes.reset();
+        assertEquals(2, run("--gssapi-keytab", dir.resolve("missing.keytab").toString()));
+        assertTrue(err().contains("missing.keytab: does not exist or cannot be read"), err());
+        errBytes.reset();
+        assertEquals(2, run("--gssapi-keytab", keytab.toString(), "--allow-principal", "al*ce@EXAMPLE.COM"));
+        assertTrue(err().contains("--allow-principal: principal rule: al*ce@EXAMPLE.COM (expected: user@REALM, "
+                + "*@REALM or *)"), err());
+        assertEquals(0, run("--help"));
+        assertTrue(outBytes.toString(StandardCharsets.UTF_8).contains("--gssapi-keytab FILE"));
     }
 
     @Test
@@ -88,7 +127,8 @@ class SocksServerCommandTest {
     void refusesAnOpenRelayOnAPublicAddressInTheCommandsWords() {
         assertEquals(2, run("--bind", "0.0.0.0", "--port", "0"));
         assertTrue(err().contains("--bind 0.0.0.0: refusing to be an open relay on an address other than loopback: "
-                + "require users with --users-file FILE (or --user, SOCKSIFY_SERVER_USERS), restrict clients with "
+                + "require users with --users-file FILE (or --user, SOCKSIFY_SERVER_USERS) or GSS-API with "
+                + "--gssapi-keytab FILE, restrict clients with "
                 + "--allow CIDR, or accept every client with --open-relay"), err());
         assertFalse(err().contains("allowClients") || err().contains("allowOpenRelay()"), err());
     }

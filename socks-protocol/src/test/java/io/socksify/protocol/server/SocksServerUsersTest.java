@@ -49,11 +49,11 @@ class SocksServerUsersTest {
         Path f = usersFile("rw-------", "# the proxy's users", "", "alice:s3cret", "  # indented comment",
                 "bob:pass with spaces:and colons ");
         SocksServer s = parse(Map.of(), "--users-file", f.toString(), "--bind", "0.0.0.0");
-        assertTrue(s.authenticate("alice", "s3cret"));
-        assertTrue(s.authenticate("bob", "pass with spaces:and colons "));
-        assertEquals(2, s.users.size());
+        assertTrue(s.config.authenticate("alice", "s3cret"));
+        assertTrue(s.config.authenticate("bob", "pass with spaces:and colons "));
+        assertEquals(2, s.config.users.size());
         assertEquals("", err(), "no warning for a file");
-        assertTrue(parse(Map.of(), "--users-file=" + usersFile("r--------", "carol:x")).authenticate("carol", "x"));
+        assertTrue(parse(Map.of(), "--users-file=" + usersFile("r--------", "carol:x")).config.authenticate("carol", "x"));
     }
 
     @Test
@@ -93,8 +93,8 @@ class SocksServerUsersTest {
     void readsUsersFromTheEnvironment() {
         SocksServer s = parse(Map.of(SocksServerCommand.USERS_ENV, "alice:s3cret, bob:builder"),
                 "--bind", "0.0.0.0");
-        assertTrue(s.authenticate("alice", "s3cret"));
-        assertTrue(s.authenticate("bob", "builder"));
+        assertTrue(s.config.authenticate("alice", "s3cret"));
+        assertTrue(s.config.authenticate("bob", "builder"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> parse(Map.of(SocksServerCommand.USERS_ENV, "alice:s3cret,oops")));
         assertEquals("SOCKSIFY_SERVER_USERS: entry 2: no ':' in the value (expected: NAME:PASSWORD)",
@@ -103,7 +103,7 @@ class SocksServerUsersTest {
 
     @Test
     void warnsThatAPasswordOnTheCommandLineIsReadableByEveryLocalUser() {
-        assertTrue(parse(Map.of(), "--user", "alice:s3cret").authenticate("alice", "s3cret"));
+        assertTrue(parse(Map.of(), "--user", "alice:s3cret").config.authenticate("alice", "s3cret"));
         assertTrue(err().contains("warning: --user puts a password in the command line, which every local user "
                 + "can read; prefer --users-file FILE or SOCKSIFY_SERVER_USERS"), err());
         assertFalse(err().contains("s3cret"));

@@ -24,8 +24,9 @@ import org.ietf.jgss.Oid;
 
 /**
  * {@link GssapiMechanism} with the JDK's JGSS and Kerberos V5 (RFC 1964, RFC 4121): the only class of socks-protocol
- * that links against {@code java.security.jgss}. One instance per {@link GssapiOptions}; it keeps the login's
- * {@code Subject} until its ticket expires.
+ * that links against {@code java.security.jgss}. One instance per {@link GssapiOptions} (it keeps the login's
+ * {@code Subject} until its ticket expires), or per embedded server's acceptor (it keeps the keytab login and the
+ * acceptor credential).
  *
  * <p>The login uses a {@link Configuration} object of its own (one {@code Krb5LoginModule} entry built from the
  * options), never the JVM's global one, and never reads or sets {@code javax.security.auth.useSubjectCredsOnly}:
@@ -38,6 +39,8 @@ public final class JgssMechanism implements GssapiMechanism {
     private static final String LOGIN_MODULE = "com.sun.security.auth.module.Krb5LoginModule";
 
     private Subject loggedIn;
+    private Subject acceptorLogin;
+    private GSSCredential acceptorCredential;
 
     /** For {@code GssapiMechanisms}, one per {@link GssapiOptions}. */
     public JgssMechanism() {
@@ -80,6 +83,54 @@ public final class JgssMechanism implements GssapiMechanism {
             gss.requestSequenceDet(true);
             gss.requestReplayDet(true);
             return new JgssContext(gss, subject);
+        } catch (GSSException e) {
+            throw new Failure(Failure.Kind.CONTEXT, e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Context accept(java.nio.file.Path keytab, String principal, boolean refreshKrb5Config) throws Failure {
+        GSSManager manager = GSSManager.getInstance();
+        Subject subject;
+        GSSCredential credential;
+        synchronized (this) {
+            if (acceptorCredential == null) {
+                Map<String, String> o = new HashMap<>();
+                o.put("isInitiator", "false");
+                o.put("doNotPrompt", "true");
+                o.put("storeKey", "true");
+                o.put("useKeyTab", "true");
+                o.put("keyTab", keytab.toString());
+                // "*": any key of the keytab accepts (Krb5LoginModule's acceptor wildcard).
+                o.put("principal", principal == null ? "*" : principal);
+                if (refreshKrb5Config) {
+                    o.put("refreshKrb5Config", "true");
+                }
+                Subject s = new Subject();
+                try {
+                    new LoginContext("socksify-gssapi-accept", s, callbacks -> {
+                        throw new javax.security.auth.callback.UnsupportedCallbackException(callbacks[0],
+                                "socksify never prompts for a Kerberos password");
+                    }, new OwnConfiguration(o)).login();
+                } catch (LoginException e) {
+                    throw new Failure(Failure.Kind.LOGIN, String.valueOf(e.getMessage()).strip(), e);
+                }
+                try {
+                    Oid krb5 = new Oid(KRB5_MECHANISM);
+                    GSSName name = principal == null ? null
+                            : manager.createName(principal, GSSName.NT_USER_NAME, krb5);
+                    acceptorCredential = as(s, () -> manager.createCredential(name,
+                            GSSCredential.INDEFINITE_LIFETIME, krb5, GSSCredential.ACCEPT_ONLY));
+                } catch (GSSException e) {
+                    throw new Failure(Failure.Kind.CREDENTIAL, e.getMessage(), e);
+                }
+                acceptorLogin = s;
+            }
+            subject = acceptorLogin;
+            credential = acceptorCredential;
+        }
+        try {
+            return new JgssContext(manager.createContext(credential), subject);
         } catch (GSSException e) {
             throw new Failure(Failure.Kind.CONTEXT, e.getMessage(), e);
         }
@@ -184,6 +235,29 @@ public final class JgssMechanism implements GssapiMechanism {
                 byte[] next = subject == null ? gss.initSecContext(token, 0, token.length)
                         : as(subject, () -> gss.initSecContext(token, 0, token.length));
                 return next == null ? new byte[0] : next;
+            } catch (GSSException e) {
+                throw new Failure(Failure.Kind.CONTEXT, e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public byte[] acceptSecContext(byte[] token) throws Failure {
+            try {
+                byte[] next = subject == null ? gss.acceptSecContext(token, 0, token.length)
+                        : as(subject, () -> gss.acceptSecContext(token, 0, token.length));
+                return next == null ? new byte[0] : next;
+            } catch (GSSException e) {
+                throw new Failure(Failure.Kind.CONTEXT, e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public String peerName() throws Failure {
+            if (!gss.isEstablished()) {
+                return null;
+            }
+            try {
+                return gss.getSrcName().toString();
             } catch (GSSException e) {
                 throw new Failure(Failure.Kind.CONTEXT, e.getMessage(), e);
             }
