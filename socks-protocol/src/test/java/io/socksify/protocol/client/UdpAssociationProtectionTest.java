@@ -40,6 +40,16 @@ class UdpAssociationProtectionTest {
         }
 
         @Override
+        public byte[] acceptSecContext(byte[] token) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public String peerName() {
+            return null;
+        }
+
+        @Override
         public boolean isEstablished() {
             return true;
         }
