@@ -99,7 +99,7 @@ public final class SocksServer implements AutoCloseable {
     private final AtomicInteger nextLoop = new AtomicInteger();
     /** Failed authentications per client address, and the waits they impose. */
     final AuthThrottle authThrottle = new AuthThrottle();
-    /** Open sessions per client IP, with {@link Builder#config.maxConnectionsPerClient}. */
+    /** Open sessions per client IP, with {@link Builder#maxConnectionsPerClient}. */
     private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
 
     private ServerSocketChannel acceptor;
@@ -142,7 +142,7 @@ public final class SocksServer implements AutoCloseable {
             }
             if (!config.bindAddress.isLoopbackAddress() && !config.requiresAuthentication() && config.clientRules.isEmpty() && !config.openRelay) {
                 throw new IllegalStateException("SocksServer: refusing to be an open relay on "
-                        + config.bindAddress.getHostAddress() + " (not a loopback address): configure config.users or client"
+                        + config.bindAddress.getHostAddress() + " (not a loopback address): configure users, GSS-API or client"
                         + " rules (allowClients), or call allowOpenRelay() to accept every client");
             }
             started = true;
@@ -187,7 +187,7 @@ public final class SocksServer implements AutoCloseable {
         return this;
     }
 
-    /** @return the address and actual config.port the server listens on */
+    /** @return the address and actual port the server listens on */
     public InetSocketAddress address() {
         if (address == null) {
             throw new IllegalStateException("SocksServer: not started");
@@ -195,7 +195,7 @@ public final class SocksServer implements AutoCloseable {
         return address;
     }
 
-    /** @return the sessions that have ended, oldest first (at most {@link Builder#config.recordLimit} of the latest) */
+    /** @return the sessions that have ended, oldest first (at most {@link Builder#recordLimit} of the latest) */
     public List<SessionRecord> records() {
         synchronized (lock) {
             return List.copyOf(records);
@@ -276,7 +276,7 @@ public final class SocksServer implements AutoCloseable {
         return lookups;
     }
 
-    /** A session counted against its client's limit ({@link Builder#config.maxConnectionsPerClient}) ended. */
+    /** A session counted against its client's limit ({@link Builder#maxConnectionsPerClient}) ended. */
     void clientEnded(InetAddress client) {
         perClient.computeIfPresent(client, (ip, n) -> n <= 1 ? null : n - 1);
     }
@@ -301,7 +301,7 @@ public final class SocksServer implements AutoCloseable {
             try {
                 config.listener.accept(record);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "socksify server: session config.listener failed", e);
+                LOG.log(System.Logger.Level.WARNING, "socksify server: session listener failed", e);
             }
         }
     }
