@@ -69,6 +69,7 @@ public final class GssapiAcceptor {
         this.levels = EnumSet.copyOf(b.levels);
         this.nec = b.nec;
         this.refreshKrb5Config = b.refreshKrb5Config;
+        this.mechanism = b.mechanism;
     }
 
     /** @param keytab the server's keytab, with a key for each {@code service/host} name clients ask for */
@@ -143,6 +144,7 @@ public final class GssapiAcceptor {
         private EnumSet<Level> levels = EnumSet.of(Level.INTEGRITY, Level.CONFIDENTIALITY);
         private boolean nec;
         private boolean refreshKrb5Config;
+        private GssapiMechanism mechanism;
 
         private Builder(Path keytab) {
             this.keytab = Objects.requireNonNull(keytab, "keytab");
@@ -186,6 +188,12 @@ public final class GssapiAcceptor {
         /** Re-read {@code krb5.conf} at login (JVM-wide: see {@code Krb5LoginModule}'s option). */
         public Builder refreshKrb5Config(boolean refresh) {
             this.refreshKrb5Config = refresh;
+            return this;
+        }
+
+        /** A test hook: the mechanism whose contexts accept clients; default Kerberos V5 through JGSS. */
+        Builder mechanism(GssapiMechanism mechanism) {
+            this.mechanism = Objects.requireNonNull(mechanism, "mechanism");
             return this;
         }
 

@@ -55,6 +55,21 @@ final class GssapiFraming {
      * @throws EOFException           for an end of stream inside a message
      */
     int read(ByteBuffer dst) throws IOException {
+        return read(dst, true);
+    }
+
+    /**
+     * Like {@link #read} without reading the channel: only what was read off it already (bounded by this object's
+     * buffers, so a caller may loop on it until {@link #hasBufferedInput} is false without a fast client keeping it
+     * busy).
+     *
+     * @return the plain bytes put, or -1 if the client's end of stream was read and nothing is left
+     */
+    int readBuffered(ByteBuffer dst) throws IOException {
+        return read(dst, false);
+    }
+
+    private int read(ByteBuffer dst, boolean fromChannel) throws IOException {
         int total = 0;
         while (dst.hasRemaining()) {
             if (plainPosition < plain.length) {
@@ -67,7 +82,7 @@ final class GssapiFraming {
             if (nextMessage()) {
                 continue;
             }
-            if (eof) {
+            if (eof || !fromChannel) {
                 break;
             }
             int n = channel.read(in);
@@ -103,6 +118,14 @@ final class GssapiFraming {
         plain = protection.unwrap((Socks5GssapiEncapsulation) m);
         plainPosition = 0;
         return true;
+    }
+
+    /**
+     * @return whether the client's end of stream was read off the channel and nothing is left before it: the next
+     *         read returns -1 without a readiness event
+     */
+    boolean atEnd() {
+        return eof && !hasBufferedInput();
     }
 
     /** @return whether plain bytes, or a whole message, wait without reading the channel */

@@ -78,12 +78,27 @@ final class TcpRelay {
     }
 
     /**
-     * Unwrapped bytes the client sent may wait in the framing with nothing left to read on the socket (the buffer
-     * was full): no readiness event would bring them, so they are taken when there is room.
+     * With GSS-API framing, what the client sent may wait in the framing with nothing left on the socket: whole
+     * messages read in one socket read beyond what {@code up} took ({@link #readClient} stops after a few rounds),
+     * the unwrapped rest of one, or the end of stream behind them. No readiness event would ever bring them, so
+     * after every pass the relay takes them itself, without reading the socket (bounded by the framing's buffers),
+     * until the framing holds no whole message or the target stops taking bytes; in the latter case the target's
+     * write readiness brings the next pass. Then every byte the framing holds waits either for more from the socket
+     * (a partial message) or for that event.
      */
     private void readBufferedInput() throws IOException {
-        if (framing != null && !session.isClosed() && !clientEof && up.hasRemaining() && framing.hasBufferedInput()) {
-            readClient();
+        while (framing != null && !session.isClosed() && !clientEof && up.hasRemaining()
+                && (framing.hasBufferedInput() || framing.atEnd())) {
+            int n = framing.readBuffered(up);
+            if (n < 0) {
+                clientEof = true;
+            } else {
+                session.bytesUp += n;
+            }
+            writeTarget();
+            if (up.position() > 0) {
+                return;
+            }
         }
     }
 
