@@ -38,7 +38,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code gssapi.enctype: integrity}, or only {@code confidentiality}, with Kerberos from a real KDC, on JDK 17 and
  * 25. One child JVM per level and JDK runs every TCP path ({@link GssapiRelayApp}): {@code Socket}, {@code SSLSocket},
  * a blocking channel, three non-blocking channels on one selector, {@code AsynchronousSocketChannel} with a future
- * and with a handler, and {@code HttpClient}; 1 MiB each way byte-exact on three of them, ending with a half-close;
+ * and with a handler, and {@code HttpClient} (integrity with a keytab, confidentiality with a ticket cache named by
+ * {@code KRB5CCNAME}); 1 MiB each way byte-exact on three of them, ending with a half-close;
  * each reports the real destination as its peer; the relay thread runs while a connection is open and is gone after
  * the last. Dante sees every byte wrapped: it refuses anything else at these levels (it would close the connection),
  * and the targets accept only Dante's outgoing address. Then a level the proxy refuses, named, nothing sent.
@@ -85,11 +86,25 @@ class GssapiRelayIT {
                 + kdc.userKeytab() + ",gssapi.principal=" + kdc.userPrincipal() + ",gssapi.level=" + level;
     }
 
+    /** The agent's options with no keytab: the credentials come from the ticket cache {@code KRB5CCNAME} names. */
+    private static String agentWithTicketCache(Dante dante, String level) {
+        return "proxy=socks5://" + dante.host() + ":" + dante.port() + ",bypass=none,gssapi.level=" + level;
+    }
+
     private ChildJvm run(Class<?> app, Path jdk, String agentOptions, List<String> jvmArgs, String... args) {
+        return run(app, jdk, agentOptions, null, jvmArgs, args);
+    }
+
+    private ChildJvm run(Class<?> app, Path jdk, String agentOptions, Path ticketCache, List<String> jvmArgs,
+            String... args) {
         List<String> jvm = new ArrayList<>(jvmArgs);
         jvm.add("-Djava.security.krb5.conf=" + kdc.krb5Conf());
-        return ChildJvm.builder(app).javaHome(jdk).jvmArgs(jvm.toArray(String[]::new)).args(args)
-                .agent(agentOptions).run(CHILD_TIMEOUT);
+        ChildJvm.Builder b = ChildJvm.builder(app).javaHome(jdk).jvmArgs(jvm.toArray(String[]::new)).args(args)
+                .agent(agentOptions);
+        if (ticketCache != null) {
+            b.env("KRB5CCNAME", "FILE:" + ticketCache);
+        }
+        return b.run(CHILD_TIMEOUT);
     }
 
     private static void assertOnlyThroughDante(RecordingTarget target, int connections) {
@@ -109,8 +124,11 @@ class GssapiRelayIT {
             List<String> jvmArgs = new java.util.ArrayList<>(List.of(TlsEchoTarget.trustStoreJvmArgs()));
             // The HttpClient's pooled connection closes after 1 s idle: the child then checks the relay thread ends.
             jvmArgs.add("-Djdk.httpclient.keepalive.timeout=1");
-            ChildJvm child = run(GssapiRelayApp.class, jdk, agent(dante, level), jvmArgs, echo.host(), "" + echo.port(), "" + tls.port(),
-                    http.host(), "" + http.port(), "" + (1 << 20));
+            // Integrity logs in with a keytab; confidentiality with a ticket cache (KRB5CCNAME), no keytab.
+            boolean keytab = level.equals("integrity");
+            ChildJvm child = run(GssapiRelayApp.class, jdk, keytab ? agent(dante, level)
+                    : agentWithTicketCache(dante, level), keytab ? null : kdc.kinit(Duration.ofMinutes(30)), jvmArgs,
+                    echo.host(), "" + echo.port(), "" + tls.port(), http.host(), "" + http.port(), "" + (1 << 20));
             assertOk(child);
             String out = child.stdout();
             for (String path : List.of("SOCKET", "SSL", "BLOCKING", "SELECTOR", "FUTURE", "HANDLER", "HTTP")) {
