@@ -1,7 +1,9 @@
 package io.socksify.it.bench;
 
+import io.socksify.it.support.ChildJvm;
 import io.socksify.it.support.Dante;
 import io.socksify.it.support.DanteGssapi;
+import io.socksify.it.support.Jdks;
 import io.socksify.it.support.Kdc;
 import io.socksify.protocol.client.GssapiOptions;
 import io.socksify.protocol.client.GssapiProtection;
@@ -19,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -56,23 +59,30 @@ public final class GssapiBenchmark {
     private static final int TIMEOUT_MILLIS = 30_000;
     private static final String USER = "socksbench";
     private static final String PASSWORD = "bench-pw-1929";
-    private static final List<String> ALL_MODES = List.of("userpass", "clear", "integrity", "confidentiality");
+    private static final List<String> ALL_MODES = List.of("userpass", "clear", "integrity", "confidentiality",
+            "agent-clear", "agent-integrity", "agent-confidentiality");
+    private static final String AGENT = "agent-";
     /** Clock ticks per second of {@code /proc/<pid>/stat} ({@code USER_HZ}, 100 on Linux). */
-    private static final long USER_HZ = 100;
+    static final long USER_HZ = 100;
     private static final Map<String, ProcessHandle> PROCESSES = new LinkedHashMap<>();
+    /** For the agent modes: the KDC, the GSS-API Dante, the child JVMs' JDK. */
+    private static Kdc kdc;
+    private static Dante gssapiDante;
+    private static Path childJava;
 
     private GssapiBenchmark() {
     }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>(Map.of("mib", "256", "rounds", "5", "connections", "20",
-                "modes", String.join(",", ALL_MODES), "kinds", "bulk,duplex,connect,wrap"));
+                "modes", String.join(",", ALL_MODES), "kinds", "bulk,duplex,connect,wrap",
+                "java", Jdks.current().toString()));
         for (int i = 0; i < args.length; i += 2) {
             String name = args[i].replaceFirst("^--", "");
             if (!options.containsKey(name) || i + 1 >= args.length) {
                 throw new IllegalArgumentException("argument " + args[i] + " (expected: --mib N, --rounds N, "
                         + "--connections N, --modes " + String.join(",", ALL_MODES)
-                        + ", --kinds bulk,duplex,connect,wrap)");
+                        + ", --kinds bulk,duplex,connect,wrap, --java <JDK home of the agent modes' child JVMs>)");
             }
             options.put(name, args[i + 1]);
         }
@@ -86,17 +96,20 @@ public final class GssapiBenchmark {
                 throw new IllegalArgumentException("mode: " + mode + " (expected: one of " + ALL_MODES + ")");
             }
         }
-        System.out.printf("GssapiBenchmark: %d cores, %s %s; %s MiB per transfer, %d connections per connect run, "
-                        + "median of %d rounds%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.vm.name"), System.getProperty("java.version"), options.get("mib"),
-                connections, rounds);
+        childJava = Path.of(options.get("java"));
+        System.out.printf("GssapiBenchmark: %d cores, %s %s (agent modes' child JVMs: %s); %s MiB per transfer, "
+                        + "%d connections per connect run, median of %d rounds%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+                System.getProperty("java.version"), childJava, options.get("mib"), connections, rounds);
         try (Kdc kdc = Kdc.start()) {
+            GssapiBenchmark.kdc = kdc;
             // The JDK's Kerberos reads one krb5.conf per JVM: this KDC's.
             System.setProperty("java.security.krb5.conf", kdc.krb5Conf().toString());
             try (NioTarget sink = new NioTarget(NioTarget.Mode.SINK, 64 * 1024);
                     NioTarget echo = new NioTarget(NioTarget.Mode.ECHO, 64 * 1024);
                     Dante userpass = Dante.builder().username(USER, PASSWORD).start();
                     Dante gssapi = DanteGssapi.builder(kdc, "clear", "integrity", "confidentiality").start()) {
+                gssapiDante = gssapi;
                 Map<String, SocksProxy> proxies = new LinkedHashMap<>();
                 for (String mode : modes) {
                     PROCESSES.put(mode, (mode.equals("userpass") ? userpass : gssapi).processHandle());
@@ -104,7 +117,7 @@ public final class GssapiBenchmark {
                             ? SocksProxy.of(SocksVersion.SOCKS5, userpass.address()).withCredentials(USER, PASSWORD)
                             : SocksProxy.of(SocksVersion.SOCKS5, gssapi.address()).withGssapi(GssapiOptions.builder()
                                     .keytab(kdc.userKeytab()).principal(kdc.userPrincipal()).refreshKrb5Config(true)
-                                    .level(level(mode)).build()));
+                                    .level(level(mode.replace(AGENT, ""))).build()));
                 }
                 run(proxies, kinds, sink.address(), echo.address(), bytes, rounds, connections);
             }
@@ -132,8 +145,23 @@ public final class GssapiBenchmark {
             boolean warmUp = round == 0;
             for (Map.Entry<String, SocksProxy> e : proxies.entrySet()) {
                 StringBuilder line = new StringBuilder();
+                boolean agent = e.getKey().startsWith(AGENT);
+                if (agent && warmUp) {
+                    continue; // each child JVM warms itself up
+                }
                 for (String kind : kinds) {
                     long n = warmUp ? Math.min(bytes, 64L << 20) : bytes;
+                    if (agent) {
+                        if (!kind.equals("bulk")) {
+                            continue;
+                        }
+                        double[] r = agentBulk(e.getKey().substring(AGENT.length()), sink, bytes);
+                        line.append(String.format(Locale.ROOT, "  bulk %.1f MiB/s (cpu ms/MiB %.2f + %.2f)", r[0],
+                                r[1], r[2]));
+                        values.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(r[0]);
+                        cpu.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(new double[] {r[1], r[2]});
+                        continue;
+                    }
                     long jvm0 = jvmCpuNanos();
                     Map<Long, Long> proxy0 = proxyTicks(PROCESSES.get(e.getKey()));
                     double value = switch (kind) {
@@ -177,7 +205,7 @@ public final class GssapiBenchmark {
      * CPU clock ticks by process: {@code root} with its reaped children ({@code utime stime cutime cstime} of
      * {@code /proc/<pid>/stat}) and each live descendant ({@code utime stime}); empty where {@code /proc} is missing.
      */
-    private static Map<Long, Long> proxyTicks(ProcessHandle root) {
+    static Map<Long, Long> proxyTicks(ProcessHandle root) {
         Map<Long, Long> ticks = new LinkedHashMap<>();
         ticks.put(root.pid(), ticks(root.pid(), true));
         for (ProcessHandle child : root.descendants().toList()) {
@@ -190,7 +218,7 @@ public final class GssapiBenchmark {
      * @return the proxy's CPU time between two snapshots, in ns; NaN if a process of the first is gone in the second
      *     (Dante retires children: one not yet reaped takes its time with it, which would count less than was spent)
      */
-    private static double proxyCpuNanos(Map<Long, Long> before, Map<Long, Long> after) {
+    static double proxyCpuNanos(Map<Long, Long> before, Map<Long, Long> after) {
         if (!after.keySet().containsAll(before.keySet())) {
             return Double.NaN;
         }
@@ -245,6 +273,39 @@ public final class GssapiBenchmark {
             }
             return bytes / 1048576.0 / (nanos / 1e9);
         }
+    }
+
+    /**
+     * One agent-mode bulk: {@link GssapiAgentBulkMain} in a fresh JVM under the agent jar, GSS-API at {@code level}
+     * through the same Dante (the relay at integrity and confidentiality, none at clear), a plain {@code Socket}.
+     *
+     * @return MiB/s; CPU ms per MiB of the child and the sink's JVM together; of the proxy (NaN where a Dante process
+     *     ended in between)
+     */
+    static double[] agentBulk(String level, InetSocketAddress sink, long bytes) {
+        String options = "proxy=socks5://" + gssapiDante.host() + ":" + gssapiDante.port() + ",bypass=none"
+                + ",gssapi.keytab=" + kdc.userKeytab() + ",gssapi.principal=" + kdc.userPrincipal()
+                + ",gssapi.level=" + level;
+        ChildJvm child = ChildJvm.builder(GssapiAgentBulkMain.class).javaHome(childJava)
+                .jvmArgs("-Xmx256m", "-Djava.security.krb5.conf=" + kdc.krb5Conf()).agent(options)
+                .args(sink.getAddress().getHostAddress(), "" + sink.getPort(), "" + bytes,
+                        "" + Math.min(bytes, 64L << 20), "" + gssapiDante.processHandle().pid(),
+                        "" + ProcessHandle.current().pid())
+                .run(Duration.ofMinutes(10));
+        if (child.exitCode() != 0) {
+            throw new AssertionError(child.describe());
+        }
+        String[] mibs = childLine(child, "MIBS ");
+        String[] cpu = childLine(child, "CPU ");
+        double mib = bytes / 1048576.0;
+        return new double[] {Double.parseDouble(mibs[0]),
+                (Double.parseDouble(cpu[0]) + Double.parseDouble(cpu[2])) / mib, Double.parseDouble(cpu[1]) / mib};
+    }
+
+    private static String[] childLine(ChildJvm child, String prefix) {
+        return child.stdout().lines().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length()).trim())
+                .findFirst().orElseThrow(() -> new AssertionError("no " + prefix + "\n" + child.describe()))
+                .split(" ");
     }
 
     /** @return MiB/s counted both ways */
@@ -318,6 +379,36 @@ public final class GssapiBenchmark {
         }
     }
 
+    /**
+     * The agent against socks-protocol's client at the same level (the application through the agent's relay, at
+     * integrity and confidentiality, against the client wrapping in its own streams): throughput and CPU ratios.
+     */
+    private static void relayShare(Map<String, List<Double>> bulk, Map<String, List<double[]>> cpu) {
+        boolean header = false;
+        for (String level : List.of("clear", "integrity", "confidentiality")) {
+            List<Double> agent = bulk.get(AGENT + level);
+            List<Double> client = bulk.get(level);
+            if (agent == null || client == null) {
+                continue;
+            }
+            if (!header) {
+                System.out.printf("  agent / socks-protocol client at the same level (bulk; CPU ms per MiB, "
+                        + "JVM + proxy)%n");
+                header = true;
+            }
+            double[] a = cpuMedians(cpu.get(AGENT + level));
+            double[] c = cpuMedians(cpu.get(level));
+            System.out.printf(Locale.ROOT, "  %-16s %.2fx   CPU %.2f + %.2f against %.2f + %.2f%n", level,
+                    median(agent) / median(client), a[0], a[1], c[0], c[1]);
+        }
+    }
+
+    private static double[] cpuMedians(List<double[]> cpu) {
+        List<Double> proxy = cpu.stream().map(c -> c[1]).filter(c -> !Double.isNaN(c)).toList();
+        return new double[] {median(cpu.stream().map(c -> c[0]).toList()), proxy.isEmpty() ? Double.NaN
+                : median(proxy)};
+    }
+
     static double median(List<Double> v) {
         double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
@@ -348,6 +439,9 @@ public final class GssapiBenchmark {
                                     : String.format(Locale.ROOT, "%.2f", median(proxy)), proxy.size(),
                             e.getValue().size());
                 }
+            }
+            if (kind.equals("bulk")) {
+                relayShare(k.getValue(), cpu.get(kind));
             }
         }
     }
