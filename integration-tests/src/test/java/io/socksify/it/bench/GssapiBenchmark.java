@@ -189,7 +189,7 @@ public final class GssapiBenchmark {
                         cpu.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(cpuPerMiB);
                     }
                 }
-                System.out.printf("  %s %-16s%s%n", warmUp ? "warm-up" : "round " + round, e.getKey(), line);
+                System.out.printf("  %s %-21s%s%n", warmUp ? "warm-up" : "round " + round, e.getKey(), line);
             }
         }
         report(values, cpu);
@@ -425,7 +425,7 @@ public final class GssapiBenchmark {
             }
             for (Map.Entry<String, List<Double>> e : k.getValue().entrySet()) {
                 double m = median(e.getValue());
-                System.out.printf(Locale.ROOT, "  %-16s %9.1f   %s   %s%n", e.getKey(), m, anchor == null ? ""
+                System.out.printf(Locale.ROOT, "  %-21s %9.1f   %s   %s%n", e.getKey(), m, anchor == null ? ""
                         : String.format(Locale.ROOT, "%.2fx", m / median(anchor)),
                         Arrays.toString(e.getValue().stream().mapToDouble(d -> Math.round(d * 10) / 10.0).toArray()));
             }
@@ -434,7 +434,7 @@ public final class GssapiBenchmark {
                         + "where no proxy process ended)%n");
                 for (Map.Entry<String, List<double[]>> e : cpu.get(kind).entrySet()) {
                     List<Double> proxy = e.getValue().stream().map(c -> c[1]).filter(c -> !Double.isNaN(c)).toList();
-                    System.out.printf(Locale.ROOT, "  %-16s %6.2f + %6s   (%d of %d)%n", e.getKey(),
+                    System.out.printf(Locale.ROOT, "  %-21s %6.2f + %6s   (%d of %d)%n", e.getKey(),
                             median(e.getValue().stream().map(c -> c[0]).toList()), proxy.isEmpty() ? "n/a"
                                     : String.format(Locale.ROOT, "%.2f", median(proxy)), proxy.size(),
                             e.getValue().size());
