@@ -48,11 +48,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * For bulk and duplex it also prints the CPU time spent per MiB moved (median): by this JVM (the client, and the
  * targets, which only count bytes) and by the proxy's processes (Linux {@code /proc}: Dante's main process, its
  * reaped children and its live ones), which says which end bounds a wrapped transfer.
- * Modes: {@code userpass}, {@code clear}, {@code integrity}, {@code confidentiality}. Rounds interleave the modes
+ * Modes: {@code userpass}, {@code clear}, {@code integrity}, {@code confidentiality}, and the agent's:
+ * {@code agent-clear}, {@code agent-integrity}, {@code agent-confidentiality}, bulk only: a fresh JVM per round
+ * ({@link GssapiAgentBulkMain}, JDK {@code --java}) under the agent jar ({@code -Dsocksify.agent.jar}) with the same
+ * keytab and level, sending with a plain {@code Socket} to the same sink through the same Dante, after a warm-up
+ * transfer of its own; at integrity and confidentiality through the agent's relay (GssapiRelay), at clear on the
+ * application's own socket. Its CPU is the child's and the sink JVM's during the measured transfer. The report then
+ * prints agent / socks-protocol client at each level: the relay's share. Rounds interleave the modes
  * (one warm-up round first, of at most 64 MiB); every figure is the median of {@code --rounds}; ratios are against
  * {@code userpass}. Options: {@code --mib} (default 256), {@code --rounds} (default 5), {@code --connections}
- * (default 20), {@code --modes}, {@code --kinds} (bulk,duplex,connect,wrap). Needs root (Dante's username method checks
- * a system user, which this creates) and the GSS-API Dante of scripts/setup.sh.
+ * (default 20), {@code --modes}, {@code --kinds} (bulk,duplex,connect,wrap), {@code --java} (the agent modes' JDK,
+ * default the running one). Needs root (Dante's username method checks a system user, which this creates) and the
+ * GSS-API Dante of scripts/setup.sh.
  */
 public final class GssapiBenchmark {
     private static final int CHUNK = 256 * 1024;
