@@ -11,11 +11,13 @@ import java.util.Map;
 /**
  * The agent modes of {@link GssapiBenchmark}, in a child JVM under the agent (GSS-API options on its command line):
  * {@code GssapiAgentBulkMain <host> <port> <bytes> <warm-up bytes> <proxy pid> <target pid>}. The application code is
- * a plain {@code java.net.Socket}: one transfer of the warm-up bytes, then one of {@code bytes}, each as
- * {@link GssapiBenchmark#bulk} sends it (an 8-byte length, the bytes, the sink's 8-byte acknowledgement). Prints
+ * a plain {@code java.net.Socket}: two transfers of the warm-up bytes, then one of {@code bytes}, each as
+ * {@link GssapiBenchmark#bulk} sends it (twice) (an 8-byte length, the bytes, the sink's 8-byte acknowledgement). Prints
  * {@code MIBS <MiB/s>} of the second and {@code CPU <this JVM ms> <proxy ms or NaN> <target JVM ms>} spent during it:
  * this JVM from its own bean (application thread and, at integrity and confidentiality, the agent's relay thread),
- * the proxy's processes and the target's JVM (the benchmark's, whose sink only counts bytes) from {@code /proc}.
+ * the proxy's processes and the target's JVM (the benchmark's, whose sink only counts bytes) from {@code /proc};
+ * then {@code THREADS} (this JVM's CPU ms by thread name, during it; a relay thread that ended is missing) and
+ * {@code JIT <ms>}, the JIT compiler threads' share of this JVM's CPU, which a fresh JVM still spends.
  */
 public final class GssapiAgentBulkMain {
     private static final int CHUNK = 256 * 1024;
@@ -29,18 +31,58 @@ public final class GssapiAgentBulkMain {
         long warmUp = Long.parseLong(args[3]);
         ProcessHandle proxy = ProcessHandle.of(Long.parseLong(args[4])).orElseThrow();
         ProcessHandle target = ProcessHandle.of(Long.parseLong(args[5])).orElseThrow();
+        // Two warm-up transfers: after one of 64 MiB the JIT still compiles for seconds in a fresh JVM.
+        bulk(sink, warmUp);
         bulk(sink, warmUp);
         long jvm0 = cpuNanos();
         Map<Long, Long> proxy0 = GssapiBenchmark.proxyTicks(proxy);
         Map<Long, Long> target0 = GssapiBenchmark.proxyTicks(target);
+        Map<String, Long> threads0 = threadTicks();
         double mibs = bulk(sink, bytes);
         double jvm = (cpuNanos() - jvm0) / 1e6;
+        Map<String, Long> threads1 = threadTicks();
         double proxyMillis = GssapiBenchmark.proxyCpuNanos(proxy0, GssapiBenchmark.proxyTicks(proxy)) / 1e6;
         // The target JVM's own threads only (its children, the JVMs like this one, are not reaped in between).
         double targetMillis = (GssapiBenchmark.proxyTicks(target).get(target.pid()) - target0.get(target.pid()))
                 * 1e3 / GssapiBenchmark.USER_HZ;
         System.out.printf(java.util.Locale.ROOT, "MIBS %.1f%nCPU %.1f %.1f %.1f%n", mibs, jvm, proxyMillis,
                 targetMillis);
+        StringBuilder t = new StringBuilder("THREADS ms");
+        long[] jit = {0};
+        threads1.forEach((name, ticks) -> {
+            long d = ticks - threads0.getOrDefault(name, 0L);
+            if (d > 0) {
+                t.append(' ').append(name.replace(' ', '_')).append('=').append(d * 1000 / GssapiBenchmark.USER_HZ);
+            }
+            if (name.contains("CompilerThre")) {
+                jit[0] += d * 1000 / GssapiBenchmark.USER_HZ;
+            }
+        });
+        System.out.println(t);
+        System.out.println("JIT " + jit[0]);
+    }
+
+    /**
+     * CPU clock ticks of this JVM's threads by name ({@code /proc/self/task/<tid>/stat}), the JVM's own (compiler,
+     * GC) included; threads of one name summed.
+     */
+    private static Map<String, Long> threadTicks() throws IOException {
+        Map<String, Long> ticks = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(
+                java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path task : tasks.toList()) {
+                String stat;
+                try {
+                    stat = java.nio.file.Files.readString(task.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // ended
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+$", "");
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+            }
+        }
+        return ticks;
     }
 
     private static long cpuNanos() {

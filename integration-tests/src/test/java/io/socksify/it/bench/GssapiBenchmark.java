@@ -52,8 +52,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code agent-clear}, {@code agent-integrity}, {@code agent-confidentiality}, bulk only: a fresh JVM per round
  * ({@link GssapiAgentBulkMain}, JDK {@code --java}) under the agent jar ({@code -Dsocksify.agent.jar}) with the same
  * keytab and level, sending with a plain {@code Socket} to the same sink through the same Dante, after a warm-up
- * transfer of its own; at integrity and confidentiality through the agent's relay (GssapiRelay), at clear on the
- * application's own socket. Its CPU is the child's and the sink JVM's during the measured transfer. The report then
+ * transfers of its own; at integrity and confidentiality through the agent's relay (GssapiRelay), at clear on the
+ * application's own socket. Its CPU is the child's and the sink JVM's during the measured transfer; the share
+ * of the child's JIT compiler threads in it is printed too (a fresh JVM is still compiling). The report then
  * prints agent / socks-protocol client at each level: the relay's share. Rounds interleave the modes
  * (one warm-up round first, of at most 64 MiB); every figure is the median of {@code --rounds}; ratios are against
  * {@code userpass}. Options: {@code --mib} (default 256), {@code --rounds} (default 5), {@code --connections}
@@ -163,10 +164,11 @@ public final class GssapiBenchmark {
                             continue;
                         }
                         double[] r = agentBulk(e.getKey().substring(AGENT.length()), sink, bytes);
-                        line.append(String.format(Locale.ROOT, "  bulk %.1f MiB/s (cpu ms/MiB %.2f + %.2f)", r[0],
-                                r[1], r[2]));
+                        line.append(String.format(Locale.ROOT, "  bulk %.1f MiB/s (cpu ms/MiB %.2f + %.2f; of the "
+                                + "JVM's, JIT compiler threads %.2f)", r[0], r[1], r[2], r[3]));
                         values.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(r[0]);
-                        cpu.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(new double[] {r[1], r[2]});
+                        cpu.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>())
+                                .add(new double[] {r[1], r[2], r[3]});
                         continue;
                     }
                     long jvm0 = jvmCpuNanos();
@@ -302,11 +304,13 @@ public final class GssapiBenchmark {
         if (child.exitCode() != 0) {
             throw new AssertionError(child.describe());
         }
+        System.out.println("    " + level + " child: " + String.join(" ", childLine(child, "THREADS ")));
         String[] mibs = childLine(child, "MIBS ");
         String[] cpu = childLine(child, "CPU ");
         double mib = bytes / 1048576.0;
         return new double[] {Double.parseDouble(mibs[0]),
-                (Double.parseDouble(cpu[0]) + Double.parseDouble(cpu[2])) / mib, Double.parseDouble(cpu[1]) / mib};
+                (Double.parseDouble(cpu[0]) + Double.parseDouble(cpu[2])) / mib, Double.parseDouble(cpu[1]) / mib,
+                Double.parseDouble(childLine(child, "JIT ")[0]) / mib};
     }
 
     private static String[] childLine(ChildJvm child, String prefix) {
@@ -405,15 +409,15 @@ public final class GssapiBenchmark {
             }
             double[] a = cpuMedians(cpu.get(AGENT + level));
             double[] c = cpuMedians(cpu.get(level));
-            System.out.printf(Locale.ROOT, "  %-16s %.2fx   CPU %.2f + %.2f against %.2f + %.2f%n", level,
-                    median(agent) / median(client), a[0], a[1], c[0], c[1]);
+            System.out.printf(Locale.ROOT, "  %-16s %.2fx   CPU %.2f + %.2f (of which the child's JIT %.2f) "
+                    + "against %.2f + %.2f%n", level, median(agent) / median(client), a[0], a[1], a[2], c[0], c[1]);
         }
     }
 
     private static double[] cpuMedians(List<double[]> cpu) {
         List<Double> proxy = cpu.stream().map(c -> c[1]).filter(c -> !Double.isNaN(c)).toList();
         return new double[] {median(cpu.stream().map(c -> c[0]).toList()), proxy.isEmpty() ? Double.NaN
-                : median(proxy)};
+                : median(proxy), cpu.get(0).length > 2 ? median(cpu.stream().map(c -> c[2]).toList()) : Double.NaN};
     }
 
     static double median(List<Double> v) {
