@@ -66,7 +66,7 @@ public final class GssapiAgentBulkMain {
      * CPU clock ticks of this JVM's threads by name ({@code /proc/self/task/<tid>/stat}), the JVM's own (compiler,
      * GC) included; threads of one name summed.
      */
-    private static Map<String, Long> threadTicks() throws IOException {
+    static Map<String, Long> threadTicks() throws IOException {
         Map<String, Long> ticks = new java.util.TreeMap<>();
         try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(
                 java.nio.file.Path.of("/proc/self/task"))) {
@@ -83,6 +83,12 @@ public final class GssapiAgentBulkMain {
             }
         }
         return ticks;
+    }
+
+    /** @return the CPU ms of this JVM's JIT compiler threads in {@link #threadTicks} */
+    static long jitMillis(Map<String, Long> ticks) {
+        return ticks.entrySet().stream().filter(e -> e.getKey().contains("CompilerThre"))
+                .mapToLong(Map.Entry::getValue).sum() * 1000 / GssapiBenchmark.USER_HZ;
     }
 
     private static long cpuNanos() {

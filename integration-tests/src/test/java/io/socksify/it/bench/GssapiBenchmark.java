@@ -54,7 +54,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * keytab and level, sending with a plain {@code Socket} to the same sink through the same Dante, after a warm-up
  * transfers of its own; at integrity and confidentiality through the agent's relay (GssapiRelay), at clear on the
  * application's own socket. Its CPU is the child's and the sink JVM's during the measured transfer; the share
- * of the child's JIT compiler threads in it is printed too (a fresh JVM is still compiling). The report then
+ * of the JIT compiler threads in a JVM's CPU is printed too, the child's and (for the other modes) this JVM's. The report then
  * prints agent / socks-protocol client at each level: the relay's share. Rounds interleave the modes
  * (one warm-up round first, of at most 64 MiB); every figure is the median of {@code --rounds}; ratios are against
  * {@code userpass}. Options: {@code --mib} (default 256), {@code --rounds} (default 5), {@code --connections}
@@ -172,6 +172,7 @@ public final class GssapiBenchmark {
                         continue;
                     }
                     long jvm0 = jvmCpuNanos();
+                    long jit0 = GssapiAgentBulkMain.jitMillis(GssapiAgentBulkMain.threadTicks());
                     Map<Long, Long> proxy0 = proxyTicks(PROCESSES.get(e.getKey()));
                     double value = switch (kind) {
                         case "bulk" -> bulk(e.getValue(), sink, n);
@@ -188,10 +189,11 @@ public final class GssapiBenchmark {
                     line.append(String.format(Locale.ROOT, "  %s %.1f %s", kind, value, unit(kind)));
                     double mib = n / 1048576.0 * (kind.equals("duplex") ? 2 : 1);
                     double[] cpuPerMiB = {(jvmCpuNanos() - jvm0) / 1e6 / mib,
-                            proxyCpuNanos(proxy0, proxyTicks(PROCESSES.get(e.getKey()))) / 1e6 / mib};
+                            proxyCpuNanos(proxy0, proxyTicks(PROCESSES.get(e.getKey()))) / 1e6 / mib,
+                            (GssapiAgentBulkMain.jitMillis(GssapiAgentBulkMain.threadTicks()) - jit0) / mib};
                     if (kind.equals("bulk") || kind.equals("duplex")) {
-                        line.append(String.format(Locale.ROOT, " (cpu ms/MiB %.2f + %.2f)", cpuPerMiB[0],
-                                cpuPerMiB[1]));
+                        line.append(String.format(Locale.ROOT, " (cpu ms/MiB %.2f + %.2f; of the JVM's, JIT "
+                                + "compiler threads %.2f)", cpuPerMiB[0], cpuPerMiB[1], cpuPerMiB[2]));
                     }
                     if (!warmUp) {
                         values.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(value);
@@ -410,7 +412,8 @@ public final class GssapiBenchmark {
             double[] a = cpuMedians(cpu.get(AGENT + level));
             double[] c = cpuMedians(cpu.get(level));
             System.out.printf(Locale.ROOT, "  %-16s %.2fx   CPU %.2f + %.2f (of which the child's JIT %.2f) "
-                    + "against %.2f + %.2f%n", level, median(agent) / median(client), a[0], a[1], a[2], c[0], c[1]);
+                    + "against %.2f + %.2f (JIT %.2f)%n", level, median(agent) / median(client), a[0], a[1], a[2],
+                    c[0], c[1], c[2]);
         }
     }
 
