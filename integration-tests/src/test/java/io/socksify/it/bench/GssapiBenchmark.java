@@ -1,7 +1,9 @@
 package io.socksify.it.bench;
 
+import io.socksify.it.support.ChildJvm;
 import io.socksify.it.support.Dante;
 import io.socksify.it.support.DanteGssapi;
+import io.socksify.it.support.Jdks;
 import io.socksify.it.support.Kdc;
 import io.socksify.protocol.client.GssapiOptions;
 import io.socksify.protocol.client.GssapiProtection;
@@ -19,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -45,34 +48,49 @@ import java.util.concurrent.atomic.AtomicReference;
  * For bulk and duplex it also prints the CPU time spent per MiB moved (median): by this JVM (the client, and the
  * targets, which only count bytes) and by the proxy's processes (Linux {@code /proc}: Dante's main process, its
  * reaped children and its live ones), which says which end bounds a wrapped transfer.
- * Modes: {@code userpass}, {@code clear}, {@code integrity}, {@code confidentiality}. Rounds interleave the modes
+ * Modes: {@code userpass}, {@code clear}, {@code integrity}, {@code confidentiality}, and the agent's:
+ * {@code agent-clear}, {@code agent-integrity}, {@code agent-confidentiality}, bulk only: a fresh JVM per round
+ * ({@link GssapiAgentBulkMain}, JDK {@code --java}) under the agent jar ({@code -Dsocksify.agent.jar}) with the same
+ * keytab and level, sending with a plain {@code Socket} to the same sink through the same Dante, after a warm-up
+ * transfers of its own; at integrity and confidentiality through the agent's relay (GssapiRelay), at clear on the
+ * application's own socket. Its CPU is the child's and the sink JVM's during the measured transfer; the share
+ * of the JIT compiler threads in a JVM's CPU is printed too, the child's and (for the other modes) this JVM's. The report then
+ * prints agent / socks-protocol client at each level: the relay's share. Rounds interleave the modes
  * (one warm-up round first, of at most 64 MiB); every figure is the median of {@code --rounds}; ratios are against
  * {@code userpass}. Options: {@code --mib} (default 256), {@code --rounds} (default 5), {@code --connections}
- * (default 20), {@code --modes}, {@code --kinds} (bulk,duplex,connect,wrap). Needs root (Dante's username method checks
- * a system user, which this creates) and the GSS-API Dante of scripts/setup.sh.
+ * (default 20), {@code --modes}, {@code --kinds} (bulk,duplex,connect,wrap), {@code --java} (the agent modes' JDK,
+ * default the running one). Needs root (Dante's username method checks a system user, which this creates) and the
+ * GSS-API Dante of scripts/setup.sh.
  */
 public final class GssapiBenchmark {
     private static final int CHUNK = 256 * 1024;
     private static final int TIMEOUT_MILLIS = 30_000;
     private static final String USER = "socksbench";
     private static final String PASSWORD = "bench-pw-1929";
-    private static final List<String> ALL_MODES = List.of("userpass", "clear", "integrity", "confidentiality");
+    private static final List<String> ALL_MODES = List.of("userpass", "clear", "integrity", "confidentiality",
+            "agent-clear", "agent-integrity", "agent-confidentiality");
+    private static final String AGENT = "agent-";
     /** Clock ticks per second of {@code /proc/<pid>/stat} ({@code USER_HZ}, 100 on Linux). */
-    private static final long USER_HZ = 100;
+    static final long USER_HZ = 100;
     private static final Map<String, ProcessHandle> PROCESSES = new LinkedHashMap<>();
+    /** For the agent modes: the KDC, the GSS-API Dante, the child JVMs' JDK. */
+    private static Kdc kdc;
+    private static Dante gssapiDante;
+    private static Path childJava;
 
     private GssapiBenchmark() {
     }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>(Map.of("mib", "256", "rounds", "5", "connections", "20",
-                "modes", String.join(",", ALL_MODES), "kinds", "bulk,duplex,connect,wrap"));
+                "modes", String.join(",", ALL_MODES), "kinds", "bulk,duplex,connect,wrap",
+                "java", Jdks.current().toString()));
         for (int i = 0; i < args.length; i += 2) {
             String name = args[i].replaceFirst("^--", "");
             if (!options.containsKey(name) || i + 1 >= args.length) {
                 throw new IllegalArgumentException("argument " + args[i] + " (expected: --mib N, --rounds N, "
                         + "--connections N, --modes " + String.join(",", ALL_MODES)
-                        + ", --kinds bulk,duplex,connect,wrap)");
+                        + ", --kinds bulk,duplex,connect,wrap, --java <JDK home of the agent modes' child JVMs>)");
             }
             options.put(name, args[i + 1]);
         }
@@ -86,17 +104,20 @@ public final class GssapiBenchmark {
                 throw new IllegalArgumentException("mode: " + mode + " (expected: one of " + ALL_MODES + ")");
             }
         }
-        System.out.printf("GssapiBenchmark: %d cores, %s %s; %s MiB per transfer, %d connections per connect run, "
-                        + "median of %d rounds%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.vm.name"), System.getProperty("java.version"), options.get("mib"),
-                connections, rounds);
+        childJava = Path.of(options.get("java"));
+        System.out.printf("GssapiBenchmark: %d cores, %s %s (agent modes' child JVMs: %s); %s MiB per transfer, "
+                        + "%d connections per connect run, median of %d rounds%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+                System.getProperty("java.version"), childJava, options.get("mib"), connections, rounds);
         try (Kdc kdc = Kdc.start()) {
+            GssapiBenchmark.kdc = kdc;
             // The JDK's Kerberos reads one krb5.conf per JVM: this KDC's.
             System.setProperty("java.security.krb5.conf", kdc.krb5Conf().toString());
             try (NioTarget sink = new NioTarget(NioTarget.Mode.SINK, 64 * 1024);
                     NioTarget echo = new NioTarget(NioTarget.Mode.ECHO, 64 * 1024);
                     Dante userpass = Dante.builder().username(USER, PASSWORD).start();
                     Dante gssapi = DanteGssapi.builder(kdc, "clear", "integrity", "confidentiality").start()) {
+                gssapiDante = gssapi;
                 Map<String, SocksProxy> proxies = new LinkedHashMap<>();
                 for (String mode : modes) {
                     PROCESSES.put(mode, (mode.equals("userpass") ? userpass : gssapi).processHandle());
@@ -104,7 +125,7 @@ public final class GssapiBenchmark {
                             ? SocksProxy.of(SocksVersion.SOCKS5, userpass.address()).withCredentials(USER, PASSWORD)
                             : SocksProxy.of(SocksVersion.SOCKS5, gssapi.address()).withGssapi(GssapiOptions.builder()
                                     .keytab(kdc.userKeytab()).principal(kdc.userPrincipal()).refreshKrb5Config(true)
-                                    .level(level(mode)).build()));
+                                    .level(level(mode.replace(AGENT, ""))).build()));
                 }
                 run(proxies, kinds, sink.address(), echo.address(), bytes, rounds, connections);
             }
@@ -132,9 +153,26 @@ public final class GssapiBenchmark {
             boolean warmUp = round == 0;
             for (Map.Entry<String, SocksProxy> e : proxies.entrySet()) {
                 StringBuilder line = new StringBuilder();
+                boolean agent = e.getKey().startsWith(AGENT);
+                if (agent && warmUp) {
+                    continue; // each child JVM warms itself up
+                }
                 for (String kind : kinds) {
                     long n = warmUp ? Math.min(bytes, 64L << 20) : bytes;
+                    if (agent) {
+                        if (!kind.equals("bulk")) {
+                            continue;
+                        }
+                        double[] r = agentBulk(e.getKey().substring(AGENT.length()), sink, bytes);
+                        line.append(String.format(Locale.ROOT, "  bulk %.1f MiB/s (cpu ms/MiB %.2f + %.2f; of the "
+                                + "JVM's, JIT compiler threads %.2f)", r[0], r[1], r[2], r[3]));
+                        values.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(r[0]);
+                        cpu.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>())
+                                .add(new double[] {r[1], r[2], r[3]});
+                        continue;
+                    }
                     long jvm0 = jvmCpuNanos();
+                    long jit0 = GssapiAgentBulkMain.jitMillis(GssapiAgentBulkMain.threadTicks());
                     Map<Long, Long> proxy0 = proxyTicks(PROCESSES.get(e.getKey()));
                     double value = switch (kind) {
                         case "bulk" -> bulk(e.getValue(), sink, n);
@@ -151,17 +189,18 @@ public final class GssapiBenchmark {
                     line.append(String.format(Locale.ROOT, "  %s %.1f %s", kind, value, unit(kind)));
                     double mib = n / 1048576.0 * (kind.equals("duplex") ? 2 : 1);
                     double[] cpuPerMiB = {(jvmCpuNanos() - jvm0) / 1e6 / mib,
-                            proxyCpuNanos(proxy0, proxyTicks(PROCESSES.get(e.getKey()))) / 1e6 / mib};
+                            proxyCpuNanos(proxy0, proxyTicks(PROCESSES.get(e.getKey()))) / 1e6 / mib,
+                            (GssapiAgentBulkMain.jitMillis(GssapiAgentBulkMain.threadTicks()) - jit0) / mib};
                     if (kind.equals("bulk") || kind.equals("duplex")) {
-                        line.append(String.format(Locale.ROOT, " (cpu ms/MiB %.2f + %.2f)", cpuPerMiB[0],
-                                cpuPerMiB[1]));
+                        line.append(String.format(Locale.ROOT, " (cpu ms/MiB %.2f + %.2f; of the JVM's, JIT "
+                                + "compiler threads %.2f)", cpuPerMiB[0], cpuPerMiB[1], cpuPerMiB[2]));
                     }
                     if (!warmUp) {
                         values.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(value);
                         cpu.get(kind).computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(cpuPerMiB);
                     }
                 }
-                System.out.printf("  %s %-16s%s%n", warmUp ? "warm-up" : "round " + round, e.getKey(), line);
+                System.out.printf("  %s %-21s%s%n", warmUp ? "warm-up" : "round " + round, e.getKey(), line);
             }
         }
         report(values, cpu);
@@ -177,7 +216,7 @@ public final class GssapiBenchmark {
      * CPU clock ticks by process: {@code root} with its reaped children ({@code utime stime cutime cstime} of
      * {@code /proc/<pid>/stat}) and each live descendant ({@code utime stime}); empty where {@code /proc} is missing.
      */
-    private static Map<Long, Long> proxyTicks(ProcessHandle root) {
+    static Map<Long, Long> proxyTicks(ProcessHandle root) {
         Map<Long, Long> ticks = new LinkedHashMap<>();
         ticks.put(root.pid(), ticks(root.pid(), true));
         for (ProcessHandle child : root.descendants().toList()) {
@@ -190,7 +229,7 @@ public final class GssapiBenchmark {
      * @return the proxy's CPU time between two snapshots, in ns; NaN if a process of the first is gone in the second
      *     (Dante retires children: one not yet reaped takes its time with it, which would count less than was spent)
      */
-    private static double proxyCpuNanos(Map<Long, Long> before, Map<Long, Long> after) {
+    static double proxyCpuNanos(Map<Long, Long> before, Map<Long, Long> after) {
         if (!after.keySet().containsAll(before.keySet())) {
             return Double.NaN;
         }
@@ -245,6 +284,41 @@ public final class GssapiBenchmark {
             }
             return bytes / 1048576.0 / (nanos / 1e9);
         }
+    }
+
+    /**
+     * One agent-mode bulk: {@link GssapiAgentBulkMain} in a fresh JVM under the agent jar, GSS-API at {@code level}
+     * through the same Dante (the relay at integrity and confidentiality, none at clear), a plain {@code Socket}.
+     *
+     * @return MiB/s; CPU ms per MiB of the child and the sink's JVM together; of the proxy (NaN where a Dante process
+     *     ended in between)
+     */
+    static double[] agentBulk(String level, InetSocketAddress sink, long bytes) {
+        String options = "proxy=socks5://" + gssapiDante.host() + ":" + gssapiDante.port() + ",bypass=none"
+                + ",gssapi.keytab=" + kdc.userKeytab() + ",gssapi.principal=" + kdc.userPrincipal()
+                + ",gssapi.level=" + level;
+        ChildJvm child = ChildJvm.builder(GssapiAgentBulkMain.class).javaHome(childJava)
+                .jvmArgs("-Xmx256m", "-Djava.security.krb5.conf=" + kdc.krb5Conf()).agent(options)
+                .args(sink.getAddress().getHostAddress(), "" + sink.getPort(), "" + bytes,
+                        "" + Math.min(bytes, 64L << 20), "" + gssapiDante.processHandle().pid(),
+                        "" + ProcessHandle.current().pid())
+                .run(Duration.ofMinutes(10));
+        if (child.exitCode() != 0) {
+            throw new AssertionError(child.describe());
+        }
+        System.out.println("    " + level + " child: " + String.join(" ", childLine(child, "THREADS ")));
+        String[] mibs = childLine(child, "MIBS ");
+        String[] cpu = childLine(child, "CPU ");
+        double mib = bytes / 1048576.0;
+        return new double[] {Double.parseDouble(mibs[0]),
+                (Double.parseDouble(cpu[0]) + Double.parseDouble(cpu[2])) / mib, Double.parseDouble(cpu[1]) / mib,
+                Double.parseDouble(childLine(child, "JIT ")[0]) / mib};
+    }
+
+    private static String[] childLine(ChildJvm child, String prefix) {
+        return child.stdout().lines().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length()).trim())
+                .findFirst().orElseThrow(() -> new AssertionError("no " + prefix + "\n" + child.describe()))
+                .split(" ");
     }
 
     /** @return MiB/s counted both ways */
@@ -318,6 +392,37 @@ public final class GssapiBenchmark {
         }
     }
 
+    /**
+     * The agent against socks-protocol's client at the same level (the application through the agent's relay, at
+     * integrity and confidentiality, against the client wrapping in its own streams): throughput and CPU ratios.
+     */
+    private static void relayShare(Map<String, List<Double>> bulk, Map<String, List<double[]>> cpu) {
+        boolean header = false;
+        for (String level : List.of("clear", "integrity", "confidentiality")) {
+            List<Double> agent = bulk.get(AGENT + level);
+            List<Double> client = bulk.get(level);
+            if (agent == null || client == null) {
+                continue;
+            }
+            if (!header) {
+                System.out.printf("  agent / socks-protocol client at the same level (bulk; CPU ms per MiB, "
+                        + "JVM + proxy)%n");
+                header = true;
+            }
+            double[] a = cpuMedians(cpu.get(AGENT + level));
+            double[] c = cpuMedians(cpu.get(level));
+            System.out.printf(Locale.ROOT, "  %-16s %.2fx   CPU %.2f + %.2f (of which the child's JIT %.2f) "
+                    + "against %.2f + %.2f (JIT %.2f)%n", level, median(agent) / median(client), a[0], a[1], a[2],
+                    c[0], c[1], c[2]);
+        }
+    }
+
+    private static double[] cpuMedians(List<double[]> cpu) {
+        List<Double> proxy = cpu.stream().map(c -> c[1]).filter(c -> !Double.isNaN(c)).toList();
+        return new double[] {median(cpu.stream().map(c -> c[0]).toList()), proxy.isEmpty() ? Double.NaN
+                : median(proxy), cpu.get(0).length > 2 ? median(cpu.stream().map(c -> c[2]).toList()) : Double.NaN};
+    }
+
     static double median(List<Double> v) {
         double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
@@ -334,7 +439,7 @@ public final class GssapiBenchmark {
             }
             for (Map.Entry<String, List<Double>> e : k.getValue().entrySet()) {
                 double m = median(e.getValue());
-                System.out.printf(Locale.ROOT, "  %-16s %9.1f   %s   %s%n", e.getKey(), m, anchor == null ? ""
+                System.out.printf(Locale.ROOT, "  %-21s %9.1f   %s   %s%n", e.getKey(), m, anchor == null ? ""
                         : String.format(Locale.ROOT, "%.2fx", m / median(anchor)),
                         Arrays.toString(e.getValue().stream().mapToDouble(d -> Math.round(d * 10) / 10.0).toArray()));
             }
@@ -343,11 +448,14 @@ public final class GssapiBenchmark {
                         + "where no proxy process ended)%n");
                 for (Map.Entry<String, List<double[]>> e : cpu.get(kind).entrySet()) {
                     List<Double> proxy = e.getValue().stream().map(c -> c[1]).filter(c -> !Double.isNaN(c)).toList();
-                    System.out.printf(Locale.ROOT, "  %-16s %6.2f + %6s   (%d of %d)%n", e.getKey(),
+                    System.out.printf(Locale.ROOT, "  %-21s %6.2f + %6s   (%d of %d)%n", e.getKey(),
                             median(e.getValue().stream().map(c -> c[0]).toList()), proxy.isEmpty() ? "n/a"
                                     : String.format(Locale.ROOT, "%.2f", median(proxy)), proxy.size(),
                             e.getValue().size());
                 }
+            }
+            if (kind.equals("bulk")) {
+                relayShare(k.getValue(), cpu.get(kind));
             }
         }
     }
