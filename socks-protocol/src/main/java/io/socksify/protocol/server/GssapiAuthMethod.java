@@ -101,22 +101,29 @@ final class GssapiAuthMethod implements ServerAuthMethod {
                             + "server does not accept");
                 }
                 try {
-                    byte[] level = bare ? token : context.unwrap(token, 0, token.length).plain();
+                    // The same checks as every later token: it verifies and is in sequence.
+                    byte[] level = bare ? token : GssapiProtection.unwrapSubNegotiation(context, token, "client");
                     if (level.length != 1) {
                         return abort(out, "GSS-API: the client's protection level has " + level.length
                                 + " octets (expected 1)");
                     }
                     Socks5GssapiProtectionLevel asked = Socks5GssapiProtectionLevel.valueOf(level[0]);
                     Socks5GssapiProtectionLevel answer = acceptor.answer(asked);
+                    // Before answering: a context without replay/sequence detection (the client did not ask for
+                    // them) or integrity cannot carry a level that encapsulates; abort instead.
+                    GssapiProtection protection = GssapiProtection.of(context, answer);
                     byte[] code = {(byte) answer.code()};
                     // RFC 1961 section 4.3: the answer is protected for integrity only, at every level.
                     new Socks5GssapiProtection(bare ? code : context.wrap(code, 0, 1, false)).encode(out);
-                    GssapiProtection protection = GssapiProtection.of(context, answer);
                     return new Outcome(Kind.DONE, principal, principal, protection, 0, answer.equals(asked) ? null
                             : "GSS-API: the client asked for level " + asked + ", not allowed (allowed: "
                                     + acceptor.levels().toString().toLowerCase(java.util.Locale.ROOT)
                                     + "); answered " + answer);
                 } catch (GssapiMechanism.Failure e) {
+                    return abort(out, "GSS-API protection-level sub-negotiation failed: " + e.getMessage());
+                } catch (SocksProtocolException e) {
+                    return abort(out, e.getMessage());
+                } catch (IOException e) {
                     return abort(out, "GSS-API protection-level sub-negotiation failed: " + e.getMessage());
                 }
             }
