@@ -49,6 +49,18 @@ final class GssapiAuthMethod implements ServerAuthMethod {
         return new Exchange() {
             private GssapiMechanism.Context context;
             private String principal;
+            /** The input buffer the message being received needs: its declared length once its header is in. */
+            private int needed = Session.HANDSHAKE_BUFFER;
+
+            /** Notes the size of a message whose header {@code in} holds but not yet all of its token. */
+            private Outcome more(ByteBuffer in) {
+                if (in.remaining() >= 4) {
+                    int p = in.position();
+                    int len = ((in.get(p + 2) & 0xFF) << 8) | (in.get(p + 3) & 0xFF);
+                    needed = Math.max(Session.HANDSHAKE_BUFFER, 4 + len);
+                }
+                return Outcome.MORE;
+            }
 
             @Override
             public Outcome step(ByteBuffer in, ByteBuffer out) throws SocksProtocolException {
@@ -58,8 +70,9 @@ final class GssapiAuthMethod implements ServerAuthMethod {
             private Outcome contextToken(ByteBuffer in, ByteBuffer out) throws SocksProtocolException {
                 Socks5GssapiMessage m = Socks5GssapiMessage.decode(in, Socks5GssapiMessage.MTYP_CONTEXT);
                 if (m == null) {
-                    return Outcome.MORE;
+                    return more(in);
                 }
+                needed = Session.HANDSHAKE_BUFFER;
                 if (m instanceof Socks5GssapiAbort) {
                     return Outcome.failed("GSS-API: the client sent the RFC 1961 abort during context "
                             + "establishment");
@@ -69,6 +82,12 @@ final class GssapiAuthMethod implements ServerAuthMethod {
                         context = acceptor.newContext();
                     }
                     byte[] answer = context.acceptSecContext(((Socks5GssapiContextToken) m).token());
+                    if (4 + answer.length > out.remaining()) {
+                        // The answer buffer stays small per unauthenticated connection; a Kerberos AP-REP is
+                        // far shorter than it.
+                        return abort(out, "GSS-API: the server's context token of " + answer.length
+                                + " octets does not fit its " + out.remaining() + "-octet handshake buffer");
+                    }
                     new Socks5GssapiContextToken(answer).encode(out);
                     if (context.isEstablished()) {
                         principal = context.peerName();
@@ -88,8 +107,9 @@ final class GssapiAuthMethod implements ServerAuthMethod {
             private Outcome level(ByteBuffer in, ByteBuffer out) throws SocksProtocolException {
                 Socks5GssapiMessage m = Socks5GssapiMessage.decode(in, Socks5GssapiMessage.MTYP_PROTECTION);
                 if (m == null) {
-                    return Outcome.MORE;
+                    return more(in);
                 }
+                needed = Session.HANDSHAKE_BUFFER;
                 if (m instanceof Socks5GssapiAbort) {
                     return failed("GSS-API: the client sent the RFC 1961 abort during the protection-level "
                             + "sub-negotiation");
@@ -142,9 +162,10 @@ final class GssapiAuthMethod implements ServerAuthMethod {
                 Socks5GssapiAbort.INSTANCE.encode(out);
             }
 
+            /** @return what the message being received needs (at most {@link #BUFFER}), not the largest one */
             @Override
             public int bufferSize() {
-                return BUFFER;
+                return needed;
             }
         };
     }

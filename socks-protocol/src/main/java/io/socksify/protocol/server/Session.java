@@ -358,8 +358,9 @@ final class Session implements EventLoop.Handler {
             default -> {
                 int needed = handshake.bufferSize();
                 if (up.capacity() < needed) {
+                    // Only the input grows, to the declared length of the message being received (a GSS-API
+                    // token); the answers stay in the small buffer.
                     up = ByteBuffer.allocate(needed).put(up.flip());
-                    down = ByteBuffer.allocate(needed).put(down.flip());
                 } else if (!up.hasRemaining()) {
                     // Every handshake message is far shorter than a buffer: a full buffer is not SOCKS.
                     cancelTimer();

@@ -95,4 +95,22 @@ class GssapiAuthMethodTest {
         assertTrue(o.reason().contains("the client sent an MTYP 2 token out of sequence (duplicate)"), o.reason());
         assertEquals("01010000" + "01ff", hex(out));
     }
+
+    @Test
+    void theInputBufferGrowsOnlyToTheDeclaredLengthOfTheTokenBeingReceived() throws Exception {
+        ServerAuthMethod.Exchange e = new GssapiAuthMethod(acceptor).begin(InetAddress.getLoopbackAddress());
+        assertEquals(Session.HANDSHAKE_BUFFER, e.bufferSize(), "no token announced yet: the small buffer");
+        ByteBuffer out = ByteBuffer.allocate(100);
+        assertEquals(ServerAuthMethod.Kind.MORE, e.step(ByteBuffer.wrap(HEX.parseHex("0101")), out).kind());
+        assertEquals(Session.HANDSHAKE_BUFFER, e.bufferSize());
+        assertEquals(ServerAuthMethod.Kind.MORE, e.step(ByteBuffer.wrap(HEX.parseHex("01011388" + "01")), out)
+                .kind());
+        assertEquals(4 + 5000, e.bufferSize(), "LEN 5000 announced");
+        byte[] whole = new byte[4 + 5000];
+        System.arraycopy(HEX.parseHex("01011388"), 0, whole, 0, 4);
+        whole[4] = 1;
+        assertEquals(ServerAuthMethod.Kind.MORE, e.step(ByteBuffer.wrap(whole), out).kind());
+        assertEquals(Session.HANDSHAKE_BUFFER, e.bufferSize(), "back to the small buffer once it is in");
+        assertEquals("01010000", hex(out));
+    }
 }

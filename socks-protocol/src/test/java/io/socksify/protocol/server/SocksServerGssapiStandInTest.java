@@ -114,4 +114,17 @@ class SocksServerGssapiStandInTest {
         assertNotNull(r);
         assertEquals(StandInAcceptor.PRINCIPAL, r.principal());
     }
+
+    @Test
+    void aContextTokenLargerThanTheHandshakeBufferIsReceived() throws Exception {
+        server = builder().start();
+        try (Peers.RawClient c = new Peers.RawClient(server.address())) {
+            c.write(hex("05 01 01")).expect("05 01");
+            byte[] token = new byte[3000];
+            token[0] = 1;
+            c.write(concat(hex("01 01 0bb8"), token)).expect("01 01 0000");
+            byte[] level = StandInAcceptor.wrap(new byte[] {1}, false);
+            c.write(concat(hex("01 02 0003"), level)).expect("01 02 0003 c0 01 01");
+        }
+    }
 }
