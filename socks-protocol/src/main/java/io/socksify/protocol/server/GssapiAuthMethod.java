@@ -33,10 +33,20 @@ final class GssapiAuthMethod implements ServerAuthMethod {
     /** One message of the largest token, and the header. */
     static final int BUFFER = 4 + Socks5GssapiMessage.MAX_TOKEN_LENGTH;
 
+    /** The most context tokens one client may send: Kerberos V5 takes one (two with an error token). */
+    static final int MAX_ROUNDS = 4;
+
     private final GssapiAcceptor acceptor;
+    private final AuthThrottle throttle;
 
     GssapiAuthMethod(GssapiAcceptor acceptor) {
+        this(acceptor, new AuthThrottle());
+    }
+
+    /** @param throttle failed context establishments count per client address like failed passwords */
+    GssapiAuthMethod(GssapiAcceptor acceptor, AuthThrottle throttle) {
         this.acceptor = acceptor;
+        this.throttle = throttle;
     }
 
     @Override
@@ -49,6 +59,9 @@ final class GssapiAuthMethod implements ServerAuthMethod {
         return new Exchange() {
             private GssapiMechanism.Context context;
             private String principal;
+            private int rounds;
+            /** The first context token, held back by the throttle; accepted on the next step. */
+            private Socks5GssapiMessage pending;
             /** The input buffer the message being received needs: its declared length once its header is in. */
             private int needed = Session.HANDSHAKE_BUFFER;
 
@@ -68,14 +81,34 @@ final class GssapiAuthMethod implements ServerAuthMethod {
             }
 
             private Outcome contextToken(ByteBuffer in, ByteBuffer out) throws SocksProtocolException {
-                Socks5GssapiMessage m = Socks5GssapiMessage.decode(in, Socks5GssapiMessage.MTYP_CONTEXT);
+                Socks5GssapiMessage m = pending;
+                pending = null;
                 if (m == null) {
-                    return more(in);
-                }
-                needed = Session.HANDSHAKE_BUFFER;
-                if (m instanceof Socks5GssapiAbort) {
-                    return Outcome.failed("GSS-API: the client sent the RFC 1961 abort during context "
-                            + "establishment");
+                    m = Socks5GssapiMessage.decode(in, Socks5GssapiMessage.MTYP_CONTEXT);
+                    if (m == null) {
+                        return more(in);
+                    }
+                    needed = Session.HANDSHAKE_BUFFER;
+                    if (m instanceof Socks5GssapiAbort) {
+                        return Outcome.failed("GSS-API: the client sent the RFC 1961 abort during context "
+                                + "establishment");
+                    }
+                    if (++rounds > MAX_ROUNDS) {
+                        return abort(out, "GSS-API: the client sent more than " + MAX_ROUNDS
+                                + " context tokens without establishing a context");
+                    }
+                    if (rounds == 1) {
+                        AuthThrottle.Admission admission = throttle.admit(client, System.nanoTime());
+                        if (admission.refused()) {
+                            refuse(out);
+                            return Outcome.failed("GSS-API: refused unchecked: too many failures from this "
+                                    + "address (throttled)");
+                        }
+                        if (admission.waitNanos() > 0) {
+                            pending = m;
+                            return Outcome.waitFor(admission.waitNanos());
+                        }
+                    }
                 }
                 try {
                     if (context == null) {
@@ -152,8 +185,10 @@ final class GssapiAuthMethod implements ServerAuthMethod {
                 return new Outcome(Kind.FAILED, principal, principal, null, 0, reason);
             }
 
+            /** A failure of the client's: answered with the abort, counted by the throttle. */
             private Outcome abort(ByteBuffer out, String reason) {
                 refuse(out);
+                throttle.failed(client, System.nanoTime());
                 return failed(reason);
             }
 

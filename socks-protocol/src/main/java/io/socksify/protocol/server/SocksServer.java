@@ -113,7 +113,7 @@ public final class SocksServer implements AutoCloseable {
         this.config = new ServerConfig(b);
         List<ServerAuthMethod> methods = new ArrayList<>();
         if (config.gssapi != null) {
-            methods.add(new GssapiAuthMethod(config.gssapi));
+            methods.add(new GssapiAuthMethod(config.gssapi, authThrottle));
         }
         if (!config.users.isEmpty()) {
             methods.add(new PasswordAuthMethod(config, authThrottle));

@@ -113,4 +113,39 @@ class GssapiAuthMethodTest {
         assertEquals(Session.HANDSHAKE_BUFFER, e.bufferSize(), "back to the small buffer once it is in");
         assertEquals("01010000", hex(out));
     }
+
+    @Test
+    void aClientThatNeverEstablishesIsAbortedAfterMaxRoundsAndThrottled() throws Exception {
+        AuthThrottle throttle = new AuthThrottle();
+        ServerAuthMethod.Exchange e = new GssapiAuthMethod(acceptor, throttle)
+                .begin(InetAddress.getLoopbackAddress());
+        ByteBuffer out = ByteBuffer.allocate(100);
+        // Pipelined "more" tokens (0x4D): each answered, none establishes.
+        byte[] more = HEX.parseHex("01010001" + "4d");
+        ByteBuffer in = ByteBuffer.allocate(5 * more.length);
+        for (int i = 0; i < 5; i++) {
+            in.put(more);
+        }
+        in.flip();
+        ServerAuthMethod.Outcome o = null;
+        for (int i = 0; i < 5; i++) {
+            o = e.step(in, out);
+        }
+        assertEquals(ServerAuthMethod.Kind.FAILED, o.kind());
+        assertTrue(o.reason().contains("more than " + GssapiAuthMethod.MAX_ROUNDS + " context tokens"), o.reason());
+        assertEquals("01010000".repeat(GssapiAuthMethod.MAX_ROUNDS) + "01ff", hex(out));
+        // The failure counts like a failed password: after the free ones, the next client waits.
+        for (int i = 0; i < 20; i++) {
+            ServerAuthMethod.Outcome bad = new GssapiAuthMethod(acceptor, throttle)
+                    .begin(InetAddress.getLoopbackAddress())
+                    .step(ByteBuffer.wrap(HEX.parseHex("01010001" + "ee")), ByteBuffer.allocate(100));
+            if (bad.kind() != ServerAuthMethod.Kind.FAILED) {
+                break;
+            }
+        }
+        ServerAuthMethod.Outcome next = new GssapiAuthMethod(acceptor, throttle).begin(InetAddress.getLoopbackAddress())
+                .step(ByteBuffer.wrap(HEX.parseHex("01010001" + "01")), ByteBuffer.allocate(100));
+        assertTrue(next.kind() == ServerAuthMethod.Kind.WAIT || next.kind() == ServerAuthMethod.Kind.FAILED,
+                "a throttled address is held back or refused: " + next.kind());
+    }
 }
