@@ -204,7 +204,7 @@ public final class GssapiProtection {
                 unwrapped = context.unwrap(token, 0, token.length);
             } catch (Failure e) {
                 throw new SocksProtocolException("GSS-API: an RFC 1961 MTYP 3 token of " + token.length
-                        + " octets does not unwrap: " + e.getMessage(), e.getCause());
+                        + " octets from the " + peer + " does not unwrap: " + e.getMessage(), e.getCause());
             }
         }
         return checked(unwrapped, stream, level.confidential(), peer, "MTYP 3");

@@ -6,6 +6,8 @@ import io.socksify.protocol.wire.Socks4CommandStatus;
 import io.socksify.protocol.wire.Socks5CommandResponse;
 import io.socksify.protocol.wire.Socks5CommandStatus;
 import io.socksify.protocol.wire.Socks5CommandType;
+import io.socksify.protocol.wire.Socks5GssapiMessage;
+import io.socksify.protocol.wire.SocksProtocolException;
 import io.socksify.protocol.wire.SocksAddress;
 import io.socksify.protocol.wire.SocksVersion;
 
@@ -219,7 +221,22 @@ final class Session implements EventLoop.Handler {
 
     /** Plain bytes from the client: as read, or unwrapped ({@link GssapiFraming}). */
     private int readFromClient(ByteBuffer into) throws IOException {
-        return framing == null ? client.read(into) : framing.read(into);
+        if (framing == null) {
+            return client.read(into);
+        }
+        try {
+            return framing.read(into);
+        } catch (SocksProtocolException e) {
+            // RFC 1961: a message that is not MTYP 3 or does not verify during the protected handshake is
+            // answered with the abort (best effort: two octets, unwrapped) before the session closes.
+            try {
+                client.write(ByteBuffer.wrap(new byte[] {
+                    (byte) Socks5GssapiMessage.VERSION, (byte) Socks5GssapiMessage.MTYP_ABORT}));
+            } catch (IOException ignored) {
+                // The session ends with e either way.
+            }
+            throw e;
+        }
     }
 
     private boolean pendingWrapped() {

@@ -7,6 +7,7 @@ import static io.socksify.protocol.server.Peers.hex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.socksify.protocol.wire.Socks5CommandRequest;
 import io.socksify.protocol.wire.Socks5CommandResponse;
@@ -126,5 +127,20 @@ class SocksServerGssapiStandInTest {
             byte[] level = StandInAcceptor.wrap(new byte[] {1}, false);
             c.write(concat(hex("01 02 0003"), level)).expect("01 02 0003 c0 01 01");
         }
+    }
+
+    @Test
+    void anMtyp3TokenThatDoesNotVerifyDuringTheProtectedHandshakeIsAnsweredWithTheAbort() throws Exception {
+        server = builder().start();
+        try (Peers.RawClient c = authenticate(server.address())) {
+            byte[] request = mtyp3(new Socks5CommandRequest(Socks5CommandType.CONNECT,
+                    SocksAddress.ofIp(LOCALHOST, 9)).toBytes());
+            request[request.length - 1] ^= 1;
+            c.write(request).expect("01 ff");
+            assertEquals(-1, c.in.read(), "then the connection ends");
+        }
+        SessionRecord r = server.awaitRecords(1, Duration.ofSeconds(10)).get(0);
+        assertNotNull(r.failure());
+        assertTrue(r.failure().contains("client"), r.failure());
     }
 }
