@@ -404,6 +404,12 @@ final class Session implements EventLoop.Handler {
                     + " not allowed by the rules");
             return;
         }
+        if (principal == null && !server.config.principalRules.isEmpty()) {
+            // Principal rules admit only principals: a password user (or SOCKS4) has none to match.
+            failRequest(Socks5CommandStatus.NOT_ALLOWED, "not authenticated by GSS-API, and principal rules "
+                    + "admit only GSS-API principals");
+            return;
+        }
         if (!v5 && server.config.requiresAuthentication()) {
             failRequest(Socks5CommandStatus.NOT_ALLOWED,
                     "SOCKS4 carries no password and this server requires users to authenticate");

@@ -143,4 +143,25 @@ class SocksServerGssapiStandInTest {
         assertNotNull(r.failure());
         assertTrue(r.failure().contains("client"), r.failure());
     }
+
+    @Test
+    void principalRulesDenyAPasswordUserAndNeedGssapiAndARealm() throws Exception {
+        server = builder().user("bob", "secret").allowPrincipals("*@EXAMPLE.ORG").start();
+        try (Peers.RawClient c = new Peers.RawClient(server.address())) {
+            c.write(hex("05 01 02")).expect("05 02");
+            c.write(hex("01 03 626f62 06 736563726574")).expect("01 00");
+            c.write(new Socks5CommandRequest(Socks5CommandType.CONNECT, SocksAddress.ofIp(LOCALHOST, 9)).toBytes());
+            assertEquals(Socks5CommandStatus.NOT_ALLOWED, c.readSocks5Reply().status(),
+                    "a password user has no principal for the rules to admit");
+        }
+        SessionRecord r = server.awaitRecords(1, Duration.ofSeconds(10)).get(0);
+        assertTrue(r.failure().contains("principal rules admit only GSS-API principals"), r.failure());
+
+        IllegalStateException noGssapi = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> SocksServer.builder().user("bob", "secret").allowPrincipals("*@EXAMPLE.ORG").build());
+        assertTrue(noGssapi.getMessage().contains("needs gssapi"), noGssapi.getMessage());
+        IllegalArgumentException noRealm = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> SocksServer.builder().allowPrincipals("alice"));
+        assertTrue(noRealm.getMessage().contains("alice has no realm"), noRealm.getMessage());
+    }
 }
