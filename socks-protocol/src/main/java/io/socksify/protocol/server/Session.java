@@ -254,6 +254,10 @@ final class Session implements EventLoop.Handler {
             ByteBuffer larger = ByteBuffer.allocate(Math.min(2 * up.capacity(), server.config.bufferSize));
             up = larger.put(up.flip());
         }
+        // Never beyond one relay buffer, even in a handshake buffer grown larger for a GSS-API token.
+        if (up.limit() > server.config.bufferSize) {
+            up.limit(Math.max(up.position(), server.config.bufferSize));
+        }
         // At the bound, a one-byte read tells the client's end (kept data intact) from data beyond the bound.
         ByteBuffer into = up.hasRemaining() ? up : ByteBuffer.allocate(1);
         int n = readFromClient(into);
@@ -633,8 +637,21 @@ final class Session implements EventLoop.Handler {
             failRequest(Socks5CommandStatus.GENERAL_FAILURE, "no memory for the relay buffers: " + e.getMessage());
             return false;
         }
-        relayUp.put(up.flip());
-        relayDown.put(down.flip());
+        up.flip();
+        down.flip();
+        if (up.remaining() > relayUp.remaining() || down.remaining() > relayDown.remaining()) {
+            // A handshake buffer grown for a GSS-API token can hold more early data than a relay buffer.
+            int early = up.remaining();
+            loop.release(relayUp);
+            loop.release(relayDown);
+            up.compact();
+            down.compact();
+            failRequest(Socks5CommandStatus.GENERAL_FAILURE, "client sent " + early + " bytes before the reply to "
+                    + "its " + command + " (more than the " + server.config.bufferSize + "-byte relay buffer)");
+            return false;
+        }
+        relayUp.put(up);
+        relayDown.put(down);
         up = relayUp;
         down = relayDown;
         relayBuffers = true;

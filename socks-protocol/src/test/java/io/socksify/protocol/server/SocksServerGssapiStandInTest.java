@@ -164,4 +164,26 @@ class SocksServerGssapiStandInTest {
                 IllegalArgumentException.class, () -> SocksServer.builder().allowPrincipals("alice"));
         assertTrue(noRealm.getMessage().contains("alice has no realm"), noRealm.getMessage());
     }
+
+    @Test
+    void earlyDataBeyondTheRelayBufferAfterALargeTokenFailsTheRequestWithRep1() throws Exception {
+        // A 60,000-octet context token grows the handshake buffer past the relay buffer (32 KiB by default); the
+        // early data that then fits in it must not overflow the relay buffer.
+        server = builder().replyDelay(Duration.ofMillis(500)).start();
+        try (Peers.EchoTarget target = new Peers.EchoTarget();
+             Peers.RawClient c = new Peers.RawClient(server.address())) {
+            c.write(hex("05 01 01")).expect("05 01");
+            byte[] token = new byte[60000];
+            token[0] = 1;
+            c.write(concat(hex("01 01 ea60"), token)).expect("01 01 0000");
+            byte[] level = StandInAcceptor.wrap(new byte[] {1}, false);
+            c.write(concat(hex("01 02 0003"), level)).expect("01 02 0003 c0 01 01");
+            c.write(concat(mtyp3(new Socks5CommandRequest(Socks5CommandType.CONNECT,
+                    SocksAddress.of(target.address())).toBytes()), mtyp3(new byte[50000])));
+            Socks5CommandResponse reply = Socks5CommandResponse.decode(ByteBuffer.wrap(readMtyp3(c)));
+            assertEquals(Socks5CommandStatus.GENERAL_FAILURE, reply.status());
+        }
+        SessionRecord r = server.awaitRecords(1, Duration.ofSeconds(10)).get(0);
+        assertTrue(r.failure().contains("before the reply to its CONNECT"), r.failure());
+    }
 }
