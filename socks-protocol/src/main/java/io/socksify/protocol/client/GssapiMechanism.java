@@ -61,6 +61,23 @@ public interface GssapiMechanism {
 
         /** @return the most plain octets one token of at most {@code maxTokenSize} octets carries */
         int wrapSizeLimit(boolean confidential, int maxTokenSize) throws Failure;
+
+        /**
+         * @return whether the established context detects replayed tokens; on an acceptor this is what the
+         *         initiator asked for in its first token, and without it {@link Unwrapped#duplicate()} and
+         *         {@link Unwrapped#old()} are never set
+         */
+        boolean replayDetection();
+
+        /** @return whether the established context detects out-of-sequence tokens (else {@code gap} and
+         *          {@code unsequenced} are never set) */
+        boolean sequenceDetection();
+
+        /** @return whether the established context's per-message tokens carry integrity */
+        boolean integrity();
+
+        /** @return whether the established context can encrypt per-message tokens */
+        boolean confidentiality();
     }
 
     /**

@@ -39,6 +39,7 @@ public final class GssapiProtection {
     private final GssapiMechanism.Context context;
     private final Socks5GssapiProtectionLevel level;
     private final int maxChunk;
+    private final String peer;
     private final Object wrapLock = new Object();
     private final Object unwrapLock = new Object();
 
@@ -67,18 +68,86 @@ public final class GssapiProtection {
      */
     public static GssapiProtection of(GssapiMechanism.Context established, Socks5GssapiProtectionLevel level)
             throws Failure {
-        return new GssapiProtection(established, level);
+        return new GssapiProtection(established, level, "client");
     }
 
     GssapiProtection(GssapiMechanism.Context context, Socks5GssapiProtectionLevel level) throws Failure {
+        this(context, level, "proxy");
+    }
+
+    /**
+     * @param peer who sends what this side unwraps, for messages: "proxy" on the client, "client" on a server
+     * @throws Failure if the level encapsulates and the context lacks a state it needs ({@link #requireStates})
+     */
+    GssapiProtection(GssapiMechanism.Context context, Socks5GssapiProtectionLevel level, String peer)
+            throws Failure {
         this.context = Objects.requireNonNull(context, "context");
         this.level = Objects.requireNonNull(level, "level");
+        this.peer = Objects.requireNonNull(peer, "peer");
+        if (level.encapsulates()) {
+            requireStates(context, level, peer);
+        }
         this.maxChunk = level.encapsulates()
                 ? context.wrapSizeLimit(level.confidential(), Socks5GssapiMessage.MAX_TOKEN_LENGTH) : 0;
         if (level.encapsulates() && maxChunk <= 0) {
             throw new Failure(Failure.Kind.CONTEXT, "the context cannot wrap any octet into "
                     + Socks5GssapiMessage.MAX_TOKEN_LENGTH + " octets", null);
         }
+    }
+
+    /**
+     * Refuses an established context that cannot give {@code level} what it promises: integrity, confidentiality at
+     * level confidentiality, and replay and sequence detection, without which JGSS never reports a replayed or
+     * reordered token and the checks of {@link #unwrap} would pass for any token. An acceptor's detection states are
+     * the ones the initiator asked for in its first token, so a client that asks for none must not get a level that
+     * encapsulates.
+     *
+     * @param peer the other side, for the message ("client" on a server, "proxy" on the client)
+     */
+    public static void requireStates(GssapiMechanism.Context context, Socks5GssapiProtectionLevel level, String peer)
+            throws Failure {
+        String missing = (!context.integrity() ? " integrity" : "")
+                + (level.confidential() && !context.confidentiality() ? " confidentiality" : "")
+                + (!context.replayDetection() ? " replay-detection" : "")
+                + (!context.sequenceDetection() ? " sequence-detection" : "");
+        if (!missing.isEmpty()) {
+            throw new Failure(Failure.Kind.CONTEXT, "the security context established with the " + peer
+                    + " lacks" + missing + ", which level " + level + " needs (RFC 1961 section 5: the " + peer
+                    + " must request them)", null);
+        }
+    }
+
+    /**
+     * Unwraps one token of the protection-level sub-negotiation ({@code MTYP} 2) with the same checks as a TCP
+     * {@code MTYP} 3 token: it must verify and be in sequence.
+     *
+     * @param peer the sender, for the message ("client" on a server, "proxy" on the client)
+     */
+    public static byte[] unwrapSubNegotiation(GssapiMechanism.Context context, byte[] token, String peer)
+            throws IOException {
+        GssapiMechanism.Unwrapped unwrapped;
+        try {
+            unwrapped = context.unwrap(token, 0, token.length);
+        } catch (Failure e) {
+            throw new SocksProtocolException("GSS-API: the " + peer + "'s protection-level token of " + token.length
+                    + " octets does not unwrap: " + e.getMessage(), e.getCause());
+        }
+        return checked(unwrapped, true, false, peer, "MTYP 2");
+    }
+
+    /** The one check of a received token's supplementary status and privacy; @return its plain octets */
+    private static byte[] checked(GssapiMechanism.Unwrapped unwrapped, boolean stream, boolean confidential,
+            String peer, String what) throws SocksProtocolException {
+        if (unwrapped.duplicate() || unwrapped.old()
+                || stream && (unwrapped.unsequenced() || unwrapped.gap())) {
+            throw new SocksProtocolException("GSS-API: the " + peer + " sent an " + what + " token out of sequence ("
+                    + unwrapped.states().strip() + ")" + (stream ? " on a TCP connection" : "; datagram dropped"));
+        }
+        if (confidential && !unwrapped.confidential()) {
+            throw new SocksProtocolException("GSS-API: the " + peer + " sent an " + what
+                    + " token without confidentiality");
+        }
+        return unwrapped.plain();
     }
 
     /** @return the level the proxy agreed to */
@@ -135,19 +204,10 @@ public final class GssapiProtection {
                 unwrapped = context.unwrap(token, 0, token.length);
             } catch (Failure e) {
                 throw new SocksProtocolException("GSS-API: an RFC 1961 MTYP 3 token of " + token.length
-                        + " octets does not unwrap: " + e.getMessage(), e.getCause());
+                        + " octets from the " + peer + " does not unwrap: " + e.getMessage(), e.getCause());
             }
         }
-        if (unwrapped.duplicate() || unwrapped.old()
-                || stream && (unwrapped.unsequenced() || unwrapped.gap())) {
-            throw new SocksProtocolException("GSS-API: the proxy sent an MTYP 3 token out of sequence ("
-                    + unwrapped.states().strip() + ")" + (stream ? " on a TCP connection" : "; datagram dropped"));
-        }
-        if (level.confidential() && !unwrapped.confidential()) {
-            throw new SocksProtocolException("GSS-API: the proxy sent an MTYP 3 token without confidentiality at "
-                    + "level " + level);
-        }
-        return unwrapped.plain();
+        return checked(unwrapped, stream, level.confidential(), peer, "MTYP 3");
     }
 
     /**
@@ -259,7 +319,7 @@ public final class GssapiProtection {
                 readFully(header, 1, 1);
                 if ((header[0] & 0xFF) == Socks5GssapiMessage.VERSION
                         && (header[1] & 0xFF) == Socks5GssapiMessage.MTYP_ABORT) {
-                    throw new SocksProtocolException("GSS-API: the proxy sent the RFC 1961 abort message");
+                    throw new SocksProtocolException("GSS-API: the " + peer + " sent the RFC 1961 abort message");
                 }
                 Socks5GssapiMessage.decode(ByteBuffer.wrap(header, 0, 2), Socks5GssapiMessage.MTYP_ENCAPSULATION);
                 readFully(header, 2, 2);

@@ -120,6 +120,14 @@ public final class GssapiAcceptor {
         return false;
     }
 
+    /** For tests: the mechanism to accept with instead of JGSS (a stand-in context). */
+    GssapiAcceptor mechanism(GssapiMechanism m) {
+        synchronized (this) {
+            mechanism = m;
+        }
+        return this;
+    }
+
     /** A new accepting context; the first call logs in with the keytab. */
     GssapiMechanism.Context newContext() throws IOException {
         GssapiMechanism m;

@@ -33,10 +33,20 @@ final class GssapiAuthMethod implements ServerAuthMethod {
     /** One message of the largest token, and the header. */
     static final int BUFFER = 4 + Socks5GssapiMessage.MAX_TOKEN_LENGTH;
 
+    /** The most context tokens one client may send: Kerberos V5 takes one (two with an error token). */
+    static final int MAX_ROUNDS = 4;
+
     private final GssapiAcceptor acceptor;
+    private final AuthThrottle throttle;
 
     GssapiAuthMethod(GssapiAcceptor acceptor) {
+        this(acceptor, new AuthThrottle());
+    }
+
+    /** @param throttle failed context establishments count per client address like failed passwords */
+    GssapiAuthMethod(GssapiAcceptor acceptor, AuthThrottle throttle) {
         this.acceptor = acceptor;
+        this.throttle = throttle;
     }
 
     @Override
@@ -49,6 +59,21 @@ final class GssapiAuthMethod implements ServerAuthMethod {
         return new Exchange() {
             private GssapiMechanism.Context context;
             private String principal;
+            private int rounds;
+            /** The first context token, held back by the throttle; accepted on the next step. */
+            private Socks5GssapiMessage pending;
+            /** The input buffer the message being received needs: its declared length once its header is in. */
+            private int needed = Session.HANDSHAKE_BUFFER;
+
+            /** Notes the size of a message whose header {@code in} holds but not yet all of its token. */
+            private Outcome more(ByteBuffer in) {
+                if (in.remaining() >= 4) {
+                    int p = in.position();
+                    int len = ((in.get(p + 2) & 0xFF) << 8) | (in.get(p + 3) & 0xFF);
+                    needed = Math.max(Session.HANDSHAKE_BUFFER, 4 + len);
+                }
+                return Outcome.MORE;
+            }
 
             @Override
             public Outcome step(ByteBuffer in, ByteBuffer out) throws SocksProtocolException {
@@ -56,19 +81,46 @@ final class GssapiAuthMethod implements ServerAuthMethod {
             }
 
             private Outcome contextToken(ByteBuffer in, ByteBuffer out) throws SocksProtocolException {
-                Socks5GssapiMessage m = Socks5GssapiMessage.decode(in, Socks5GssapiMessage.MTYP_CONTEXT);
+                Socks5GssapiMessage m = pending;
+                pending = null;
                 if (m == null) {
-                    return Outcome.MORE;
-                }
-                if (m instanceof Socks5GssapiAbort) {
-                    return Outcome.failed("GSS-API: the client sent the RFC 1961 abort during context "
-                            + "establishment");
+                    m = Socks5GssapiMessage.decode(in, Socks5GssapiMessage.MTYP_CONTEXT);
+                    if (m == null) {
+                        return more(in);
+                    }
+                    needed = Session.HANDSHAKE_BUFFER;
+                    if (m instanceof Socks5GssapiAbort) {
+                        return Outcome.failed("GSS-API: the client sent the RFC 1961 abort during context "
+                                + "establishment");
+                    }
+                    if (++rounds > MAX_ROUNDS) {
+                        return abort(out, "GSS-API: the client sent more than " + MAX_ROUNDS
+                                + " context tokens without establishing a context");
+                    }
+                    if (rounds == 1) {
+                        AuthThrottle.Admission admission = throttle.admit(client, System.nanoTime());
+                        if (admission.refused()) {
+                            refuse(out);
+                            return Outcome.failed("GSS-API: refused unchecked: too many failures from this "
+                                    + "address (throttled)");
+                        }
+                        if (admission.waitNanos() > 0) {
+                            pending = m;
+                            return Outcome.waitFor(admission.waitNanos());
+                        }
+                    }
                 }
                 try {
                     if (context == null) {
                         context = acceptor.newContext();
                     }
                     byte[] answer = context.acceptSecContext(((Socks5GssapiContextToken) m).token());
+                    if (4 + answer.length > out.remaining()) {
+                        // The answer buffer stays small per unauthenticated connection; a Kerberos AP-REP is
+                        // far shorter than it.
+                        return abort(out, "GSS-API: the server's context token of " + answer.length
+                                + " octets does not fit its " + out.remaining() + "-octet handshake buffer");
+                    }
                     new Socks5GssapiContextToken(answer).encode(out);
                     if (context.isEstablished()) {
                         principal = context.peerName();
@@ -88,8 +140,9 @@ final class GssapiAuthMethod implements ServerAuthMethod {
             private Outcome level(ByteBuffer in, ByteBuffer out) throws SocksProtocolException {
                 Socks5GssapiMessage m = Socks5GssapiMessage.decode(in, Socks5GssapiMessage.MTYP_PROTECTION);
                 if (m == null) {
-                    return Outcome.MORE;
+                    return more(in);
                 }
+                needed = Session.HANDSHAKE_BUFFER;
                 if (m instanceof Socks5GssapiAbort) {
                     return failed("GSS-API: the client sent the RFC 1961 abort during the protection-level "
                             + "sub-negotiation");
@@ -101,22 +154,29 @@ final class GssapiAuthMethod implements ServerAuthMethod {
                             + "server does not accept");
                 }
                 try {
-                    byte[] level = bare ? token : context.unwrap(token, 0, token.length).plain();
+                    // The same checks as every later token: it verifies and is in sequence.
+                    byte[] level = bare ? token : GssapiProtection.unwrapSubNegotiation(context, token, "client");
                     if (level.length != 1) {
                         return abort(out, "GSS-API: the client's protection level has " + level.length
                                 + " octets (expected 1)");
                     }
                     Socks5GssapiProtectionLevel asked = Socks5GssapiProtectionLevel.valueOf(level[0]);
                     Socks5GssapiProtectionLevel answer = acceptor.answer(asked);
+                    // Before answering: a context without replay/sequence detection (the client did not ask for
+                    // them) or integrity cannot carry a level that encapsulates; abort instead.
+                    GssapiProtection protection = GssapiProtection.of(context, answer);
                     byte[] code = {(byte) answer.code()};
                     // RFC 1961 section 4.3: the answer is protected for integrity only, at every level.
                     new Socks5GssapiProtection(bare ? code : context.wrap(code, 0, 1, false)).encode(out);
-                    GssapiProtection protection = GssapiProtection.of(context, answer);
                     return new Outcome(Kind.DONE, principal, principal, protection, 0, answer.equals(asked) ? null
                             : "GSS-API: the client asked for level " + asked + ", not allowed (allowed: "
                                     + acceptor.levels().toString().toLowerCase(java.util.Locale.ROOT)
                                     + "); answered " + answer);
                 } catch (GssapiMechanism.Failure e) {
+                    return abort(out, "GSS-API protection-level sub-negotiation failed: " + e.getMessage());
+                } catch (SocksProtocolException e) {
+                    return abort(out, e.getMessage());
+                } catch (IOException e) {
                     return abort(out, "GSS-API protection-level sub-negotiation failed: " + e.getMessage());
                 }
             }
@@ -125,8 +185,10 @@ final class GssapiAuthMethod implements ServerAuthMethod {
                 return new Outcome(Kind.FAILED, principal, principal, null, 0, reason);
             }
 
+            /** A failure of the client's: answered with the abort, counted by the throttle. */
             private Outcome abort(ByteBuffer out, String reason) {
                 refuse(out);
+                throttle.failed(client, System.nanoTime());
                 return failed(reason);
             }
 
@@ -135,9 +197,10 @@ final class GssapiAuthMethod implements ServerAuthMethod {
                 Socks5GssapiAbort.INSTANCE.encode(out);
             }
 
+            /** @return what the message being received needs (at most {@link #BUFFER}), not the largest one */
             @Override
             public int bufferSize() {
-                return BUFFER;
+                return needed;
             }
         };
     }

@@ -6,6 +6,8 @@ import io.socksify.protocol.wire.Socks4CommandStatus;
 import io.socksify.protocol.wire.Socks5CommandResponse;
 import io.socksify.protocol.wire.Socks5CommandStatus;
 import io.socksify.protocol.wire.Socks5CommandType;
+import io.socksify.protocol.wire.Socks5GssapiMessage;
+import io.socksify.protocol.wire.SocksProtocolException;
 import io.socksify.protocol.wire.SocksAddress;
 import io.socksify.protocol.wire.SocksVersion;
 
@@ -219,7 +221,22 @@ final class Session implements EventLoop.Handler {
 
     /** Plain bytes from the client: as read, or unwrapped ({@link GssapiFraming}). */
     private int readFromClient(ByteBuffer into) throws IOException {
-        return framing == null ? client.read(into) : framing.read(into);
+        if (framing == null) {
+            return client.read(into);
+        }
+        try {
+            return framing.read(into);
+        } catch (SocksProtocolException e) {
+            // RFC 1961: a message that is not MTYP 3 or does not verify during the protected handshake is
+            // answered with the abort (best effort: two octets, unwrapped) before the session closes.
+            try {
+                client.write(ByteBuffer.wrap(new byte[] {
+                    (byte) Socks5GssapiMessage.VERSION, (byte) Socks5GssapiMessage.MTYP_ABORT}));
+            } catch (IOException ignored) {
+                // The session ends with e either way.
+            }
+            throw e;
+        }
     }
 
     private boolean pendingWrapped() {
@@ -236,6 +253,10 @@ final class Session implements EventLoop.Handler {
         if (!up.hasRemaining() && up.capacity() < server.config.bufferSize) {
             ByteBuffer larger = ByteBuffer.allocate(Math.min(2 * up.capacity(), server.config.bufferSize));
             up = larger.put(up.flip());
+        }
+        // Never beyond one relay buffer, even in a handshake buffer grown larger for a GSS-API token.
+        if (up.limit() > server.config.bufferSize) {
+            up.limit(Math.max(up.position(), server.config.bufferSize));
         }
         // At the bound, a one-byte read tells the client's end (kept data intact) from data beyond the bound.
         ByteBuffer into = up.hasRemaining() ? up : ByteBuffer.allocate(1);
@@ -358,8 +379,9 @@ final class Session implements EventLoop.Handler {
             default -> {
                 int needed = handshake.bufferSize();
                 if (up.capacity() < needed) {
+                    // Only the input grows, to the declared length of the message being received (a GSS-API
+                    // token); the answers stay in the small buffer.
                     up = ByteBuffer.allocate(needed).put(up.flip());
-                    down = ByteBuffer.allocate(needed).put(down.flip());
                 } else if (!up.hasRemaining()) {
                     // Every handshake message is far shorter than a buffer: a full buffer is not SOCKS.
                     cancelTimer();
@@ -384,6 +406,12 @@ final class Session implements EventLoop.Handler {
         if (principal != null && !server.config.principalAllowed(principal)) {
             failRequest(Socks5CommandStatus.NOT_ALLOWED, "principal " + Printable.field(principal)
                     + " not allowed by the rules");
+            return;
+        }
+        if (principal == null && !server.config.principalRules.isEmpty()) {
+            // Principal rules admit only principals: a password user (or SOCKS4) has none to match.
+            failRequest(Socks5CommandStatus.NOT_ALLOWED, "not authenticated by GSS-API, and principal rules "
+                    + "admit only GSS-API principals");
             return;
         }
         if (!v5 && server.config.requiresAuthentication()) {
@@ -609,8 +637,21 @@ final class Session implements EventLoop.Handler {
             failRequest(Socks5CommandStatus.GENERAL_FAILURE, "no memory for the relay buffers: " + e.getMessage());
             return false;
         }
-        relayUp.put(up.flip());
-        relayDown.put(down.flip());
+        up.flip();
+        down.flip();
+        if (up.remaining() > relayUp.remaining() || down.remaining() > relayDown.remaining()) {
+            // A handshake buffer grown for a GSS-API token can hold more early data than a relay buffer.
+            int early = up.remaining();
+            loop.release(relayUp);
+            loop.release(relayDown);
+            up.compact();
+            down.compact();
+            failRequest(Socks5CommandStatus.GENERAL_FAILURE, "client sent " + early + " bytes before the reply to "
+                    + "its " + command + " (more than the " + server.config.bufferSize + "-byte relay buffer)");
+            return false;
+        }
+        relayUp.put(up);
+        relayDown.put(down);
         up = relayUp;
         down = relayDown;
         relayBuffers = true;

@@ -113,7 +113,7 @@ public final class SocksServer implements AutoCloseable {
         this.config = new ServerConfig(b);
         List<ServerAuthMethod> methods = new ArrayList<>();
         if (config.gssapi != null) {
-            methods.add(new GssapiAuthMethod(config.gssapi));
+            methods.add(new GssapiAuthMethod(config.gssapi, authThrottle));
         }
         if (!config.users.isEmpty()) {
             methods.add(new PasswordAuthMethod(config, authThrottle));
@@ -522,7 +522,9 @@ public final class SocksServer implements AutoCloseable {
 
         /**
          * Allows only these GSS-API principals ({@code alice@REALM}, {@code *@REALM} for a realm, {@code *}); default:
-         * every principal the keytab's keys authenticate. Another principal's request is answered {@code REP} 2.
+         * every principal the keytab's keys authenticate. Another principal's request is answered {@code REP} 2, and so
+         * is every session that did not authenticate by GSS-API (a password user, with users configured too). Needs
+         * {@link #gssapi}.
          */
         public Builder allowPrincipals(String... principals) {
             for (String p : principals) {
@@ -531,6 +533,11 @@ public final class SocksServer implements AutoCloseable {
                         && p.indexOf('*', 1) < 0))) {
                     throw new IllegalArgumentException("principal rule: " + p
                             + " (expected: user@REALM, *@REALM or *)");
+                }
+                if (!p.equals("*") && (p.indexOf('@') <= 0 || p.endsWith("@"))) {
+                    // A Kerberos principal always has its realm: a rule without one could never match.
+                    throw new IllegalArgumentException("principal rule: " + p
+                            + " has no realm (expected: user@REALM, *@REALM or *)");
                 }
                 principalRules.add(p);
             }
@@ -674,7 +681,15 @@ public final class SocksServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @throws IllegalStateException for principal rules ({@link #allowPrincipals}) without GSS-API
+         *                               ({@link #gssapi}): no session could have a principal to match
+         */
         public SocksServer build() {
+            if (!principalRules.isEmpty() && gssapi == null) {
+                throw new IllegalStateException("allowPrincipals " + principalRules
+                        + ": needs gssapi(...) (principal rules admit only GSS-API sessions)");
+            }
             return new SocksServer(this);
         }
 

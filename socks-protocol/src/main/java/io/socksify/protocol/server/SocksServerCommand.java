@@ -230,13 +230,14 @@ public final class SocksServerCommand {
         String principal;
         String levels;
         boolean gssapiNec;
+        boolean allowPrincipal;
     }
 
     /** The GSS-API options, checked together: a principal, levels or NEC without a keytab mean nothing. */
     private static void gssapi(SocksServer.Builder b, Options seen) {
         if (seen.keytab == null) {
             String orphan = seen.principal != null ? "--gssapi-principal" : seen.levels != null ? "--gssapi-level"
-                    : seen.gssapiNec ? "--gssapi-nec" : null;
+                    : seen.gssapiNec ? "--gssapi-nec" : seen.allowPrincipal ? "--allow-principal" : null;
             if (orphan != null) {
                 throw new IllegalArgumentException(orphan + ": needs --gssapi-keytab FILE");
             }
@@ -304,7 +305,10 @@ public final class SocksServerCommand {
                 case "--gssapi-keytab" -> seen.keytab = Path.of(value);
                 case "--gssapi-principal" -> seen.principal = value;
                 case "--gssapi-level" -> seen.levels = value;
-                case "--allow-principal" -> b.allowPrincipals(value);
+                case "--allow-principal" -> {
+                    b.allowPrincipals(value);
+                    seen.allowPrincipal = true;
+                }
                 default -> throw new IllegalArgumentException("unknown argument '" + name + "'");
             }
         } catch (IllegalArgumentException e) {

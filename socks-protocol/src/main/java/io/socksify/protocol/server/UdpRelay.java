@@ -168,12 +168,6 @@ final class UdpRelay {
                         + (clientPort != 0 ? clientPort : "*"));
                 continue;
             }
-            if (clientPort == 0) {
-                clientPort = from.getPort();
-            }
-            if (clientUdpAddress == null) {
-                clientUdpAddress = from;
-            }
             buffer.flip();
             ByteBuffer datagram = buffer;
             if (protection != null) {
@@ -184,6 +178,14 @@ final class UdpRelay {
                     drop(() -> "from the client: not an RFC 1961 MTYP 3 message that verifies: " + e.getMessage());
                     continue;
                 }
+            }
+            // Pinned only now: with protection, by the first datagram that verifies, so that a sender sharing the
+            // client's address cannot pin the association to its own port with a datagram that does not.
+            if (clientPort == 0) {
+                clientPort = from.getPort();
+            }
+            if (clientUdpAddress == null) {
+                clientUdpAddress = from;
             }
             Socks5UdpHeader header;
             try {

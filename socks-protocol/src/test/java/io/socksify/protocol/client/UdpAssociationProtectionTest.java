@@ -77,6 +77,26 @@ class UdpAssociationProtectionTest {
             return maxTokenSize - 2;
         }
 
+        @Override
+        public boolean replayDetection() {
+            return true;
+        }
+
+        @Override
+        public boolean sequenceDetection() {
+            return true;
+        }
+
+        @Override
+        public boolean integrity() {
+            return true;
+        }
+
+        @Override
+        public boolean confidentiality() {
+            return true;
+        }
+
         private static byte sum(byte[] b, int off, int len) {
             int s = 0;
             for (int i = off; i < off + len; i++) {

@@ -91,6 +91,12 @@ class SocksServerCommandTest {
         assertEquals(2, run("--gssapi-keytab", keytab.toString(), "--allow-principal", "al*ce@EXAMPLE.COM"));
         assertTrue(err().contains("--allow-principal: principal rule: al*ce@EXAMPLE.COM (expected: user@REALM, "
                 + "*@REALM or *)"), err());
+        errBytes.reset();
+        assertEquals(2, run("--allow-principal", "*@EXAMPLE.COM"));
+        assertTrue(err().contains("--allow-principal: needs --gssapi-keytab FILE"), err());
+        errBytes.reset();
+        assertEquals(2, run("--gssapi-keytab", keytab.toString(), "--allow-principal", "alice"));
+        assertTrue(err().contains("--allow-principal: principal rule: alice has no realm"), err());
         assertEquals(0, run("--help"));
         assertTrue(outBytes.toString(StandardCharsets.UTF_8).contains("--gssapi-keytab FILE"));
     }

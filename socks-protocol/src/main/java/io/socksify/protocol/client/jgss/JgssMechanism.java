@@ -300,6 +300,26 @@ public final class JgssMechanism implements GssapiMechanism {
         }
 
         @Override
+        public boolean replayDetection() {
+            return gss.getReplayDetState();
+        }
+
+        @Override
+        public boolean sequenceDetection() {
+            return gss.getSequenceDetState();
+        }
+
+        @Override
+        public boolean integrity() {
+            return gss.getIntegState();
+        }
+
+        @Override
+        public boolean confidentiality() {
+            return gss.getConfState();
+        }
+
+        @Override
         public String toString() {
             return "JgssContext[" + (gss.isEstablished() ? "established" : "establishing") + "]";
         }
