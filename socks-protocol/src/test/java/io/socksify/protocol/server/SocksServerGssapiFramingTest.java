@@ -169,6 +169,26 @@ class SocksServerGssapiFramingTest {
         }
 
         @Override
+        public boolean replayDetection() {
+            return true;
+        }
+
+        @Override
+        public boolean sequenceDetection() {
+            return true;
+        }
+
+        @Override
+        public boolean integrity() {
+            return true;
+        }
+
+        @Override
+        public boolean confidentiality() {
+            return true;
+        }
+
+        @Override
         public byte[] wrap(byte[] plain, int off, int len, boolean confidential) {
             byte[] token = new byte[len + 2];
             token[0] = (byte) (confidential ? 0xC1 : 0xC0);
