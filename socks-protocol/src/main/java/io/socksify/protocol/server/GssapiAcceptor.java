@@ -21,7 +21,8 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>The keys are read through a JAAS login with a {@code javax.security.auth.login.Configuration} object of its
- * own (never the JVM's global one), once, when the first client authenticates. Levels, as in Dante's
+ * own (never the JVM's global one), once, when the server starts (a keytab or principal that cannot be used fails
+ * {@code start()}). Levels, as in Dante's
  * {@code gssapi.enctype}: by default integrity and confidentiality, and not clear (Dante's extension: authentication
  * only, data unprotected). A client asking for a level that is not allowed gets the lowest allowed stronger one, or
  * else the strongest allowed (which a careful client refuses). Instances are immutable and thread-safe.
@@ -128,7 +129,22 @@ public final class GssapiAcceptor {
         return this;
     }
 
-    /** A new accepting context; the first call logs in with the keytab. */
+    /**
+     * Logs in with the keytab now (the server's start), so that a keytab or principal that cannot be used fails the
+     * start naming it, and no client's first handshake pays for the login on an event-loop thread.
+     *
+     * @throws IOException naming the keytab, the principal and what failed
+     */
+    void login() throws IOException {
+        try {
+            newContext();
+        } catch (IOException e) {
+            throw new IOException("GSS-API: cannot log in with keytab " + keytab + " for "
+                    + (principal == null ? "any principal of it" : principal) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A new accepting context; the first call logs in with the keytab (normally {@link #login()} at start). */
     GssapiMechanism.Context newContext() throws IOException {
         GssapiMechanism m;
         synchronized (this) {

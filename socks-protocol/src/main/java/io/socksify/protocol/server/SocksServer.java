@@ -133,7 +133,7 @@ public final class SocksServer implements AutoCloseable {
      * Binds and starts the selector threads.
      *
      * @throws IllegalStateException if already started, or if it would be an open relay (see the class comment)
-     * @throws IOException           if the address cannot be bound
+     * @throws IOException           if the address cannot be bound, or GSS-API's keytab login fails (naming it)
      */
     public SocksServer start() throws IOException {
         synchronized (lock) {
@@ -144,6 +144,9 @@ public final class SocksServer implements AutoCloseable {
                 throw new IllegalStateException("SocksServer: refusing to be an open relay on "
                         + config.bindAddress.getHostAddress() + " (not a loopback address): configure users, GSS-API or client"
                         + " rules (allowClients), or call allowOpenRelay() to accept every client");
+            }
+            if (config.gssapi != null) {
+                config.gssapi.login(); // before anything is bound: a failure leaves the server unstarted
             }
             started = true;
         }

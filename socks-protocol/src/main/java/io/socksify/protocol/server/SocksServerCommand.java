@@ -112,7 +112,8 @@ public final class SocksServerCommand {
         try {
             server.start();
         } catch (IOException | IllegalStateException e) {
-            err.println("server: cannot listen on " + hostPort(server.config.bindAddress, server.config.port) + ": "
+            err.println("server: cannot " + (e.getMessage() != null && e.getMessage().startsWith("GSS-API:")
+                    ? "start" : "listen on " + hostPort(server.config.bindAddress, server.config.port)) + ": "
                     + e.getMessage());
             return 1;
         }

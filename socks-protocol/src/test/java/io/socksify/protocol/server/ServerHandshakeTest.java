@@ -3,6 +3,7 @@ package io.socksify.protocol.server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.socksify.protocol.wire.Socks5CommandType;
@@ -99,6 +100,17 @@ class ServerHandshakeTest {
         assertArrayEquals(new byte[] {0x05, 0x01, 0x01, (byte) 0xFF}, (byte[]) r[1]);
         assertTrue(((ServerHandshake) r[2]).reason().contains("no-such.keytab"), ((ServerHandshake) r[2]).reason());
         assertNull(((ServerHandshake) r[2]).principal());
+    }
+
+    @Test
+    void aKeytabThatCannotLogInFailsTheStartNamingIt() {
+        SocksServer server = SocksServer.builder().port(0).gssapi(java.nio.file.Path.of("no-such.keytab"), null)
+                .build();
+        java.io.IOException e = assertThrows(java.io.IOException.class, server::start);
+        assertTrue(e.getMessage().startsWith("GSS-API: cannot log in with keytab no-such.keytab for any principal"),
+                e.getMessage());
+        assertThrows(IllegalStateException.class, server::address, "nothing was bound");
+        server.close();
     }
 
     @Test
