@@ -136,6 +136,12 @@ public final class GssapiAcceptor {
      * @throws IOException naming the keytab, the principal and what failed
      */
     void login() throws IOException {
+        synchronized (this) {
+            // Kerberos' acceptor login does not open the keytab (a missing one fails only at the first client).
+            if (mechanism == null && !java.nio.file.Files.isReadable(keytab)) {
+                throw new IOException("GSS-API: cannot log in with keytab " + keytab + ": it cannot be read");
+            }
+        }
         try {
             newContext();
         } catch (IOException e) {
