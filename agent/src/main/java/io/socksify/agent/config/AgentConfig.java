@@ -38,10 +38,11 @@ public final class AgentConfig {
     public static final String GSSAPI_SERVICE = "gssapi.service";
     public static final String GSSAPI_LEVEL = "gssapi.level";
     public static final String GSSAPI_NEC = "gssapi.nec";
+    public static final String GSSAPI_PROXIES = "gssapi.proxies";
     /** Every key, in the order the README lists them. */
     public static final List<String> KEYS = List.of(PROXY, ROUTES, BYPASS, DNS, CONNECT_TIMEOUT, PROXY_DOWN_SECONDS,
             SELECT, UDP, LOG_LEVEL, CHILDREN, GSSAPI_PRINCIPAL, GSSAPI_KEYTAB, GSSAPI_SERVICE, GSSAPI_LEVEL,
-            GSSAPI_NEC);
+            GSSAPI_NEC, GSSAPI_PROXIES);
     /**
      * What the data path says when gssapi.level=clear and a proxy agrees to a level that wraps data: at clear the
      * application's own socket holds the connection to the proxy (no relay, GSSAPI-DESIGN.md).
@@ -89,10 +90,11 @@ public final class AgentConfig {
     private final String logLevel;
     private final boolean inheritToChildren;
     private final GssapiOptions gssapi;
+    private final String gssapiProxies;
 
     private AgentConfig(Via via, List<RouteRule> routes, int proxyDownSeconds, Select select, boolean embedded,
             String proxySource, Bypass bypass, DnsMode dns, int connectTimeoutMillis, UdpMode udp, String logLevel,
-            boolean inheritToChildren, GssapiOptions gssapi) {
+            boolean inheritToChildren, GssapiOptions gssapi, String gssapiProxies) {
         this.via = via;
         this.proxy = via == null ? null : via.primary().first().proxy();
         this.routes = List.copyOf(routes);
@@ -107,6 +109,7 @@ public final class AgentConfig {
         this.logLevel = logLevel;
         this.inheritToChildren = inheritToChildren;
         this.gssapi = gssapi;
+        this.gssapiProxies = gssapiProxies;
     }
 
     /**
@@ -291,16 +294,32 @@ public final class AgentConfig {
             }
         }
         GssapiOptions gssapi = parseGssapi(values, shownKeys);
+        String gssapiProxies = null;
         if (gssapi != null) {
-            via = withGssapi(via, gssapi);
+            List<String[]> only = null;
+            if (values.containsKey(GSSAPI_PROXIES)) {
+                only = parseGssapiProxies(shownKeys.get(GSSAPI_PROXIES), values.get(GSSAPI_PROXIES));
+                gssapiProxies = values.get(GSSAPI_PROXIES).strip();
+            }
+            boolean[] used = only == null ? null : new boolean[only.size()];
+            via = withGssapi(via, gssapi, only, used);
             List<RouteRule> withGssapi = new ArrayList<>();
             for (RouteRule rule : routes) {
-                withGssapi.add(new RouteRule(rule.patterns(), withGssapi(rule.via(), gssapi), rule.text()));
+                withGssapi.add(new RouteRule(rule.patterns(), withGssapi(rule.via(), gssapi, only, used),
+                        rule.text()));
             }
             routes = withGssapi;
+            for (int i = 0; used != null && i < used.length; i++) {
+                if (!used[i] && !embedded) {
+                    throw new ConfigException(shownKeys.get(GSSAPI_PROXIES), values.get(GSSAPI_PROXIES),
+                            "host or host:port of SOCKS5 proxies in proxy or routes ("
+                                    + String.join(":", only.get(i)).replaceAll(":-1$", "")
+                                    + " names none of them)");
+                }
+            }
         }
         return new AgentConfig(via, routes, proxyDownSeconds, select, embedded, proxySource, bypass, dns,
-                connectTimeout, udp, logLevel, inherit, gssapi);
+                connectTimeout, udp, logLevel, inherit, gssapi, gssapiProxies);
     }
 
     /**
@@ -309,7 +328,8 @@ public final class AgentConfig {
      */
     private static GssapiOptions parseGssapi(Map<String, String> values, Map<String, String> shownKeys) {
         List<String> given = new ArrayList<>();
-        for (String key : List.of(GSSAPI_PRINCIPAL, GSSAPI_KEYTAB, GSSAPI_SERVICE, GSSAPI_LEVEL, GSSAPI_NEC)) {
+        for (String key : List.of(GSSAPI_PRINCIPAL, GSSAPI_KEYTAB, GSSAPI_SERVICE, GSSAPI_LEVEL, GSSAPI_NEC,
+                GSSAPI_PROXIES)) {
             if (values.containsKey(key)) {
                 given.add(key);
             }
@@ -376,8 +396,65 @@ public final class AgentConfig {
         return b.build();
     }
 
-    /** Every SOCKS5 hop of {@code via} with {@code gssapi}; the hop texts (what messages show) stay as written. */
-    private static Via withGssapi(Via via, GssapiOptions gssapi) {
+    /**
+     * {@code gssapi.proxies}: {@code |}-separated {@code host} or {@code host:port} ({@code [v6]:port}) entries, each
+     * as {host in lower case, port or "-1"}.
+     */
+    static List<String[]> parseGssapiProxies(String key, String value) {
+        List<String[]> entries = new ArrayList<>();
+        for (String raw : value.split("\\|", -1)) {
+            String e = raw.strip().toLowerCase(Locale.ROOT);
+            String host = e;
+            String port = "-1";
+            if (e.startsWith("[")) {
+                int close = e.indexOf(']');
+                if (close < 0) {
+                    host = "";
+                } else {
+                    host = e.substring(1, close);
+                    String rest = e.substring(close + 1);
+                    if (!rest.isEmpty()) {
+                        port = rest.startsWith(":") ? rest.substring(1) : "";
+                    }
+                }
+            } else if (e.indexOf(':') >= 0 && e.indexOf(':') == e.lastIndexOf(':')) {
+                host = e.substring(0, e.indexOf(':'));
+                port = e.substring(e.indexOf(':') + 1);
+            }
+            boolean portOk = port.equals("-1") || (!port.isEmpty() && port.length() <= 5
+                    && port.chars().allMatch(c -> c >= '0' && c <= '9') && Integer.parseInt(port) >= 1
+                    && Integer.parseInt(port) <= 65535);
+            if (host.isEmpty() || !portOk || host.chars().anyMatch(c -> c <= ' ' || c == ',' || c == '/')) {
+                throw new ConfigException(key, value, "host or host:port of SOCKS5 proxies in proxy or routes, "
+                        + "separated by | (" + (raw.isBlank() ? "an empty entry" : raw.strip() + " is not one") + ")");
+            }
+            entries.add(new String[] {host, port});
+        }
+        return entries;
+    }
+
+    private static boolean named(SocksProxy proxy, String[] entry) {
+        String host = proxy.host().toLowerCase(Locale.ROOT);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        boolean same = host.equals(entry[0]);
+        if (!same && host.indexOf(':') >= 0 && entry[0].indexOf(':') >= 0) {
+            // Two IPv6 literals written differently (fd00::1, fd00:0:0:0:0:0:0:1): parsing a literal looks nothing up.
+            try {
+                same = java.net.InetAddress.getByName(host).equals(java.net.InetAddress.getByName(entry[0]));
+            } catch (java.net.UnknownHostException e) {
+                same = false;
+            }
+        }
+        return same && (entry[1].equals("-1") || Integer.parseInt(entry[1]) == proxy.port());
+    }
+
+    /**
+     * Every SOCKS5 hop of {@code via} with {@code gssapi}, or only those {@code only} names (marking in {@code used}
+     * which entries named one); the hop texts (what messages show) stay as written.
+     */
+    private static Via withGssapi(Via via, GssapiOptions gssapi, List<String[]> only, boolean[] used) {
         if (via == null || via.kind() != Via.Kind.PROXY) {
             return via;
         }
@@ -385,8 +462,17 @@ public final class AgentConfig {
         for (Chain chain : via.alternatives()) {
             List<Hop> hops = new ArrayList<>();
             for (Hop hop : chain.hops()) {
-                hops.add(hop.proxy().version() != SocksVersion.SOCKS5 ? hop
-                        : new Hop(hop.proxy().withGssapi(gssapi), hop.remoteNames(), hop.text()));
+                boolean chosen = hop.proxy().version() == SocksVersion.SOCKS5;
+                if (chosen && only != null) {
+                    chosen = false;
+                    for (int i = 0; i < only.size(); i++) {
+                        if (named(hop.proxy(), only.get(i))) {
+                            used[i] = true;
+                            chosen = true;
+                        }
+                    }
+                }
+                hops.add(!chosen ? hop : new Hop(hop.proxy().withGssapi(gssapi), hop.remoteNames(), hop.text()));
             }
             alternatives.add(new Chain(hops));
         }
@@ -758,12 +844,18 @@ public final class AgentConfig {
     /** @return a copy routing through the given proxy (used once the embedded server runs) */
     public AgentConfig withProxy(SocksProxy proxy) {
         return new AgentConfig(single(proxy, true, proxy.toString()), routes, proxyDownSeconds, select, embedded,
-                proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel, inheritToChildren, gssapi);
+                proxySource, bypass, dns, connectTimeoutMillis, udp, logLevel, inheritToChildren, gssapi,
+                gssapiProxies);
     }
 
-    /** @return the GSS-API options every SOCKS5 proxy offers ({@code gssapi.*} keys), or null */
+    /** @return the GSS-API options the SOCKS5 proxies offer ({@code gssapi.*} keys), or null */
     public GssapiOptions gssapi() {
         return gssapi;
+    }
+
+    /** @return {@code gssapi.proxies} as given (the SOCKS5 proxies that offer GSS-API), or null for all of them */
+    public String gssapiProxies() {
+        return gssapiProxies;
     }
 
     /** @return the default route ({@code proxy}): a group of chains; null for {@code proxy=embedded} until it runs */
@@ -827,6 +919,7 @@ public final class AgentConfig {
                 + " connectTimeout=" + connectTimeoutMillis + "ms"
                 + (gssapi == null ? "" : " gssapi=" + (gssapi.principal() == null ? "default principal"
                         : gssapi.principal()) + " (" + gssapi.credentialSource() + ", service " + gssapi.service()
-                        + ", level " + gssapi.level().name().toLowerCase(Locale.ROOT) + ")");
+                        + ", level " + gssapi.level().name().toLowerCase(Locale.ROOT)
+                        + (gssapiProxies == null ? "" : ", proxies " + gssapiProxies) + ")");
     }
 }

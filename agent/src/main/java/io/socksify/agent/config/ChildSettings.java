@@ -60,7 +60,9 @@ public final class ChildSettings {
         return b.append(',').append(AgentConfig.GSSAPI_SERVICE).append('=').append(g.service())
                 .append(',').append(AgentConfig.GSSAPI_LEVEL).append('=')
                 .append(g.level().name().toLowerCase(Locale.ROOT))
-                .append(',').append(AgentConfig.GSSAPI_NEC).append('=').append(g.nec()).toString();
+                .append(',').append(AgentConfig.GSSAPI_NEC).append('=').append(g.nec())
+                .append(config.gssapiProxies() == null ? ""
+                        : "," + AgentConfig.GSSAPI_PROXIES + "=" + config.gssapiProxies()).toString();
     }
 
     /**

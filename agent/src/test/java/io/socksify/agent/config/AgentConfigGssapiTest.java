@@ -67,6 +67,41 @@ class AgentConfigGssapiTest {
     }
 
     @Test
+    void gssapiProxiesNamesTheProxiesThatOfferGssapi() {
+        AgentConfig config = parse("proxy=socks5://a:1080,routes=*.corp->socks5://Corp-GW:1080>socks5://b:1081;"
+                + "*.lab->socks5://[fd00::1]:1080|socks5://b:1082,gssapi.level=integrity,"
+                + "gssapi.proxies=corp-gw|[fd00::1]:1080|b:1082");
+        assertNull(config.via().primary().first().proxy().gssapi(), "a is not named");
+        Via corp = config.routes().get(0).via();
+        assertSame(config.gssapi(), corp.primary().hops().get(0).proxy().gssapi(), "a host names every port");
+        assertNull(corp.primary().hops().get(1).proxy().gssapi(), "b:1081 is not named");
+        Via lab = config.routes().get(1).via();
+        assertSame(config.gssapi(), lab.alternatives().get(0).first().proxy().gssapi(), "[v6]:port");
+        assertSame(config.gssapi(), lab.alternatives().get(1).first().proxy().gssapi(), "host:port");
+        assertTrue(config.toString().contains(", proxies corp-gw|[fd00::1]:1080|b:1082)"), config.toString());
+        // Children get the same list.
+        String child = ChildSettings.agentOptions(config);
+        assertTrue(child.endsWith(",gssapi.proxies=corp-gw|[fd00::1]:1080|b:1082"), child);
+        AgentConfig again = parse(child);
+        assertNull(again.via().primary().first().proxy().gssapi());
+        assertSame(again.gssapi(), again.routes().get(0).via().primary().first().proxy().gssapi());
+    }
+
+    @Test
+    void gssapiProxiesAloneTurnsGssapiOnAndBadEntriesAreNamed() {
+        assertEquals(Socks5GssapiProtectionLevel.INTEGRITY,
+                parse("proxy=socks5://a:1080,gssapi.proxies=a").gssapi().level());
+        String none = failure("proxy=socks5://a:1080,gssapi.proxies=a|typo.example:1080");
+        assertTrue(none.contains("gssapi.proxies") && none.contains("typo.example:1080 names none of them"), none);
+        String socks4 = failure("proxy=socks4a://a:1080,gssapi.proxies=a");
+        assertTrue(socks4.contains("a names none of them"), "a SOCKS4 proxy has no GSS-API: " + socks4);
+        for (String bad : new String[] {"a:0", "a:65536", "a:x", "a|", "[fd00::1", "a b"}) {
+            String message = failure("proxy=socks5://a:1080,gssapi.proxies=" + bad);
+            assertTrue(message.contains("gssapi.proxies") && message.contains("host or host:port"), message);
+        }
+    }
+
+    @Test
     void withoutAKeytabTheTicketCacheIsUsed() {
         GssapiOptions g = parse("proxy=socks5://a:1080,gssapi.level=clear").gssapi();
         assertNull(g.keytab());

@@ -168,6 +168,37 @@ class GssapiRelayIT {
 
     @ParameterizedTest
     @MethodSource("io.socksify.it.support.Jdks#all")
+    void gssapiProxiesLetsARouteThroughAProxyWithoutGssapiBeSideOneWithIt(Path jdk) throws Exception {
+        // The default route through socksify's embedded server (no GSS-API, outgoing 127.0.0.3), one destination
+        // routed through GSS-API Dante at integrity: gssapi.proxies names Dante alone.
+        java.net.InetAddress serverExternal = Loopback.address("127.0.0.3");
+        try (io.socksify.protocol.server.SocksServer server = io.socksify.protocol.server.SocksServer.builder()
+                        .port(0).outgoingBindAddress(serverExternal).start();
+                TcpEchoTarget viaDante = TcpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL);
+                TcpEchoTarget viaServer = TcpEchoTarget.acceptingOnly(serverExternal)) {
+            String options = "proxy=socks5://127.0.0.1:" + server.address().getPort() + ",routes="
+                    + viaDante.host() + ":" + viaDante.port() + "->socks5://" + integrity.host() + ":"
+                    + integrity.port() + ",bypass=none,gssapi.keytab=" + kdc.userKeytab() + ",gssapi.principal="
+                    + kdc.userPrincipal() + ",gssapi.level=integrity";
+            String named = options + ",gssapi.proxies=" + integrity.host() + ":" + integrity.port();
+            assertOk(run(ConnectApp.class, jdk, named, List.of(), "ip", viaDante.host(), "" + viaDante.port()));
+            assertOk(run(ConnectApp.class, jdk, named, List.of(), "ip", viaServer.host(), "" + viaServer.port()));
+            assertOnlyThroughDante(viaDante, 1);
+            viaServer.assertNoRejected();
+            assertEquals(List.of(serverExternal), viaServer.acceptedSources().stream()
+                    .map(java.net.InetSocketAddress::getAddress).toList(), viaServer.toString());
+            io.socksify.protocol.server.SessionRecord record = server.awaitRecords(1, Duration.ofSeconds(10)).get(0);
+            assertEquals(null, record.principal(), "no GSS-API with the embedded server: " + record);
+            // Without gssapi.proxies every SOCKS5 proxy must do GSS-API at integrity: the server's no-auth fails.
+            ChildJvm refused = run(ConnectApp.class, jdk, options, List.of(), "ip", viaServer.host(),
+                    "" + viaServer.port());
+            assertFailed(refused, ConnectException.class, "the proxy selected SOCKS5 method NO_AUTH");
+            assertEquals(1, viaServer.acceptedSources().size(), "nothing more reached the target");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.socksify.it.support.Jdks#all")
     void aProxySelectingNoAuthenticationAtIntegrityFailsNamingItAndNothingIsSent(Path jdk) {
         // The method selection is not protected: a proxy (or one changed octet) choosing NO_AUTH must not remove
         // the protection the configuration asks for.
