@@ -90,9 +90,6 @@ public final class GssapiRelay implements Runnable {
     }
 
     /** What a hop before the last says when the proxy agrees to a level that wraps: not carried through a chain. */
-    /** What a connection that is not relayed says when a proxy agrees to a level that wraps data. */
-    static final String NOT_RELAYED = "this connection is not relayed by socksify (gssapi.level=clear, or a path "
-            + "without the relay), so its bytes cannot be wrapped";
     static final String CHAIN_ONLY = "socksify relays GSS-API protection at the last hop of a chain only";
 
     /** socksify's own connection to the proxy, its handshake done: the protected leg of one relayed connection. */

@@ -89,12 +89,10 @@ public final class ProxyConnect {
             SoTimeout timeout = new SoTimeout(connection);
             for (; hop < chain.size(); hop++) {
                 SocksClientHandshake h = SocksClientHandshake.connect(chain.hops().get(hop).proxy(), targets[hop]);
-                if (last == null) {
-                    // Not relayed: this connection's bytes travel as they are, so no hop may agree to wrap them.
-                    h.requireUnwrappedDataPath(GssapiRelay.NOT_RELAYED);
-                } else if (hop < chain.size() - 1) {
+                // Not relayed (last == null): the options' own unprotectedDataPath refuses a level that wraps.
+                if (last != null && hop < chain.size() - 1) {
                     h.requireUnwrappedDataPath(GssapiRelay.CHAIN_ONLY);
-                } else {
+                } else if (last != null) {
                     // The one handshake whose data path wraps: the relay's (GssapiOptions deny by default).
                     h.wrapsDataPath();
                 }
