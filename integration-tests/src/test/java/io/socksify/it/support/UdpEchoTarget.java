@@ -10,20 +10,29 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A UDP echo server on loopback: a datagram from the accepted source address is sent back to its sender
- * unchanged; one from any other source is dropped and its sender recorded in {@link #rejectedSources()}.
+ * unchanged; one from any other source is dropped (or, made by {@link #answeringRejected}, answered with
+ * {@link #REJECTED}) and its sender recorded in {@link #rejectedSources()}.
  */
 public final class UdpEchoTarget extends RecordingTarget {
 
     private static final AtomicInteger IDS = new AtomicInteger();
 
+    /**
+     * What a target made by {@link #answeringRejected} sends back to a sender it turns away, so that a client
+     * that checks its echo fails at once instead of waiting out its receive timeout.
+     */
+    public static final String REJECTED = "rejected by the UDP target";
+
     private final DatagramSocket socket;
     private final InetSocketAddress address;
     private final Thread thread;
+    private final boolean answerRejected;
     private volatile boolean closed;
 
-    private UdpEchoTarget(DatagramSocket socket, InetAddress acceptedSource) {
+    private UdpEchoTarget(DatagramSocket socket, InetAddress acceptedSource, boolean answerRejected) {
         super(acceptedSource);
         this.socket = socket;
+        this.answerRejected = answerRejected;
         this.address = (InetSocketAddress) socket.getLocalSocketAddress();
         this.thread = new Thread(this::loop, "it-target-UdpEchoTarget-" + IDS.incrementAndGet());
         thread.setDaemon(true);
@@ -33,6 +42,14 @@ public final class UdpEchoTarget extends RecordingTarget {
     /** On 127.0.0.1, any port, echoing only datagrams from {@code source}. */
     public static UdpEchoTarget acceptingOnly(InetAddress source) {
         return start(Loopback.LOCALHOST, source);
+    }
+
+    /**
+     * On 127.0.0.1, any port, echoing only datagrams from {@code source} and answering every other one with
+     * {@link #REJECTED} (still recorded as rejected: the reply proves nothing passed, it only ends the wait).
+     */
+    public static UdpEchoTarget answeringRejected(InetAddress source) {
+        return start(Loopback.LOCALHOST, source, true);
     }
 
     /** On 127.0.0.1, any port, echoing every datagram (still recording the senders). */
@@ -46,8 +63,13 @@ public final class UdpEchoTarget extends RecordingTarget {
      * @param acceptedSource the only sender address echoed, or {@code null} for any
      */
     public static UdpEchoTarget start(InetAddress bindAddress, InetAddress acceptedSource) {
+        return start(bindAddress, acceptedSource, false);
+    }
+
+    private static UdpEchoTarget start(InetAddress bindAddress, InetAddress acceptedSource, boolean answerRejected) {
         try {
-            return new UdpEchoTarget(new DatagramSocket(new InetSocketAddress(bindAddress, 0)), acceptedSource);
+            return new UdpEchoTarget(new DatagramSocket(new InetSocketAddress(bindAddress, 0)), acceptedSource,
+                    answerRejected);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot bind UDP on " + bindAddress.getHostAddress(), e);
         }
@@ -67,6 +89,9 @@ public final class UdpEchoTarget extends RecordingTarget {
                 if (admit((InetSocketAddress) packet.getSocketAddress())) {
                     socket.send(new DatagramPacket(packet.getData(), packet.getOffset(), packet.getLength(),
                             packet.getSocketAddress()));
+                } else if (answerRejected) {
+                    byte[] reply = REJECTED.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    socket.send(new DatagramPacket(reply, reply.length, packet.getSocketAddress()));
                 }
             } catch (IOException e) {
                 if (closed) {

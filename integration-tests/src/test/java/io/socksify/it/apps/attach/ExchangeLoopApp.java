@@ -144,6 +144,11 @@ public final class ExchangeLoopApp {
             } catch (SocketTimeoutException e) {
                 throw new IOException("no echo within " + UDP_TIMEOUT_MILLIS + " ms", e);
             }
+            String reply = new String(packet.getData(), 0, packet.getLength(), StandardCharsets.US_ASCII);
+            if (!reply.equals("ping")) {
+                // The targets answer a sender they turn away, so that a refused round ends at once.
+                throw new IOException("the target answered '" + reply + "'");
+            }
         }
     }
 
