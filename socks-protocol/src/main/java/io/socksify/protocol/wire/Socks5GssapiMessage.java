@@ -19,7 +19,7 @@ import java.nio.ByteBuffer;
  * {@code gss_unwrap} give them meaning.
  */
 public sealed interface Socks5GssapiMessage
-        permits Socks5GssapiContextToken, Socks5GssapiProtection, Socks5GssapiEncapsulation, Socks5GssapiAbort {
+        permits TokenMessage, Socks5GssapiAbort {
     /** The {@code ver} of every RFC 1961 message. */
     int VERSION = 0x01;
     /** The largest token {@code LEN} can describe. */
@@ -116,23 +116,5 @@ public sealed interface Socks5GssapiMessage
             case MTYP_PROTECTION -> new Socks5GssapiProtection(token);
             default -> new Socks5GssapiEncapsulation(token);
         };
-    }
-
-    /** Shared encoding of the token-carrying messages. */
-    static void encodeToken(ByteBuffer out, int mtyp, byte[] token) {
-        out.put((byte) VERSION).put((byte) mtyp).putShort((short) token.length).put(token);
-    }
-
-    static byte[] checkToken(String type, byte[] token) {
-        java.util.Objects.requireNonNull(token, "token");
-        if (token.length > MAX_TOKEN_LENGTH) {
-            throw new IllegalArgumentException(type + ": a token of " + token.length + " octets (expected: at most "
-                    + MAX_TOKEN_LENGTH + ", RFC 1961 LEN is two octets)");
-        }
-        return token.clone();
-    }
-
-    static String format(String type, byte[] token) {
-        return type + "[" + token.length + " octets]";
     }
 }
