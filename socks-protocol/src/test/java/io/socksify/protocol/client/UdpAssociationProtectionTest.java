@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.socksify.protocol.testing.StandInGssapi;
 import io.socksify.protocol.wire.Socks5AuthMethod;
 import io.socksify.protocol.wire.Socks5GssapiProtectionLevel;
 import io.socksify.protocol.wire.SocksProtocolException;
@@ -32,84 +33,10 @@ class UdpAssociationProtectionTest {
     private static final InetSocketAddress RELAY = new InetSocketAddress(ip("127.0.0.1"), 4000);
     private static final InetSocketAddress DNS = new InetSocketAddress(ip("10.1.2.3"), 53);
 
-    /** Tokens {@code C0|C1, plain..., sum}: two octets of overhead; C1 marks confidentiality. */
-    private static final class StandIn implements GssapiMechanism.Context {
-        @Override
-        public byte[] initSecContext(byte[] token) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public byte[] acceptSecContext(byte[] token) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public String peerName() {
-            return null;
-        }
-
-        @Override
-        public boolean isEstablished() {
-            return true;
-        }
-
-        @Override
-        public byte[] wrap(byte[] plain, int off, int len, boolean confidential) {
-            byte[] token = new byte[len + 2];
-            token[0] = (byte) (confidential ? 0xC1 : 0xC0);
-            System.arraycopy(plain, off, token, 1, len);
-            token[len + 1] = sum(token, 1, len);
-            return token;
-        }
-
-        @Override
-        public GssapiMechanism.Unwrapped unwrap(byte[] token, int off, int len) throws GssapiMechanism.Failure {
-            if (len < 2 || token[off + len - 1] != sum(token, off + 1, len - 2)) {
-                throw new GssapiMechanism.Failure(GssapiMechanism.Failure.Kind.CONTEXT, "checksum mismatch", null);
-            }
-            byte[] plain = java.util.Arrays.copyOfRange(token, off + 1, off + len - 1);
-            return new GssapiMechanism.Unwrapped(plain, token[off] == (byte) 0xC1);
-        }
-
-        @Override
-        public int wrapSizeLimit(boolean confidential, int maxTokenSize) {
-            return maxTokenSize - 2;
-        }
-
-        @Override
-        public boolean replayDetection() {
-            return true;
-        }
-
-        @Override
-        public boolean sequenceDetection() {
-            return true;
-        }
-
-        @Override
-        public boolean integrity() {
-            return true;
-        }
-
-        @Override
-        public boolean confidentiality() {
-            return true;
-        }
-
-        private static byte sum(byte[] b, int off, int len) {
-            int s = 0;
-            for (int i = off; i < off + len; i++) {
-                s += b[i];
-            }
-            return (byte) s;
-        }
-    }
-
     private static UdpAssociation association(Socks5GssapiProtectionLevel level) throws IOException {
         SocksProxy proxy = SocksProxy.of(SocksVersion.SOCKS5, RELAY);
         return new UdpAssociation(proxy, SocketChannel.open(), null, RELAY, RELAY, Socks5AuthMethod.GSSAPI,
-                new GssapiProtection(new StandIn(), level));
+                new GssapiProtection(new StandInGssapi().established(), level));
     }
 
     @Test
@@ -176,7 +103,8 @@ class UdpAssociationProtectionTest {
             assertEquals(norm("0000 00 01 0a010203 0035 70"), hex(a.wrap(DNS, new byte[] {0x70}, 0, 1)));
             assertEquals(65_497, a.maxPayload(DNS));
         }
-        GssapiProtection protection = new GssapiProtection(new StandIn(), Socks5GssapiProtectionLevel.INTEGRITY);
+        GssapiProtection protection = new GssapiProtection(new StandInGssapi().established(),
+                Socks5GssapiProtectionLevel.INTEGRITY);
         try (UdpAssociation a = new UdpAssociation(SocksProxy.of(SocksVersion.SOCKS5, RELAY), SocketChannel.open(),
                 null, RELAY, RELAY, Socks5AuthMethod.GSSAPI, protection)) {
             assertSame(protection, a.protection());

@@ -1,5 +1,7 @@
 package io.socksify.protocol.server;
 
+import io.socksify.protocol.testing.StandInGssapi;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class GssapiAuthMethodTest {
     private static final HexFormat HEX = HexFormat.of();
 
-    private final StandInAcceptor mechanism = new StandInAcceptor();
+    private final StandInGssapi mechanism = new StandInGssapi();
     private final GssapiAcceptor acceptor = GssapiAcceptor.builder(Path.of("/nonexistent.keytab")).build()
             .mechanism(mechanism);
 
@@ -24,7 +26,7 @@ class GssapiAuthMethodTest {
     private ServerAuthMethod.Outcome run(ServerAuthMethod.Exchange e, ByteBuffer out, int level) throws Exception {
         ByteBuffer in = ByteBuffer.wrap(HEX.parseHex("01010001" + "01"));
         assertEquals(ServerAuthMethod.Kind.MORE, e.step(in, out).kind());
-        byte[] token = StandInAcceptor.wrap(new byte[] {(byte) level}, false);
+        byte[] token = StandInGssapi.wrap(new byte[] {(byte) level}, false);
         ByteBuffer p = ByteBuffer.allocate(4 + token.length).put(new byte[] {1, 2, 0, (byte) token.length})
                 .put(token).flip();
         return e.step(p, out);
@@ -43,7 +45,7 @@ class GssapiAuthMethodTest {
         ServerAuthMethod.Outcome o = run(new GssapiAuthMethod(acceptor).begin(InetAddress.getLoopbackAddress()),
                 out, 1);
         assertEquals(ServerAuthMethod.Kind.DONE, o.kind(), o.reason());
-        assertEquals(StandInAcceptor.PRINCIPAL, o.principal());
+        assertEquals(StandInGssapi.PRINCIPAL, o.principal());
         assertEquals(Socks5GssapiProtectionLevel.INTEGRITY, o.protection().level());
         // 01 01 0000 (established, empty token), 01 02 0003 c0 02 02 (the answer, integrity only)
         assertEquals("01010000" + "01020003c00101", hex(out));

@@ -1,5 +1,7 @@
 package io.socksify.protocol.server;
 
+import io.socksify.protocol.testing.StandInGssapi;
+
 import static io.socksify.protocol.server.Peers.LOCALHOST;
 import static io.socksify.protocol.server.Peers.hex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -7,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.socksify.protocol.client.GssapiMechanism;
-import io.socksify.protocol.client.GssapiOptions;
 import io.socksify.protocol.client.GssapiProtection;
 import io.socksify.protocol.wire.Socks5CommandRequest;
 import io.socksify.protocol.wire.Socks5CommandType;
@@ -57,7 +58,7 @@ class SocksServerGssapiFramingTest {
         random.nextBytes(upload);
         random.nextBytes(download);
         GssapiAcceptor acceptor = GssapiAcceptor.builder(Path.of("/nonexistent/stand-in.keytab"))
-                .levels(GssapiAcceptor.Level.INTEGRITY).mechanism(new StandInMechanism()).build();
+                .levels(GssapiAcceptor.Level.INTEGRITY).mechanism(new StandInGssapi()).build();
         try (SocksServer server = SocksServer.builder().port(0).bufferSize(1024).gssapi(acceptor).start();
                 ServerSocket targetListener = new ServerSocket(0, 50, LOCALHOST);
                 Socket s = new Socket(server.address().getAddress(), server.address().getPort())) {
@@ -70,7 +71,7 @@ class SocksServerGssapiFramingTest {
             assertArrayEquals(hex("05 01"), in.readNBytes(2));
             out.write(hex("01 01 0001 00"));
             assertArrayEquals(hex("01 01 0000"), in.readNBytes(4), "the stand-in's empty answer: established");
-            StandIn context = new StandIn();
+            GssapiMechanism.Context context = new StandInGssapi().established();
             byte[] level = context.wrap(new byte[] {(byte) Socks5GssapiProtectionLevel.INTEGRITY.code()}, 0, 1,
                     false);
             out.write(message(2, level));
@@ -101,7 +102,7 @@ class SocksServerGssapiFramingTest {
             s.close();
 
             SessionRecord r = server.awaitRecords(1, Duration.ofSeconds(10)).get(0);
-            assertEquals("stand-in@TEST", r.principal(), r.toString());
+            assertEquals(StandInGssapi.PRINCIPAL, r.principal(), r.toString());
             assertEquals(Socks5GssapiProtectionLevel.INTEGRITY, r.gssapiLevel(), r.toString());
             assertEquals(UPLOAD, r.bytesFromClient(), r.toString());
             assertEquals(DOWNLOAD, r.bytesToClient(), r.toString());
@@ -129,94 +130,5 @@ class SocksServerGssapiFramingTest {
                 4 + token.length);
         System.arraycopy(token, 0, m, 4, token.length);
         return m;
-    }
-
-    private static final class StandInMechanism implements GssapiMechanism {
-        @Override
-        public Context initiate(GssapiOptions options, String serviceName, boolean confidential) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Context accept(Path keytab, String principal, boolean refreshKrb5Config) {
-            return new StandIn();
-        }
-    }
-
-    /** Established after one token; wraps as a marker octet, the plain octets and their sum. */
-    private static final class StandIn implements GssapiMechanism.Context {
-        private boolean established;
-
-        @Override
-        public byte[] initSecContext(byte[] token) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public byte[] acceptSecContext(byte[] token) {
-            established = true;
-            return new byte[0];
-        }
-
-        @Override
-        public String peerName() {
-            return established ? "stand-in@TEST" : null;
-        }
-
-        @Override
-        public boolean isEstablished() {
-            return established;
-        }
-
-        @Override
-        public boolean replayDetection() {
-            return true;
-        }
-
-        @Override
-        public boolean sequenceDetection() {
-            return true;
-        }
-
-        @Override
-        public boolean integrity() {
-            return true;
-        }
-
-        @Override
-        public boolean confidentiality() {
-            return true;
-        }
-
-        @Override
-        public byte[] wrap(byte[] plain, int off, int len, boolean confidential) {
-            byte[] token = new byte[len + 2];
-            token[0] = (byte) (confidential ? 0xC1 : 0xC0);
-            System.arraycopy(plain, off, token, 1, len);
-            token[len + 1] = sum(token, 1, len);
-            return token;
-        }
-
-        @Override
-        public GssapiMechanism.Unwrapped unwrap(byte[] token, int off, int len) throws GssapiMechanism.Failure {
-            if (len < 2 || token[off + len - 1] != sum(token, off + 1, len - 2)) {
-                throw new GssapiMechanism.Failure(GssapiMechanism.Failure.Kind.CONTEXT, "checksum mismatch", null);
-            }
-            return new GssapiMechanism.Unwrapped(Arrays.copyOfRange(token, off + 1, off + len - 1),
-                    token[off] == (byte) 0xC1);
-        }
-
-        @Override
-        public int wrapSizeLimit(boolean confidential, int maxTokenSize) {
-            return maxTokenSize - 2;
-        }
-
-        private static byte sum(byte[] b, int off, int len) {
-            int s = 0;
-            for (int i = off; i < off + len; i++) {
-                s += b[i];
-            }
-            return (byte) s;
-        }
     }
 }

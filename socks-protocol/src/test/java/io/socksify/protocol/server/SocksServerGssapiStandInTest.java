@@ -1,5 +1,7 @@
 package io.socksify.protocol.server;
 
+import io.socksify.protocol.testing.StandInGssapi;
+
 import static io.socksify.protocol.server.Peers.LOCALHOST;
 import static io.socksify.protocol.server.Peers.OTHER_LOOPBACK;
 import static io.socksify.protocol.server.Peers.concat;
@@ -29,9 +31,9 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The embedded server over real sockets with GSS-API through a stand-in mechanism ({@link StandInAcceptor}). */
+/** The embedded server over real sockets with GSS-API through a stand-in mechanism ({@link StandInGssapi}). */
 class SocksServerGssapiStandInTest {
-    private final StandInAcceptor mechanism = new StandInAcceptor();
+    private final StandInGssapi mechanism = new StandInGssapi();
     private SocksServer server;
 
     @AfterEach
@@ -48,7 +50,7 @@ class SocksServerGssapiStandInTest {
 
     /** One MTYP 3 message of the stand-in (integrity). */
     static byte[] mtyp3(byte[] plain) {
-        byte[] token = StandInAcceptor.wrap(plain, false);
+        byte[] token = StandInGssapi.wrap(plain, false);
         return concat(new byte[] {1, 3, (byte) (token.length >> 8), (byte) token.length}, token);
     }
 
@@ -57,7 +59,7 @@ class SocksServerGssapiStandInTest {
         Peers.RawClient c = new Peers.RawClient(server);
         c.write(hex("05 01 01")).expect("05 01");
         c.write(hex("01 01 0001 01")).expect("01 01 0000");
-        byte[] level = StandInAcceptor.wrap(new byte[] {1}, false);
+        byte[] level = StandInGssapi.wrap(new byte[] {1}, false);
         c.write(concat(hex("01 02 0003"), level)).expect("01 02 0003 c0 01 01");
         return c;
     }
@@ -113,7 +115,7 @@ class SocksServerGssapiStandInTest {
         }
         SessionRecord r = server.awaitRecords(1, Duration.ofSeconds(10)).get(0);
         assertNotNull(r);
-        assertEquals(StandInAcceptor.PRINCIPAL, r.principal());
+        assertEquals(StandInGssapi.PRINCIPAL, r.principal());
     }
 
     @Test
@@ -124,7 +126,7 @@ class SocksServerGssapiStandInTest {
             byte[] token = new byte[3000];
             token[0] = 1;
             c.write(concat(hex("01 01 0bb8"), token)).expect("01 01 0000");
-            byte[] level = StandInAcceptor.wrap(new byte[] {1}, false);
+            byte[] level = StandInGssapi.wrap(new byte[] {1}, false);
             c.write(concat(hex("01 02 0003"), level)).expect("01 02 0003 c0 01 01");
         }
     }
@@ -176,7 +178,7 @@ class SocksServerGssapiStandInTest {
             byte[] token = new byte[60000];
             token[0] = 1;
             c.write(concat(hex("01 01 ea60"), token)).expect("01 01 0000");
-            byte[] level = StandInAcceptor.wrap(new byte[] {1}, false);
+            byte[] level = StandInGssapi.wrap(new byte[] {1}, false);
             c.write(concat(hex("01 02 0003"), level)).expect("01 02 0003 c0 01 01");
             c.write(concat(mtyp3(new Socks5CommandRequest(Socks5CommandType.CONNECT,
                     SocksAddress.of(target.address())).toBytes()), mtyp3(new byte[50000])));

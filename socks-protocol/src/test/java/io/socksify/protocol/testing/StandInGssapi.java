@@ -1,4 +1,4 @@
-package io.socksify.protocol.server;
+package io.socksify.protocol.testing;
 
 import io.socksify.protocol.client.GssapiMechanism;
 import io.socksify.protocol.client.GssapiOptions;
@@ -7,20 +7,22 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * A stand-in for Kerberos on the acceptor: one context token (any octets) establishes a context for
- * {@link #PRINCIPAL}; per-message tokens are {@code C0|C1, plain..., sum} (C1: confidential), so the framing can be
- * read in hex. The detection and protection states a real acceptor takes from the initiator's token are set here.
+ * A stand-in for Kerberos, the one the tests of socks-protocol share: on the acceptor one context token (any octets
+ * but a first 0xEE, refused, or 0x4D, "more": another round) establishes a context for {@link #PRINCIPAL};
+ * per-message tokens are {@code C0|C1, plain..., sum} (C1: confidential), so the framing can be read in hex. The
+ * detection and protection states a real acceptor takes from the initiator's token are set here.
  */
-final class StandInAcceptor implements GssapiMechanism {
-    static final String PRINCIPAL = "alice@EXAMPLE.ORG";
+public final class StandInGssapi implements GssapiMechanism {
+    public static final String PRINCIPAL = "alice@EXAMPLE.ORG";
 
-    boolean replay = true;
-    boolean sequence = true;
-    boolean integrity = true;
-    boolean confidentiality = true;
+    public boolean replay = true;
+    public boolean sequence = true;
+    public boolean integrity = true;
+    public boolean confidentiality = true;
     /** States the next unwrap reports (duplicate). */
-    boolean duplicate;
-    int accepted;
+    public boolean duplicate;
+    /** How many contexts {@link #accept} made. */
+    public int accepted;
 
     @Override
     public Context initiate(GssapiOptions options, String serviceName, boolean confidential) {
@@ -33,7 +35,15 @@ final class StandInAcceptor implements GssapiMechanism {
         return new StandIn();
     }
 
-    static byte[] wrap(byte[] plain, boolean confidential) {
+    /** A context established from the start, for a data path without a handshake before it. */
+    public StandIn established() {
+        StandIn context = new StandIn();
+        context.established = true;
+        return context;
+    }
+
+    /** A per-message token as {@link StandIn#wrap} makes it. */
+    public static byte[] wrap(byte[] plain, boolean confidential) {
         byte[] token = new byte[plain.length + 2];
         token[0] = (byte) (confidential ? 0xC1 : 0xC0);
         System.arraycopy(plain, 0, token, 1, plain.length);
@@ -49,7 +59,7 @@ final class StandInAcceptor implements GssapiMechanism {
         return (byte) s;
     }
 
-    final class StandIn implements GssapiMechanism.Context {
+    public final class StandIn implements GssapiMechanism.Context {
         private boolean established;
 
         @Override
@@ -79,7 +89,7 @@ final class StandInAcceptor implements GssapiMechanism {
 
         @Override
         public byte[] wrap(byte[] plain, int off, int len, boolean confidential) {
-            return StandInAcceptor.wrap(Arrays.copyOfRange(plain, off, off + len), confidential);
+            return StandInGssapi.wrap(Arrays.copyOfRange(plain, off, off + len), confidential);
         }
 
         @Override
