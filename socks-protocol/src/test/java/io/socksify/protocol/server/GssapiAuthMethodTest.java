@@ -1,11 +1,10 @@
 package io.socksify.protocol.server;
 
-import io.socksify.protocol.testing.StandInGssapi;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.socksify.protocol.wire.Socks5GssapiProtectionLevel;
+import io.socksify.protocol.testing.StandInGssapi;
 
 import java.net.InetAddress;
 import java.nio.ByteBuffer;

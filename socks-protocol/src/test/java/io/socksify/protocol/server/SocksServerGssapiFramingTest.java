@@ -1,7 +1,5 @@
 package io.socksify.protocol.server;
 
-import io.socksify.protocol.testing.StandInGssapi;
-
 import static io.socksify.protocol.server.Peers.LOCALHOST;
 import static io.socksify.protocol.server.Peers.hex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -14,6 +12,7 @@ import io.socksify.protocol.wire.Socks5CommandRequest;
 import io.socksify.protocol.wire.Socks5CommandType;
 import io.socksify.protocol.wire.Socks5GssapiProtectionLevel;
 import io.socksify.protocol.wire.SocksAddress;
+import io.socksify.protocol.testing.StandInGssapi;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -1,7 +1,5 @@
 package io.socksify.protocol.server;
 
-import io.socksify.protocol.testing.StandInGssapi;
-
 import static io.socksify.protocol.server.Peers.LOCALHOST;
 import static io.socksify.protocol.server.Peers.OTHER_LOOPBACK;
 import static io.socksify.protocol.server.Peers.concat;
@@ -17,6 +15,7 @@ import io.socksify.protocol.wire.Socks5CommandStatus;
 import io.socksify.protocol.wire.Socks5CommandType;
 import io.socksify.protocol.wire.Socks5UdpHeader;
 import io.socksify.protocol.wire.SocksAddress;
+import io.socksify.protocol.testing.StandInGssapi;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
