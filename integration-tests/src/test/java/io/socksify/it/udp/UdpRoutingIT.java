@@ -91,9 +91,11 @@ class UdpRoutingIT {
     @ParameterizedTest
     @MethodSource("io.socksify.it.support.Jdks#all")
     void targetRefusesTheSameAppWithoutTheAgent(Path jdk) throws Exception {
-        try (UdpEchoTarget target = UdpEchoTarget.acceptingOnly(Loopback.PROXY_EXTERNAL)) {
+        // The target answers what it turns away: the app fails on the answer instead of its 3 s receive timeout.
+        try (UdpEchoTarget target = UdpEchoTarget.answeringRejected(Loopback.PROXY_EXTERNAL)) {
             ChildJvm child = run(jdk, null, "socket", target.host(), Integer.toString(target.port()), "1");
             assertNotEquals(0, child.exitCode(), child.describe());
+            assertTrue(child.stderr().contains(" differs: "), child.describe());
             target.awaitRejected(1, Duration.ofSeconds(10));
         }
     }
