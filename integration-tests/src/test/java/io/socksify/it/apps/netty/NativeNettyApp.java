@@ -224,6 +224,13 @@ public final class NativeNettyApp {
                                 echoed.completeExceptionally(cause);
                                 ctx.close();
                             }
+
+                            @Override
+                            public void channelInactive(ChannelHandlerContext ctx) {
+                                // A target that turns the connection away closes it: fail now, not at the timeout.
+                                echoed.completeExceptionally(new java.io.IOException("the connection closed after "
+                                        + received.length() + " of " + MESSAGE.length() + " characters of the echo"));
+                            }
                         });
                     }
                 });
