@@ -38,6 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ProxyBenchmark {
     private static final byte[] GREETING = {5, 1, 0};
+    static final String IN_PROCESS = "socksify embedded";
+    static final String OWN_JVM = "socksify own JVM";
     private static final long STALL_MILLIS = 30_000;
     /**
      * TCP sockets in TIME_WAIT (all of /proc/net/tcp and tcp6; here nearly all loopback) below which a
@@ -72,7 +74,7 @@ public final class ProxyBenchmark {
                 case "--tests" -> tests = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + " (expected: --mb N, --rounds N, --connections N, --threads N, --buffer BYTES, --proxies "
-                        + "embedded,dante,microsocks, --tests bulk,duplex,connections)");
+                        + "embedded,embedded-jvm,dante,microsocks, --tests bulk,duplex,connections)");
             }
         }
         System.out.printf("ProxyBenchmark: %d cores, %s %s; bulk/duplex %d MiB, best of %d; %d connections on %d "
@@ -88,10 +90,14 @@ public final class ProxyBenchmark {
         try (NioTarget sink = new NioTarget(NioTarget.Mode.SINK, 64 * 1024);
              NioTarget echo = new NioTarget(NioTarget.Mode.ECHO, 64 * 1024);
              SocksServer server = proxies.contains("embedded") ? embedded.start() : null;
+             ServerJvm serverJvm = proxies.contains("embedded-jvm") ? new ServerJvm(buffer) : null;
              Dante dante = proxies.contains("dante") ? Dante.builder().start() : null;
              Microsocks microsocks = proxies.contains("microsocks") ? Microsocks.builder().start() : null) {
             if (server != null) {
-                addresses.put("socksify embedded", server.address());
+                addresses.put(IN_PROCESS, server.address());
+            }
+            if (serverJvm != null) {
+                addresses.put(OWN_JVM, serverJvm.address);
             }
             if (dante != null) {
                 addresses.put("Dante 1.4.2", dante.address());
@@ -294,19 +300,58 @@ public final class ProxyBenchmark {
                     Double.isNaN(r.duplexMiBs()) ? "stalled" : String.format(Locale.ROOT, "%.0f", r.duplexMiBs()),
                     r.connectionsPerSecond(), r.note().isEmpty() ? "" : " " + r.note());
         }
-        Result self = results.get("socksify embedded");
-        if (self == null) {
-            return;
-        }
-        for (String other : List.of("Dante 1.4.2", "microsocks")) {
-            Result o = results.get(other);
-            if (o == null) {
+        for (String mine : List.of(IN_PROCESS, OWN_JVM)) {
+            Result self = results.get(mine);
+            if (self == null) {
                 continue;
             }
-            System.out.printf(Locale.ROOT, "embedded / %-11s bulk %.2fx, duplex %s, connections/s %.2fx%n", other
-                    + ":", self.bulkMiBs() / o.bulkMiBs(), Double.isNaN(o.duplexMiBs()) ? "n/a (" + other
-                    + " stalled)" : String.format(Locale.ROOT, "%.2fx", self.duplexMiBs() / o.duplexMiBs()),
-                    self.connectionsPerSecond() / o.connectionsPerSecond());
+            for (String other : List.of("Dante 1.4.2", "microsocks")) {
+                Result o = results.get(other);
+                if (o == null) {
+                    continue;
+                }
+                System.out.printf(Locale.ROOT, "%s / %-11s bulk %.2fx, duplex %s, connections/s %.2fx%n",
+                        mine.equals(IN_PROCESS) ? "embedded" : "own JVM", other + ":", self.bulkMiBs() / o.bulkMiBs(),
+                        Double.isNaN(o.duplexMiBs()) ? "n/a (" + other + " stalled)"
+                                : String.format(Locale.ROOT, "%.2fx", self.duplexMiBs() / o.duplexMiBs()),
+                        self.connectionsPerSecond() / o.connectionsPerSecond());
+            }
+        }
+    }
+
+    /**
+     * The embedded server in a JVM of its own ({@link EmbeddedServerMain}, this JVM's {@code java} and class path),
+     * as Dante and microsocks run: it then shares neither GC nor JIT threads with the benchmark's client.
+     */
+    static final class ServerJvm implements AutoCloseable {
+        private final Process process;
+        final InetSocketAddress address;
+
+        ServerJvm(int buffer) throws IOException {
+            String java = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    EmbeddedServerMain.class.getName(), String.valueOf(buffer))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            if (line == null || !line.startsWith("listening ")) {
+                process.destroyForcibly();
+                throw new IOException("the server JVM did not start: " + line);
+            }
+            address = new InetSocketAddress(Loopback.LOCALHOST, Integer.parseInt(line.substring(10).trim()));
+        }
+
+        @Override
+        public void close() throws IOException {
+            process.getOutputStream().close();
+            try {
+                if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
