@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Measures, side by side in one run, the embedded server ({@link SocksServer}, in this JVM, default settings),
- * Dante ({@code danted}) and microsocks, all on loopback, each sending from 127.0.0.2:
+ * Measures, side by side in one run, the embedded server ({@link SocksServer}, default settings: {@code embedded}
+ * in this JVM, {@code embedded-jvm} in a JVM of its own, {@link EmbeddedServerMain}), Dante ({@code danted}) and
+ * microsocks, all on loopback, each sending from 127.0.0.2:
  * <ul>
  *   <li>bulk: one connection sends {@code --mb} MiB one way to a sink, timed to the sink's acknowledgement;</li>
  *   <li>duplex: one connection sends {@code --mb} MiB to an echo target while reading it back, counted both ways;
@@ -328,8 +329,8 @@ public final class ProxyBenchmark {
         final InetSocketAddress address;
 
         ServerJvm(int buffer) throws IOException {
-            String java = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+            String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            process = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
                     EmbeddedServerMain.class.getName(), String.valueOf(buffer))
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             String line = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),

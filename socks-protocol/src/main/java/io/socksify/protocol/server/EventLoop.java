@@ -157,8 +157,8 @@ final class EventLoop implements Runnable {
 
     /**
      * Closes {@code channel} (registered with this loop's selector under {@code key}, or null) once its key is
-     * deregistered: at once if it has no key, else right after the next {@code select}, which is then a
-     * {@code selectNow}. Loop thread only.
+     * deregistered: at once if it has no key, else right after the next {@code select}, which then waits at most a
+     * millisecond. Loop thread only.
      */
     void closeSoon(java.nio.channels.Channel channel, SelectionKey key) {
         if (channel == null) {
@@ -203,9 +203,13 @@ final class EventLoop implements Runnable {
                 if (closing) {
                     break;
                 }
-                // Keys cancelled before this select are deregistered by it: their channels can then be closed.
+                // Keys cancelled before this select are deregistered by it: their channels can then be closed. It
+                // waits at most a millisecond for them; under load it returns with other events well before.
                 int deregistered = closeAfterSelect.size();
-                if (timeout == 0 || deregistered > 0) {
+                if (deregistered > 0 && timeout != 0) {
+                    timeout = 1;
+                }
+                if (timeout == 0) {
                     selector.selectNow(this::dispatch);
                 } else {
                     selector.select(this::dispatch, timeout < 0 ? 0 : timeout);
