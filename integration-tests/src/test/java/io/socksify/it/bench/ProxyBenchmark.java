@@ -65,7 +65,7 @@ public final class ProxyBenchmark {
         int threads = 4;
         int buffer = 0;
         String baselineClasses = null;
-        List<String> proxies = List.of("embedded", "dante", "microsocks");
+        List<String> proxies = List.of("embedded-jvm", "dante", "microsocks");
         List<String> tests = List.of("bulk", "duplex", "connections");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
