@@ -21,8 +21,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Measures, side by side in one run, the embedded server ({@link SocksServer}, in this JVM, default settings),
- * Dante ({@code danted}) and microsocks, all on loopback, each sending from 127.0.0.2:
+ * Measures, side by side in one run, the embedded server ({@link SocksServer}, default settings: {@code embedded}
+ * in this JVM, {@code embedded-jvm} in a JVM of its own, {@link EmbeddedServerMain}), Dante ({@code danted}) and
+ * microsocks, all on loopback, each sending from 127.0.0.2 ({@code --baseline-classes DIR}: also the server of
+ * another build, DIR first on the class path of its own JVM):
  * <ul>
  *   <li>bulk: one connection sends {@code --mb} MiB one way to a sink, timed to the sink's acknowledgement;</li>
  *   <li>duplex: one connection sends {@code --mb} MiB to an echo target while reading it back, counted both ways;
@@ -38,6 +40,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ProxyBenchmark {
     private static final byte[] GREETING = {5, 1, 0};
+    static final String IN_PROCESS = "socksify embedded";
+    static final String OWN_JVM = "socksify own JVM";
+    static final String BASELINE = "baseline own JVM";
     private static final long STALL_MILLIS = 30_000;
     /**
      * TCP sockets in TIME_WAIT (all of /proc/net/tcp and tcp6; here nearly all loopback) below which a
@@ -59,7 +64,8 @@ public final class ProxyBenchmark {
         int connections = 4000;
         int threads = 4;
         int buffer = 0;
-        List<String> proxies = List.of("embedded", "dante", "microsocks");
+        String baselineClasses = null;
+        List<String> proxies = List.of("embedded-jvm", "dante", "microsocks");
         List<String> tests = List.of("bulk", "duplex", "connections");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -68,11 +74,12 @@ public final class ProxyBenchmark {
                 case "--connections" -> connections = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--buffer" -> buffer = Integer.parseInt(args[++i]);
+                case "--baseline-classes" -> baselineClasses = args[++i];
                 case "--proxies" -> proxies = List.of(args[++i].split(","));
                 case "--tests" -> tests = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + " (expected: --mb N, --rounds N, --connections N, --threads N, --buffer BYTES, --proxies "
-                        + "embedded,dante,microsocks, --tests bulk,duplex,connections)");
+                        + "embedded,embedded-jvm,dante,microsocks, --tests bulk,duplex,connections, --baseline-classes DIR)");
             }
         }
         System.out.printf("ProxyBenchmark: %d cores, %s %s; bulk/duplex %d MiB, best of %d; %d connections on %d "
@@ -88,10 +95,18 @@ public final class ProxyBenchmark {
         try (NioTarget sink = new NioTarget(NioTarget.Mode.SINK, 64 * 1024);
              NioTarget echo = new NioTarget(NioTarget.Mode.ECHO, 64 * 1024);
              SocksServer server = proxies.contains("embedded") ? embedded.start() : null;
+             ServerJvm serverJvm = proxies.contains("embedded-jvm") ? new ServerJvm(buffer, null) : null;
+             ServerJvm baselineJvm = baselineClasses != null ? new ServerJvm(buffer, baselineClasses) : null;
              Dante dante = proxies.contains("dante") ? Dante.builder().start() : null;
              Microsocks microsocks = proxies.contains("microsocks") ? Microsocks.builder().start() : null) {
             if (server != null) {
-                addresses.put("socksify embedded", server.address());
+                addresses.put(IN_PROCESS, server.address());
+            }
+            if (serverJvm != null) {
+                addresses.put(OWN_JVM, serverJvm.address);
+            }
+            if (baselineJvm != null) {
+                addresses.put(BASELINE, baselineJvm.address);
             }
             if (dante != null) {
                 addresses.put("Dante 1.4.2", dante.address());
@@ -294,19 +309,63 @@ public final class ProxyBenchmark {
                     Double.isNaN(r.duplexMiBs()) ? "stalled" : String.format(Locale.ROOT, "%.0f", r.duplexMiBs()),
                     r.connectionsPerSecond(), r.note().isEmpty() ? "" : " " + r.note());
         }
-        Result self = results.get("socksify embedded");
-        if (self == null) {
-            return;
-        }
-        for (String other : List.of("Dante 1.4.2", "microsocks")) {
-            Result o = results.get(other);
-            if (o == null) {
+        for (String mine : List.of(IN_PROCESS, OWN_JVM, BASELINE)) {
+            Result self = results.get(mine);
+            if (self == null) {
                 continue;
             }
-            System.out.printf(Locale.ROOT, "embedded / %-11s bulk %.2fx, duplex %s, connections/s %.2fx%n", other
-                    + ":", self.bulkMiBs() / o.bulkMiBs(), Double.isNaN(o.duplexMiBs()) ? "n/a (" + other
-                    + " stalled)" : String.format(Locale.ROOT, "%.2fx", self.duplexMiBs() / o.duplexMiBs()),
-                    self.connectionsPerSecond() / o.connectionsPerSecond());
+            for (String other : List.of("Dante 1.4.2", "microsocks")) {
+                Result o = results.get(other);
+                if (o == null) {
+                    continue;
+                }
+                System.out.printf(Locale.ROOT, "%s / %-11s bulk %.2fx, duplex %s, connections/s %.2fx%n",
+                        mine.equals(IN_PROCESS) ? "embedded" : mine.equals(OWN_JVM) ? "own JVM" : "baseline", other + ":", self.bulkMiBs() / o.bulkMiBs(),
+                        Double.isNaN(o.duplexMiBs()) ? "n/a (" + other + " stalled)"
+                                : String.format(Locale.ROOT, "%.2fx", self.duplexMiBs() / o.duplexMiBs()),
+                        self.connectionsPerSecond() / o.connectionsPerSecond());
+            }
+        }
+    }
+
+    /**
+     * The embedded server in a JVM of its own ({@link EmbeddedServerMain}, this JVM's {@code java} and class path),
+     * as Dante and microsocks run: it then shares neither GC nor JIT threads with the benchmark's client.
+     */
+    static final class ServerJvm implements AutoCloseable {
+        private final Process process;
+        final InetSocketAddress address;
+
+        /** @param firstClasses a directory or jar put before this JVM's class path (another build), or null */
+        ServerJvm(int buffer, String firstClasses) throws IOException {
+            String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String classPath = System.getProperty("java.class.path");
+            if (firstClasses != null) {
+                classPath = firstClasses + java.io.File.pathSeparator + classPath;
+            }
+            process = new ProcessBuilder(javaBin, "-cp", classPath,
+                    EmbeddedServerMain.class.getName(), String.valueOf(buffer))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            if (line == null || !line.startsWith("listening ")) {
+                process.destroyForcibly();
+                throw new IOException("the server JVM did not start: " + line);
+            }
+            address = new InetSocketAddress(Loopback.LOCALHOST, Integer.parseInt(line.substring(10).trim()));
+        }
+
+        @Override
+        public void close() throws IOException {
+            process.getOutputStream().close();
+            try {
+                if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -65,6 +65,12 @@ final class EventLoop implements Runnable {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final ArrayDeque<ByteBuffer> bufferPool = new ArrayDeque<>();
     private final Set<Session> sessions = new HashSet<>();
+    /**
+     * Channels whose keys were cancelled, closed once the next {@code select} has deregistered them: a channel
+     * closed while registered costs the JDK a {@code getsockopt(SO_LINGER)} and a {@code shutdown} before its
+     * deferred close; one no longer registered is just closed.
+     */
+    private final ArrayList<java.nio.channels.Channel> closeAfterSelect = new ArrayList<>();
     private final List<Runnable> shutdownHooks = new ArrayList<>();
     private final IntFunction<ByteBuffer> allocator;
     private volatile boolean closing;
@@ -149,6 +155,35 @@ final class EventLoop implements Runnable {
         return sessions.size();
     }
 
+    /**
+     * Closes {@code channel} (registered with this loop's selector under {@code key}, or null) once its key is
+     * deregistered: at once if it has no key, else right after the next {@code select}, which then waits at most a
+     * millisecond. Loop thread only.
+     */
+    void closeSoon(java.nio.channels.Channel channel, SelectionKey key) {
+        if (channel == null) {
+            return;
+        }
+        if (key == null || stopped || !channel.isOpen()) {
+            SocksServer.closeQuietly(channel);
+            return;
+        }
+        key.cancel();
+        closeAfterSelect.add(channel);
+    }
+
+    /** Closes the first {@code count} channels of {@link #closeAfterSelect} (their keys are deregistered). */
+    private void closeDeregistered(int count) {
+        if (count == 0) {
+            return;
+        }
+        List<java.nio.channels.Channel> done = closeAfterSelect.subList(0, count);
+        for (java.nio.channels.Channel c : done) {
+            SocksServer.closeQuietly(c);
+        }
+        done.clear();
+    }
+
     /** Runs {@code hook} on this loop's thread when the loop stops (before its selector closes). */
     void onShutdown(Runnable hook) {
         shutdownHooks.add(hook);
@@ -168,11 +203,18 @@ final class EventLoop implements Runnable {
                 if (closing) {
                     break;
                 }
+                // Keys cancelled before this select are deregistered by it: their channels can then be closed. It
+                // waits at most a millisecond for them; under load it returns with other events well before.
+                int deregistered = closeAfterSelect.size();
+                if (deregistered > 0 && timeout != 0) {
+                    timeout = 1;
+                }
                 if (timeout == 0) {
                     selector.selectNow(this::dispatch);
                 } else {
                     selector.select(this::dispatch, timeout < 0 ? 0 : timeout);
                 }
+                closeDeregistered(deregistered);
                 runTimers();
             }
         } catch (Throwable t) {
@@ -209,6 +251,8 @@ final class EventLoop implements Runnable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "socksify server: closing a selector failed", e);
         }
+        // The selector's close deregistered every key.
+        closeDeregistered(closeAfterSelect.size());
     }
 
     private void runTasks() {

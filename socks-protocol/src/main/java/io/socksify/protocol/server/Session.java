@@ -126,6 +126,16 @@ final class Session implements EventLoop.Handler {
         }
         timer = loop.schedule(server.config.handshakeTimeoutNanos, () -> close("handshake timeout: no complete request "
                 + "within " + TimeUnit.NANOSECONDS.toMillis(server.config.handshakeTimeoutNanos) + " ms"));
+        // The greeting is often there by the time the connection is accepted: reading it now saves a trip through
+        // the selector (the registration above takes effect at the next select, not before).
+        try {
+            readHandshake();
+            if (state != State.CLOSED) {
+                updateInterest();
+            }
+        } catch (Throwable t) {
+            fail(t);
+        }
     }
 
     @Override
@@ -869,7 +879,7 @@ final class Session implements EventLoop.Handler {
     }
 
     private void closeRelaySide() {
-        SocksServer.closeQuietly(target);
+        loop.closeSoon(target, targetKey);
         target = null;
         targetKey = null;
         SocksServer.closeQuietly(listener);
@@ -902,7 +912,7 @@ final class Session implements EventLoop.Handler {
             authTimer = null;
         }
         closeRelaySide();
-        SocksServer.closeQuietly(client);
+        loop.closeSoon(client, clientKey);
         if (relayBuffers) {
             loop.release(up);
             loop.release(down);

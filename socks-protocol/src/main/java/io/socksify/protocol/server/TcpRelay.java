@@ -109,6 +109,7 @@ final class TcpRelay {
     /** Reads from the client and writes to the target while both go on without blocking (a few rounds at most). */
     private void readClient() throws IOException {
         for (int round = 0; round < PUMP_ROUNDS; round++) {
+            int room = up.remaining();
             int n = readFromClient();
             if (n < 0) {
                 clientEof = true;
@@ -116,7 +117,9 @@ final class TcpRelay {
                 session.bytesUp += n;
             }
             writeTarget();
-            if (n <= 0 || up.position() > 0) {
+            // A read that left room took all the socket had (plain; the framing reads ahead): another would
+            // almost always fail with EAGAIN, and the selector reports whatever comes next.
+            if (n <= 0 || up.position() > 0 || (framing == null && n < room)) {
                 return;
             }
         }
@@ -124,6 +127,7 @@ final class TcpRelay {
 
     private void readTarget() throws IOException {
         for (int round = 0; round < PUMP_ROUNDS; round++) {
+            int room = down.remaining();
             int n = target.read(down);
             if (n < 0) {
                 targetEof = true;
@@ -131,7 +135,7 @@ final class TcpRelay {
                 session.bytesDown += n;
             }
             writeClient();
-            if (n <= 0 || down.position() > 0) {
+            if (n <= 0 || down.position() > 0 || n < room) {
                 return;
             }
         }
