@@ -161,6 +161,7 @@ final class EventLoop implements Runnable {
      * millisecond. Loop thread only.
      */
     void closeSoon(java.nio.channels.Channel channel, SelectionKey key) {
+        assert inLoop() || stopped : "closeSoon off the loop thread";
         if (channel == null) {
             return;
         }

@@ -555,16 +555,20 @@ final class Session implements EventLoop.Handler {
                 // returns; asking at once saves a trip through the selector. A failure here is that candidate's.
                 boolean done = ch.connect(new InetSocketAddress(ip, destination.port())) || ch.finishConnect();
                 targetKey = ch.register(loop.selector, done ? 0 : SelectionKey.OP_CONNECT, this);
-                if (done) {
-                    connected();
+                if (!done) {
+                    return;
                 }
-                return;
             } catch (IOException | RuntimeException e) {
                 lastConnectError = e instanceof IOException io ? io : new IOException(e.toString(), e);
                 SocksServer.closeQuietly(ch);
                 target = null;
                 targetKey = null;
+                continue;
             }
+            // Outside the candidate's try: what follows the connect (the reply, the relay's start) failing is the
+            // session's failure (the handler's caller closes it), not a reason to try the next address.
+            connected();
+            return;
         }
         IOException e = lastConnectError;
         failRequest(statusFor(e), "connecting to " + destination + " failed: " + e.getMessage());
