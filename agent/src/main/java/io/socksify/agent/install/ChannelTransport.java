@@ -20,7 +20,7 @@ final class ChannelTransport implements Transport, Transport.Commit {
 
     @Override
     public void checkJdk() {
-        // The sun.nio.ch members the routing uses are checked by ChannelRouting (JdkChannels) as it installs.
+        // The sun.nio.ch members the routing uses are checked by ChannelRouting (JdkChannels) on the first connect.
     }
 
     @Override

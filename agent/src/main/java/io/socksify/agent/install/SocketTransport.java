@@ -1,5 +1,6 @@
 package io.socksify.agent.install;
 
+import io.socksify.agent.route.JavaBaseAccess;
 import io.socksify.agent.bootstrap.Dispatcher;
 import io.socksify.agent.instrument.Hook;
 import io.socksify.agent.instrument.Hooks;
@@ -40,8 +41,9 @@ final class SocketTransport implements Transport, Transport.Commit {
         if (!loaded.contains("java.net.Socket")) {
             return;
         }
+        JavaBaseAccess.open();
         Field factory = Class.forName("java.net.Socket", false, null).getDeclaredField("factory");
-        factory.setAccessible(true); // java.net is open to the agent from installation on
+        factory.setAccessible(true); // java.net is open to the agent (JavaBaseAccess)
         if (factory.get(null) != null) {
             throw new IllegalStateException("the application set a SocketImplFactory (" + factory.get(null)
                     + "): its sockets could not be routed");

@@ -6,9 +6,6 @@ import io.socksify.agent.instrument.MethodRewrite;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
-import java.lang.instrument.Instrumentation;
-import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 import javax.management.MBeanServer;
 
@@ -37,20 +34,17 @@ public final class PlatformMBeanServerHook implements MethodRewrite {
     }
 
     /**
-     * Prepares lazy registration: lets {@code java.management} read the agent's module and hands
-     * {@link MetricsExport} the exporter. Never throws: metrics must not stop a JVM from starting routed.
+     * Prepares lazy registration: hands {@link MetricsExport} the exporter. Never throws: metrics must not stop a
+     * JVM from starting routed. ({@code java.management} needs no read edge to the agent's module for the epilogue's
+     * call: the JVM adds it as the rewritten {@code ManagementFactory} loads, {@code Modules.transformedByAgent}.)
      *
-     * @param agentModule the module of the boot-loaded agent classes, which {@code java.management} must read to
-     *                    call {@link MetricsExport}
      * @return whether the row is to be installed (false on a runtime without {@code java.management})
      */
-    public static boolean prepare(Instrumentation instrumentation, Module agentModule) {
-        Module management = ModuleLayer.boot().findModule("java.management").orElse(null);
-        if (management == null) {
+    public static boolean prepare() {
+        if (ModuleLayer.boot().findModule("java.management").isEmpty()) {
             return false;
         }
         try {
-            instrumentation.redefineModule(management, Set.of(agentModule), Map.of(), Map.of(), Set.of(), Map.of());
             MetricsExport.install(new Exporter());
             return true;
         } catch (RuntimeException e) {

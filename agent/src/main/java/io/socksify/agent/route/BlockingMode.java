@@ -25,12 +25,13 @@ final class BlockingMode {
     private record Members(Class<?> impl, Field nonBlocking, Field fd, Method configureBlocking) {
         static Members find() {
             try {
+                JavaBaseAccess.open();
                 Class<?> impl = Class.forName("sun.nio.ch.NioSocketImpl", false, null);
                 Field nonBlocking = impl.getDeclaredField("nonBlocking");
                 Field fd = SocketImpl.class.getDeclaredField("fd");
                 Method configure = Class.forName("sun.nio.ch.IOUtil", false, null)
                         .getDeclaredMethod("configureBlocking", FileDescriptor.class, boolean.class);
-                // java.net and sun.nio.ch are open to the agent from installation on.
+                // java.net and sun.nio.ch are open to the agent (JavaBaseAccess, above).
                 nonBlocking.setAccessible(true);
                 fd.setAccessible(true);
                 configure.setAccessible(true);

@@ -52,6 +52,7 @@ public final class JdkMembers {
                 synchronized (this) {
                     v = value;
                     if (v == null) {
+                        JavaBaseAccess.open();
                         try {
                             value = v = create();
                         } catch (ReflectiveOperationException e) {

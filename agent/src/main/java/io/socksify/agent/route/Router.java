@@ -39,7 +39,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Router {
     private final AgentConfig config;
     private final Via defaultVia;
-    private final RuleIndex index;
+    /** every rule in matching order */
+    private final List<RouteRule> rules;
+    /** the rules' index, built on the first decision rather than while the JVM starts */
+    private volatile RuleIndex index;
     private final Map<String, ProxyHealth> health;
     /** Every proxy of every route: their addresses are made on first use (no name service while the JVM starts). */
     private final List<SocksProxy> proxyAddresses;
@@ -64,7 +67,7 @@ public final class Router {
             rules.add(new RouteRule(Bypass.of(entry), Via.DIRECT, "bypass " + entry));
         }
         rules.addAll(config.routes());
-        this.index = new RuleIndex(rules);
+        this.rules = List.copyOf(rules);
         Map<String, ProxyHealth> h = new LinkedHashMap<>();
         List<SocksProxy> addresses = new ArrayList<>();
         List<Via> vias = new ArrayList<>();
@@ -116,7 +119,7 @@ public final class Router {
 
     /** @return every rule in matching order: each bypass entry as a direct rule, then {@code routes} */
     public List<RouteRule> rules() {
-        return index.rules();
+        return rules;
     }
 
     /** @return every proxy of every route with its health, by name */
@@ -130,13 +133,26 @@ public final class Router {
 
     /** @return the rule for {@code destination}, or null for the default route */
     public RouteRule match(InetSocketAddress destination) {
-        return index.match(destination.getHostString(), destination.isUnresolved() ? null : destination.getAddress(),
+        return index().match(destination.getHostString(), destination.isUnresolved() ? null : destination.getAddress(),
                 destination.getPort());
     }
 
     /** @return the rule for the host name {@code host} at some port, or null (a lookup does not know the port) */
     public RouteRule matchName(String host) {
-        return index.match(host, null, 0);
+        return index().match(host, null, 0);
+    }
+
+    private RuleIndex index() {
+        RuleIndex i = index;
+        if (i == null) {
+            synchronized (this) {
+                i = index;
+                if (i == null) {
+                    index = i = new RuleIndex(rules);
+                }
+            }
+        }
+        return i;
     }
 
     /** @return the route of a host name, at some port: the default route when no rule matches */

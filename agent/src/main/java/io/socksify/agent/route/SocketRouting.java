@@ -57,6 +57,7 @@ public final class SocketRouting implements SocketConnector {
 
         static {
             try {
+                JavaBaseAccess.open();
                 MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(SocketImpl.class, MethodHandles.lookup());
                 CONNECT = lookup.findVirtual(SocketImpl.class, "connect",
                         MethodType.methodType(void.class, SocketAddress.class, int.class));

@@ -21,7 +21,8 @@ import java.util.jar.Manifest;
  * process start to exit, the JVM's uptime when {@code main} runs, classes loaded, heap in use after GC, and the
  * time of the probe's first use of a hooked class ({@link StartupProbeMain}), on JDK 17 and JDK 25. Variants, run in turn: {@code plain} is the JVM alone,
  * {@code plain+cds} the same with a static CDS archive of the classes it loads, {@code empty} a one-class agent
- * whose {@code premain} does nothing (what any agent costs), {@code agent} socksify, {@code agent+cds} socksify with
+ * whose {@code premain} does nothing (what any agent costs), {@code hook-only} a one-class agent that registers a
+ * transformer changing nothing (what any agent transforming classes as they load costs), {@code agent} socksify, {@code agent+cds} socksify with
  * a static CDS archive of the classes a start with it loads, its own included. The archives are dumped once per JDK
  * at the start of the run ({@code -XX:DumpLoadedClassList}, then {@code -Xshare:dump}); socksify's archive needs
  * its jar on {@code -Xbootclasspath/a} at run time and twice at dump time (the manifest's {@code Boot-Class-Path}
@@ -34,9 +35,10 @@ import java.util.jar.Manifest;
  */
 public final class StartupBenchmark {
     private static final String AGENT_OPTIONS = "proxy=socks5://127.0.0.1:1080";
-    private static String[] variants = {"plain", "plain+cds", "empty", "agent", "agent+cds"};
+    private static String[] variants = {"plain", "plain+cds", "empty", "hook-only", "agent", "agent+cds"};
     private static Path probeJar;
     private static Path baseline;
+    private static Path hookOnlyAgent;
 
     private StartupBenchmark() {
     }
@@ -48,7 +50,7 @@ public final class StartupBenchmark {
                 runs = Integer.parseInt(args[i + 1]);
             } else if (args[i].equals("--baseline")) {
                 baseline = Path.of(args[i + 1]);
-                variants = new String[] {"plain", "plain+cds", "empty", "agent", "agent+cds", "baseline"};
+                variants = new String[] {"plain", "plain+cds", "empty", "hook-only", "agent", "agent+cds", "baseline"};
             } else {
                 throw new IllegalArgumentException("unknown option " + args[i] + " (expected --runs N, --baseline JAR)");
             }
@@ -61,6 +63,7 @@ public final class StartupBenchmark {
             baseline = Files.copy(baseline, copy);
         }
         Path emptyAgent = jar(dir.resolve("empty-agent.jar"), EmptyAgent.class, true);
+        hookOnlyAgent = jar(dir.resolve("hook-only-agent.jar"), HookOnlyAgent.class, true);
         // CDS archives no class from a directory on the class path: the probe runs from a jar in every variant.
         probeJar = jar(dir.resolve("probe.jar"), StartupProbeMain.class, false);
         System.out.printf("median of %d runs each; agent options: %s%n", runs, AGENT_OPTIONS);
@@ -129,6 +132,7 @@ public final class StartupBenchmark {
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         if (agent) {
             manifest.getMainAttributes().put(new Attributes.Name("Premain-Class"), type.getName());
+            manifest.getMainAttributes().put(new Attributes.Name("Can-Retransform-Classes"), "true");
         }
         String entry = type.getName().replace('.', '/') + ".class";
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest);
@@ -148,6 +152,7 @@ public final class StartupBenchmark {
             }
             case "plain+cds" -> builder.jvmArgs("-Xshare:on", "-XX:SharedArchiveFile=" + plainArchive);
             case "empty" -> builder.jvmArgs("-javaagent:" + emptyAgent);
+            case "hook-only" -> builder.jvmArgs("-javaagent:" + hookOnlyAgent);
             case "agent" -> builder.agent(agentJar(), AGENT_OPTIONS);
             case "agent+cds" -> builder.jvmArgs("-Xshare:on", "-XX:SharedArchiveFile=" + archive,
                     "-Xbootclasspath/a:" + agentJar()).agent(agentJar(), AGENT_OPTIONS);

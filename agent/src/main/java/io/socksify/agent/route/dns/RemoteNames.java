@@ -1,5 +1,6 @@
 package io.socksify.agent.route.dns;
 
+import io.socksify.agent.route.JavaBaseAccess;
 import io.socksify.agent.bootstrap.KdcTraffic;
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
@@ -121,6 +122,7 @@ public final class RemoteNames implements Predicate<String> {
      */
     private static String localHostName() {
         try {
+            JavaBaseAccess.open();
             Field impl = InetAddress.class.getDeclaredField("impl");
             impl.setAccessible(true);
             Object i = impl.get(null);

@@ -43,16 +43,53 @@ import java.util.concurrent.TimeUnit;
 public final class ChannelRouting implements ChannelConnector {
 
     private static ChannelRouting installed;
-    private final JdkChannels jdk;
-    private final HandshakeDriver driver;
-    private final AsyncConnects asyncConnects;
-    private final RelayedChannels relayed;
+    /** The JDK's channel internals, the handshake driver and the asynchronous connects: made on the first connect. */
+    private volatile Parts parts;
 
-    private ChannelRouting() throws ReflectiveOperationException {
-        this.jdk = new JdkChannels();
-        this.driver = new HandshakeDriver(jdk);
-        this.asyncConnects = new AsyncConnects(jdk);
-        this.relayed = new RelayedChannels(jdk, driver);
+    private ChannelRouting() {
+    }
+
+    /** What the routing of channels works with, made once, on the first connect rather than at installation. */
+    private static final class Parts {
+        final JdkChannels jdk;
+        final HandshakeDriver driver;
+        final AsyncConnects asyncConnects;
+        final RelayedChannels relayed;
+
+        Parts() throws ReflectiveOperationException {
+            this.jdk = new JdkChannels();
+            this.driver = new HandshakeDriver(jdk);
+            this.asyncConnects = new AsyncConnects(jdk);
+            this.relayed = new RelayedChannels(jdk, driver);
+        }
+    }
+
+    /**
+     * The parts, made on first use (a connect; the selector hooks ask {@link #idle} first, which makes nothing).
+     *
+     * @throws IllegalStateException if they cannot be made: the connect fails (the dispatcher closes the channel)
+     */
+    private Parts parts() {
+        Parts p = parts;
+        if (p == null) {
+            synchronized (this) {
+                p = parts;
+                if (p == null) {
+                    try {
+                        parts = p = new Parts();
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException("socksify: cannot reach the JDK's channel internals: " + e, e);
+                    }
+                }
+            }
+        }
+        return p;
+    }
+
+    /** @return whether no handshake is under way (true before the first connect: nothing made) */
+    private boolean idle() {
+        Parts p = parts;
+        return p == null || p.driver.idle();
     }
 
     /**
@@ -75,7 +112,7 @@ public final class ChannelRouting implements ChannelConnector {
     @Override
     public int connect(SocketChannel channel, InetSocketAddress destination) throws IOException {
         if (unrouted() || !channel.isOpen() || channel.isConnected() || channel.isConnectionPending()
-                || driver.get(channel) != null) {
+                || parts().driver.get(channel) != null) {
             return -1; // the JDK throws ClosedChannelException, AlreadyConnectedException or ConnectionPendingException
         }
         Router router = Routing.current();
@@ -93,7 +130,7 @@ public final class ChannelRouting implements ChannelConnector {
             return 1;
         }
         if (GssapiRelay.needed(route)) {
-            relayed.connectNonBlocking(router, channel, destination, route, defaultTimeoutMillis);
+            parts().relayed.connectNonBlocking(router, channel, destination, route, defaultTimeoutMillis);
             return 0;
         }
         ChannelHandshake handshake;
@@ -107,7 +144,7 @@ public final class ChannelRouting implements ChannelConnector {
             close(channel, e);
             throw e;
         }
-        if (!driver.track(handshake)) {
+        if (!parts().driver.track(handshake)) {
             // Another thread connects the same channel right now; never let this call go out unrouted.
             throw new ConnectionPendingException();
         }
@@ -116,26 +153,26 @@ public final class ChannelRouting implements ChannelConnector {
             // Tracked first: from now on every selector hides the channel until the handshake is over.
             connected = ChannelDispatcher.direct(channel, () -> channel.connect(proxyAddress));
         } catch (ClosedChannelException e) {
-            driver.forget(channel); // closed meanwhile: the JDK's own exception
+            parts().driver.forget(channel); // closed meanwhile: the JDK's own exception
             throw e;
         } catch (IOException e) {
-            driver.forget(channel);
+            parts().driver.forget(channel);
             IOException failure = Hops.unreachable(router, chain, e, destination);
             Log.get("socksify").debug("channel {} -> failed: {}", Printable.address(destination), failure.getMessage());
             Metrics.failed(failure);
             throw failure;
         } catch (RuntimeException e) {
-            driver.forget(channel);
+            parts().driver.forget(channel);
             throw e;
         }
-        jdk.setRemoteAddress(channel, route.reported());
+        parts().jdk.setRemoteAddress(channel, route.reported());
         if (connected) {
-            jdk.markPending(channel);
+            parts().jdk.markPending(channel);
         }
         try {
-            driver.submit(handshake);
+            parts().driver.submit(handshake);
         } catch (IOException | RuntimeException e) {
-            driver.forget(channel);
+            parts().driver.forget(channel);
             close(channel, e);
             throw e;
         }
@@ -159,7 +196,7 @@ public final class ChannelRouting implements ChannelConnector {
                 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
         if (route.direct()) {
             ConnectGuard.permit(route.target());
-            jdk.blockingConnect(channel, route.target(), TimeUnit.MILLISECONDS.toNanos(millis));
+            parts().jdk.blockingConnect(channel, route.target(), TimeUnit.MILLISECONDS.toNanos(millis));
             return true;
         }
         connectBlocking(router, channel, destination, route, (int) Math.min(Integer.MAX_VALUE, millis));
@@ -174,7 +211,7 @@ public final class ChannelRouting implements ChannelConnector {
             int budgetMillis) throws IOException {
         if (GssapiRelay.needed(route)) {
             try {
-                relayed.connectBlocking(router, channel, destination, route, budgetMillis);
+                parts().relayed.connectBlocking(router, channel, destination, route, budgetMillis);
             } catch (ClosedChannelException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
@@ -191,7 +228,7 @@ public final class ChannelRouting implements ChannelConnector {
             Metrics.failed(e);
             throw e;
         }
-        jdk.setRemoteAddress(channel, route.reported());
+        parts().jdk.setRemoteAddress(channel, route.reported());
         Metrics.CONNECTIONS_ROUTED.increment();
     }
 
@@ -250,17 +287,17 @@ public final class ChannelRouting implements ChannelConnector {
 
         @Override
         public Void connect() throws IOException {
-            jdk.blockingConnect(channel, proxy, TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+            parts().jdk.blockingConnect(channel, proxy, TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
             return null;
         }
     }
 
     @Override
     public boolean finishConnectPending(SocketChannel channel) throws IOException {
-        if (driver.idle()) {
+        if (idle()) {
             return false;
         }
-        ChannelHandshake handshake = driver.get(channel);
+        ChannelHandshake handshake = parts().driver.get(channel);
         if (handshake == null) {
             return false;
         }
@@ -280,7 +317,7 @@ public final class ChannelRouting implements ChannelConnector {
                 return false;
             }
         }
-        driver.forget(channel);
+        parts().driver.forget(channel);
         close(channel, failure);
         throw failure;
     }
@@ -289,11 +326,11 @@ public final class ChannelRouting implements ChannelConnector {
 
     @Override
     public int interestEvents(SelectionKey key) {
-        if (driver.idle()) {
+        if (idle()) {
             return -1;
         }
-        ChannelHandshake handshake = driver.get(key.channel());
-        if (handshake == null || driver.isDriverKey(key)) {
+        ChannelHandshake handshake = parts().driver.get(key.channel());
+        if (handshake == null || parts().driver.isDriverKey(key)) {
             return -1;
         }
         return handshake.maskKey(key) ? 0 : -1;
@@ -301,24 +338,24 @@ public final class ChannelRouting implements ChannelConnector {
 
     @Override
     public int translateReadyOps(SocketChannel channel, int events, int initialOps, SelectionKey key) {
-        if (driver.idle()) {
+        if (idle()) {
             return -1;
         }
-        ChannelHandshake handshake = driver.get(channel);
+        ChannelHandshake handshake = parts().driver.get(channel);
         if (handshake == null) {
             return -1;
         }
-        if (driver.isDriverKey(key)) {
+        if (parts().driver.isDriverKey(key)) {
             // While connection-pending the JDK reports nothing but OP_CONNECT; the driver just tries its next step.
-            int interest = jdk.interestOps(key);
-            jdk.readyOps(key, initialOps | interest);
+            int interest = parts().jdk.interestOps(key);
+            parts().jdk.readyOps(key, initialOps | interest);
             return interest == 0 ? 0 : 1;
         }
         if (handshake.maskKey(key)) {
             // The key's native events were registered before the handshake began: hide this event, and have the
             // selector translate the key's interest again (now masked) so that it stops polling the socket.
-            jdk.readyOps(key, initialOps);
-            jdk.reset(key);
+            parts().jdk.readyOps(key, initialOps);
+            parts().jdk.reset(key);
             return 0;
         }
         return -1;
@@ -347,10 +384,10 @@ public final class ChannelRouting implements ChannelConnector {
         }
         AsyncConnects.ConnectFuture future = new AsyncConnects.ConnectFuture(channel);
         if (GssapiRelay.needed(route)) {
-            relayed.connectAsync(channel, route, router.config().connectTimeoutMillis(), null, null, future, router);
+            parts().relayed.connectAsync(channel, route, router.config().connectTimeoutMillis(), null, null, future, router);
             return future;
         }
-        asyncConnects.start(channel, route, router.config().connectTimeoutMillis(), null, null, future, router);
+        parts().asyncConnects.start(channel, route, router.config().connectTimeoutMillis(), null, null, future, router);
         return future;
     }
 
@@ -384,11 +421,11 @@ public final class ChannelRouting implements ChannelConnector {
             return true;
         }
         if (GssapiRelay.needed(route)) {
-            relayed.connectAsync(channel, route, router.config().connectTimeoutMillis(), handler, attachment, null,
+            parts().relayed.connectAsync(channel, route, router.config().connectTimeoutMillis(), handler, attachment, null,
                     router);
             return true;
         }
-        asyncConnects.start(channel, route, router.config().connectTimeoutMillis(), handler, attachment, null, router);
+        parts().asyncConnects.start(channel, route, router.config().connectTimeoutMillis(), handler, attachment, null, router);
         return true;
     }
 
@@ -402,7 +439,7 @@ public final class ChannelRouting implements ChannelConnector {
         if (unrouted() || !channel.isOpen()) {
             return null;
         }
-        if (asyncConnects.inFlight(channel) || relayed.inFlight(channel)) {
+        if (parts().asyncConnects.inFlight(channel) || parts().relayed.inFlight(channel)) {
             throw new ConnectionPendingException();
         }
         try {

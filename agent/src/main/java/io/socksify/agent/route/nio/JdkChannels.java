@@ -140,7 +140,7 @@ final class JdkChannels {
     /** The value of a JDK constant ({@code static final int}), read from the JDK rather than copied. */
     private static int constant(Class<?> type, String name) throws ReflectiveOperationException {
         Field f = field(type, name, int.class, true);
-        f.setAccessible(true); // sun.nio.ch is open to the agent from installation on
+        f.setAccessible(true); // sun.nio.ch is open to the agent (JdkMembers.Lazy opens it)
         return f.getInt(null);
     }
 

@@ -8,7 +8,6 @@ import io.socksify.agent.route.GssapiRelay;
 import io.socksify.agent.route.Route;
 import io.socksify.agent.route.Router;
 import io.socksify.protocol.wire.Printable;
-import org.slf4j.Logger;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -34,7 +33,6 @@ import java.util.concurrent.TimeUnit;
  * {@link HandshakeDriver}'s masking), exactly as for a handshake the driver runs.
  */
 final class RelayedChannels {
-    private static final Logger LOG = Log.get("socksify");
     static final String CONNECT_THREAD = "socksify-gssapi-connect";
 
     private final JdkChannels jdk;
@@ -165,7 +163,7 @@ final class RelayedChannels {
                     Metrics.CONNECTIONS_ROUTED.increment();
                 } else {
                     Metrics.failed(failure);
-                    LOG.debug("channel {} -> failed (non-blocking, GSS-API relay): {}",
+                    Log.get("socksify").debug("channel {} -> failed (non-blocking, GSS-API relay): {}",
                             Printable.address(destination), failure.toString());
                 }
                 List<SelectionKey> keys = handshake.complete(failure);
@@ -299,7 +297,7 @@ final class RelayedChannels {
             ChannelRouting.close(channel, failure);
             asyncInFlight.remove(channel);
             Metrics.failed(failure);
-            LOG.debug("channel {} -> failed (asynchronous, GSS-API relay): {}", Printable.address(destination),
+            Log.get("socksify").debug("channel {} -> failed (asynchronous, GSS-API relay): {}", Printable.address(destination),
                     failure.toString());
             try {
                 if (handler != null) {

@@ -1,5 +1,6 @@
 package io.socksify.agent.route.udp;
 
+import io.socksify.agent.route.JavaBaseAccess;
 import io.socksify.protocol.wire.Printable;
 import io.socksify.agent.Log;
 import io.socksify.agent.bootstrap.ConnectGuard;
@@ -126,14 +127,16 @@ public final class DatagramRouting implements DatagramConnector {
             String s = System.getProperty("jdk.net.usePlainDatagramSocketImpl");
             return s != null && (s.isEmpty() || s.equalsIgnoreCase("true"));
         }
+        JavaBaseAccess.open();
         Field legacy = Class.forName("java.net.DatagramSocket", true, null)
                 .getDeclaredField("USE_PLAINDATAGRAMSOCKET");
-        legacy.setAccessible(true); // java.net is open to the agent from installation on
+        legacy.setAccessible(true); // java.net is open to the agent (JavaBaseAccess)
         return legacy.getBoolean(null);
     }
 
     /** The application's {@code DatagramSocketImplFactory} (JDK 17 and 25 alike), set before socksify was. */
     private static Object datagramSocketImplFactory() throws ReflectiveOperationException {
+        JavaBaseAccess.open();
         Field factory = Class.forName("java.net.DatagramSocket", false, null).getDeclaredField("factory");
         factory.setAccessible(true);
         return factory.get(null);
