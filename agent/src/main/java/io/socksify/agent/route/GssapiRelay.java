@@ -13,8 +13,6 @@ import org.slf4j.Logger;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -752,11 +750,9 @@ public final class GssapiRelay implements Runnable {
     }
 
     /** socksify's own blocking channel to the proxy, connected inside the direct scope (the last-line guard). */
-    private static final class OwnChannel implements ProxyConnect.Connection {
-        private final SocketChannel channel;
-
+    private static final class OwnChannel extends ProxyConnect.OverChannel {
         OwnChannel(SocketChannel channel) {
-            this.channel = channel;
+            super(channel);
         }
 
         @Override
@@ -768,31 +764,6 @@ public final class GssapiRelay implements Runnable {
                     return null;
                 }
             });
-        }
-
-        @Override
-        public InputStream input() throws IOException {
-            return channel.socket().getInputStream();
-        }
-
-        @Override
-        public OutputStream output() throws IOException {
-            return channel.socket().getOutputStream();
-        }
-
-        @Override
-        public int soTimeout() throws IOException {
-            return channel.socket().getSoTimeout();
-        }
-
-        @Override
-        public void soTimeout(int millis) throws IOException {
-            channel.socket().setSoTimeout(millis);
-        }
-
-        @Override
-        public void close(Throwable failure) {
-            closeQuietly(channel);
         }
     }
 

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,6 +42,47 @@ public final class ProxyConnect {
 
         /** Closes after a failure, adding a failure of the close to {@code failure}. */
         void close(Throwable failure);
+    }
+
+    /**
+     * A blocking {@code SocketChannel} as a {@link Connection}: the socket adaptor's streams, whose reads honour
+     * SO_TIMEOUT; a failure of the close is added to the connection's failure. Subclasses say how it connects.
+     */
+    public abstract static class OverChannel implements Connection {
+        protected final SocketChannel channel;
+
+        protected OverChannel(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public InputStream input() throws IOException {
+            return channel.socket().getInputStream();
+        }
+
+        @Override
+        public OutputStream output() throws IOException {
+            return channel.socket().getOutputStream();
+        }
+
+        @Override
+        public int soTimeout() throws IOException {
+            return channel.socket().getSoTimeout();
+        }
+
+        @Override
+        public void soTimeout(int millis) throws IOException {
+            channel.socket().setSoTimeout(millis);
+        }
+
+        @Override
+        public void close(Throwable failure) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
+        }
     }
 
     /**

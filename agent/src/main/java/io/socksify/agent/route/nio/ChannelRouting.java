@@ -19,8 +19,6 @@ import io.socksify.agent.config.Chain;
 import io.socksify.protocol.client.SocksClientHandshake;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.Channel;
@@ -236,41 +234,14 @@ public final class ChannelRouting implements ChannelConnector {
      * A blocking channel: the JDK's own timed connect (inside the direct scope: that connect is socksify's), and the
      * socket adaptor's streams, whose reads honour SO_TIMEOUT.
      */
-    private final class BlockingChannel implements ProxyConnect.Connection {
-        private final SocketChannel channel;
-
+    private final class BlockingChannel extends ProxyConnect.OverChannel {
         BlockingChannel(SocketChannel channel) {
-            this.channel = channel;
+            super(channel);
         }
 
         @Override
         public void connect(InetSocketAddress proxy, int timeoutMillis) throws IOException {
             ChannelDispatcher.direct(channel, new DirectBlockingConnect(channel, proxy, timeoutMillis));
-        }
-
-        @Override
-        public InputStream input() throws IOException {
-            return channel.socket().getInputStream();
-        }
-
-        @Override
-        public OutputStream output() throws IOException {
-            return channel.socket().getOutputStream();
-        }
-
-        @Override
-        public int soTimeout() throws IOException {
-            return channel.socket().getSoTimeout();
-        }
-
-        @Override
-        public void soTimeout(int millis) throws IOException {
-            channel.socket().setSoTimeout(millis);
-        }
-
-        @Override
-        public void close(Throwable failure) {
-            ChannelRouting.close(channel, failure);
         }
     }
 
