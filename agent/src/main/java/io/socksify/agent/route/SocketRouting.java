@@ -40,8 +40,8 @@ public final class SocketRouting implements SocketConnector {
 
     /**
      * {@code SocketImpl}'s connect, getInputStream, getOutputStream and close and its fields address and port, which are
-     * protected: reachable only
-     * through a private lookup, which needs {@code java.net} open to the agent's module (the installer opens it). Made
+     * protected: reachable only through a private lookup, which needs {@code java.net} open to the agent's module
+     * ({@link JavaBaseAccess#open}, called first). Made
      * when the first socket is routed, not at installation: method handles cost start-up time. A JDK without them
      * fails that connection (and every later one) with the Dispatcher's exception; nothing goes out directly.
      */

@@ -18,7 +18,8 @@ import java.nio.channels.DatagramChannel;
 
 /**
  * The {@code sun.nio.ch.DatagramChannelImpl} and {@code java.net.DatagramPacket} internals UDP routing needs, as
- * method and var handles (the installer opens {@code sun.nio.ch} and {@code java.net} to the agent's module). The
+ * method and var handles ({@code sun.nio.ch} and {@code java.net} are opened to the agent's module on first use,
+ * {@code JavaBaseAccess.open}). The
  * socket adaptor's receive is the one member that differs: JDK 17 has {@code SocketAddress blockingReceive(ByteBuffer,
  * long)}, JDK 25 {@code void blockingReceive(DatagramPacket, long)}; whichever exists is used.
  *
