@@ -54,7 +54,7 @@ public final class ChannelRouting implements ChannelConnector {
         final AsyncConnects asyncConnects;
         final RelayedChannels relayed;
 
-        Parts() throws ReflectiveOperationException {
+        Parts() {
             this.jdk = new JdkChannels();
             this.driver = new HandshakeDriver(jdk);
             this.asyncConnects = new AsyncConnects(jdk);
@@ -64,8 +64,8 @@ public final class ChannelRouting implements ChannelConnector {
 
     /**
      * The parts, made on first use (a connect; the selector hooks ask {@link #idle} first, which makes nothing).
-     *
-     * @throws IllegalStateException if they cannot be made: the connect fails (the dispatcher closes the channel)
+     * Making them reaches nothing reflectively: the JDK's internals are looked up on their first use
+     * ({@code JdkMembers.Lazy}), whose failure fails that connect (the dispatcher closes the channel).
      */
     private Parts parts() {
         Parts p = parts;
@@ -73,11 +73,7 @@ public final class ChannelRouting implements ChannelConnector {
             synchronized (this) {
                 p = parts;
                 if (p == null) {
-                    try {
-                        parts = p = new Parts();
-                    } catch (ReflectiveOperationException e) {
-                        throw new IllegalStateException("socksify: cannot reach the JDK's channel internals: " + e, e);
-                    }
+                    parts = p = new Parts();
                 }
             }
         }
@@ -142,7 +138,8 @@ public final class ChannelRouting implements ChannelConnector {
             close(channel, e);
             throw e;
         }
-        if (!parts().driver.track(handshake)) {
+        Parts p = parts();
+        if (!p.driver.track(handshake)) {
             // Another thread connects the same channel right now; never let this call go out unrouted.
             throw new ConnectionPendingException();
         }
@@ -151,26 +148,27 @@ public final class ChannelRouting implements ChannelConnector {
             // Tracked first: from now on every selector hides the channel until the handshake is over.
             connected = ChannelDispatcher.direct(channel, () -> channel.connect(proxyAddress));
         } catch (ClosedChannelException e) {
-            parts().driver.forget(channel); // closed meanwhile: the JDK's own exception
+            p.driver.forget(channel); // closed meanwhile: the JDK's own exception
             throw e;
         } catch (IOException e) {
-            parts().driver.forget(channel);
+            p.driver.forget(channel);
             IOException failure = Hops.unreachable(router, chain, e, destination);
             Log.get("socksify").debug("channel {} -> failed: {}", Printable.address(destination), failure.getMessage());
             Metrics.failed(failure);
             throw failure;
         } catch (RuntimeException e) {
-            parts().driver.forget(channel);
+            p.driver.forget(channel);
             throw e;
         }
-        parts().jdk.setRemoteAddress(channel, route.reported());
-        if (connected) {
-            parts().jdk.markPending(channel);
-        }
         try {
-            parts().driver.submit(handshake);
+            // The JDK's internals are reached on first use here: a failure forgets the handshake like any other.
+            p.jdk.setRemoteAddress(channel, route.reported());
+            if (connected) {
+                p.jdk.markPending(channel);
+            }
+            p.driver.submit(handshake);
         } catch (IOException | RuntimeException e) {
-            parts().driver.forget(channel);
+            p.driver.forget(channel);
             close(channel, e);
             throw e;
         }
@@ -300,8 +298,9 @@ public final class ChannelRouting implements ChannelConnector {
         if (idle()) {
             return -1;
         }
-        ChannelHandshake handshake = parts().driver.get(key.channel());
-        if (handshake == null || parts().driver.isDriverKey(key)) {
+        HandshakeDriver driver = parts().driver;
+        ChannelHandshake handshake = driver.get(key.channel());
+        if (handshake == null || driver.isDriverKey(key)) {
             return -1;
         }
         return handshake.maskKey(key) ? 0 : -1;
@@ -312,21 +311,22 @@ public final class ChannelRouting implements ChannelConnector {
         if (idle()) {
             return -1;
         }
-        ChannelHandshake handshake = parts().driver.get(channel);
+        Parts p = parts();
+        ChannelHandshake handshake = p.driver.get(channel);
         if (handshake == null) {
             return -1;
         }
-        if (parts().driver.isDriverKey(key)) {
+        if (p.driver.isDriverKey(key)) {
             // While connection-pending the JDK reports nothing but OP_CONNECT; the driver just tries its next step.
-            int interest = parts().jdk.interestOps(key);
-            parts().jdk.readyOps(key, initialOps | interest);
+            int interest = p.jdk.interestOps(key);
+            p.jdk.readyOps(key, initialOps | interest);
             return interest == 0 ? 0 : 1;
         }
         if (handshake.maskKey(key)) {
             // The key's native events were registered before the handshake began: hide this event, and have the
             // selector translate the key's interest again (now masked) so that it stops polling the socket.
-            parts().jdk.readyOps(key, initialOps);
-            parts().jdk.reset(key);
+            p.jdk.readyOps(key, initialOps);
+            p.jdk.reset(key);
             return 0;
         }
         return -1;
@@ -355,10 +355,12 @@ public final class ChannelRouting implements ChannelConnector {
         }
         AsyncConnects.ConnectFuture future = new AsyncConnects.ConnectFuture(channel);
         if (GssapiRelay.needed(route)) {
-            parts().relayed.connectAsync(channel, route, router.config().connectTimeoutMillis(), null, null, future, router);
+            parts().relayed.connectAsync(channel, route, router.config().connectTimeoutMillis(), null, null, future,
+                    router);
             return future;
         }
-        parts().asyncConnects.start(channel, route, router.config().connectTimeoutMillis(), null, null, future, router);
+        parts().asyncConnects.start(channel, route, router.config().connectTimeoutMillis(), null, null, future,
+                router);
         return future;
     }
 
@@ -392,11 +394,12 @@ public final class ChannelRouting implements ChannelConnector {
             return true;
         }
         if (GssapiRelay.needed(route)) {
-            parts().relayed.connectAsync(channel, route, router.config().connectTimeoutMillis(), handler, attachment, null,
-                    router);
+            parts().relayed.connectAsync(channel, route, router.config().connectTimeoutMillis(), handler, attachment,
+                    null, router);
             return true;
         }
-        parts().asyncConnects.start(channel, route, router.config().connectTimeoutMillis(), handler, attachment, null, router);
+        parts().asyncConnects.start(channel, route, router.config().connectTimeoutMillis(), handler, attachment, null,
+                router);
         return true;
     }
 

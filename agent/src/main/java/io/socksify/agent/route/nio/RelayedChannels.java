@@ -297,8 +297,8 @@ final class RelayedChannels {
             ChannelRouting.close(channel, failure);
             asyncInFlight.remove(channel);
             Metrics.failed(failure);
-            Log.get("socksify").debug("channel {} -> failed (asynchronous, GSS-API relay): {}", Printable.address(destination),
-                    failure.toString());
+            Log.get("socksify").debug("channel {} -> failed (asynchronous, GSS-API relay): {}",
+                    Printable.address(destination), failure.toString());
             try {
                 if (handler != null) {
                     onGroupThreadOf(channel, handler, attachment, failure);
