@@ -14,6 +14,12 @@ import java.util.jar.JarFile;
  * every agent class (the dispatcher advice calls from {@code java.base}, and the relocated Byte Buddy, slf4j and
  * socks-protocol) is loaded once, by the boot loader. This class refers to no other agent class but the installer,
  * which it calls only once the jar is on the boot class path.
+ *
+ * <p>The build flags {@code premain} and {@code agentmain} {@code ACC_VARARGS} ({@code src/build/java}'s
+ * {@code VarargsEntryPoints}): the JVM calls them reflectively, and for such a method JDK 18 and later use
+ * reflection's native accessor instead of spinning method-handle classes (about 7 ms of a start on JDK 25). javac
+ * refuses to compile against a class flagged so, which is why nothing refers to this class (the command line's
+ * {@code Main-Class} is {@code cli.Cli}).
  */
 public final class AgentMain {
     private static final String INSTALLER = "io.socksify.agent.install.Installer";
@@ -80,7 +86,4 @@ public final class AgentMain {
         return new File(jar.toURI()).getPath();
     }
 
-    public static void main(String[] args) throws Exception {
-        System.exit(io.socksify.agent.cli.Cli.run(args, System.out, System.err));
-    }
 }

@@ -129,13 +129,35 @@ class AgentJarIT {
         assertEquals(Set.of(), missing);
     }
 
+    /** The shade plugin rewrites every class it relocates: the build's ACC_VARARGS must survive it. */
+    @Test
+    void theEntryPointsInTheJarAreFlaggedVariableArity() throws IOException {
+        List<String> flagged = new ArrayList<>();
+        try (JarFile jar = jar()) {
+            ClassReader reader = new ClassReader(
+                    jar.getInputStream(jar.getEntry("io/socksify/agent/AgentMain.class")).readAllBytes());
+            reader.accept(new net.bytebuddy.jar.asm.ClassVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9) {
+                @Override
+                public net.bytebuddy.jar.asm.MethodVisitor visitMethod(int access, String name, String descriptor,
+                        String signature, String[] exceptions) {
+                    if ((access & net.bytebuddy.jar.asm.Opcodes.ACC_VARARGS) != 0) {
+                        flagged.add(name + descriptor);
+                    }
+                    return null;
+                }
+            }, ClassReader.SKIP_CODE);
+        }
+        assertEquals(List.of("premain(Ljava/lang/String;Ljava/lang/instrument/Instrumentation;)V",
+                "agentmain(Ljava/lang/String;Ljava/lang/instrument/Instrumentation;)V"), flagged);
+    }
+
     @Test
     void manifestMakesItAnAgentAndACommand() throws IOException {
         try (JarFile jar = jar()) {
             Attributes a = jar.getManifest().getMainAttributes();
             assertEquals("io.socksify.agent.AgentMain", a.getValue("Premain-Class"));
             assertEquals("io.socksify.agent.AgentMain", a.getValue("Agent-Class"));
-            assertEquals("io.socksify.agent.AgentMain", a.getValue("Main-Class"));
+            assertEquals("io.socksify.agent.cli.Cli", a.getValue("Main-Class"));
             assertEquals("true", a.getValue("Can-Retransform-Classes"));
             assertEquals("true", a.getValue("Can-Redefine-Classes"));
             assertEquals("socksify-agent.jar", a.getValue("Boot-Class-Path"));

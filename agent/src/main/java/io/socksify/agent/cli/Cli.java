@@ -29,6 +29,11 @@ public final class Cli {
               keys (also as -Dsocksify.<key>=value; agent options win): %s
             """;
 
+    /** {@code java -jar socksify-agent.jar ...}: the jar's {@code Main-Class}. */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
     /** @return the process exit status */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {

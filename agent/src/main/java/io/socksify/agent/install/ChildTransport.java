@@ -26,10 +26,12 @@ final class ChildTransport implements Transport, Transport.Commit {
         return Hooks.children();
     }
 
-    /** The prologue calls {@code ProcessEnvironment}'s package-private factory: it must be there. */
+    /**
+     * Nothing beyond the hook: the prologue's call of {@code ProcessEnvironment}'s package-private factory is checked
+     * as {@code ProcessImpl} is rewritten ({@code ProcessImplRewrite}), so a start loads no class for it.
+     */
     @Override
-    public void checkJdk() throws ReflectiveOperationException {
-        Class.forName("java.lang.ProcessEnvironment", false, null).getDeclaredMethod("emptyEnvironment", int.class);
+    public void checkJdk() {
     }
 
     /**

@@ -14,12 +14,29 @@ import net.bytebuddy.jar.asm.Opcodes;
  * {@code ProcessImpl} casts the map to the package-private {@code ProcessEnvironment.StringEnvironment}, so the copy
  * the dispatcher fills must be made here, in {@code java.lang}; an empty one costs one small allocation per process
  * started. No branch and no member is added, so the class can be retransformed under attach.
+ *
+ * <p>The call's target, the package-private {@code ProcessEnvironment.emptyEnvironment(int)}, is checked as the class
+ * is rewritten (when {@code ProcessImpl} loads, or at an attach), not when the agent starts: a JDK without it refuses
+ * the rewrite, which halts a starting JVM as any hook that cannot apply, and a JVM that never starts a process
+ * never loads {@code ProcessEnvironment} for the check.
  */
 final class ProcessImplRewrite implements MethodRewrite {
     static final String INTERNAL_NAME = "java/lang/ProcessImpl";
     static final String DESCRIPTOR = "([Ljava/lang/String;Ljava/util/Map;Ljava/lang/String;"
             + "[Ljava/lang/ProcessBuilder$Redirect;Z)Ljava/lang/Process;";
     private static final String DISPATCHER = "io/socksify/agent/bootstrap/ChildProcesses";
+    private static final String ENVIRONMENT = "java.lang.ProcessEnvironment";
+
+    /** the class that must have {@code static Map emptyEnvironment(int)}: the JDK's, or a test's stand-in */
+    private final String environment;
+
+    ProcessImplRewrite() {
+        this(ENVIRONMENT);
+    }
+
+    ProcessImplRewrite(String environment) {
+        this.environment = environment;
+    }
 
     @Override
     public Pass begin() {
@@ -48,8 +65,23 @@ final class ProcessImplRewrite implements MethodRewrite {
 
             @Override
             public String failure() {
-                return null;
+                return emptyEnvironmentMissing();
             }
         };
+    }
+
+    /** @return null when the prologue's call resolves in this JDK, else what is missing */
+    private String emptyEnvironmentMissing() {
+        try {
+            java.lang.reflect.Method method = Class.forName(environment, false, null)
+                    .getDeclaredMethod("emptyEnvironment", int.class);
+            if (java.lang.reflect.Modifier.isStatic(method.getModifiers())
+                    && java.util.Map.class.isAssignableFrom(method.getReturnType())) {
+                return null;
+            }
+        } catch (ClassNotFoundException | NoSuchMethodException e) {
+            // reported below
+        }
+        return "the child-process prologue calls " + environment + ".emptyEnvironment(int), which it lacks";
     }
 }

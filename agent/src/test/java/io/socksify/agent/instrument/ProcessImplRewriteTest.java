@@ -82,4 +82,14 @@ class ProcessImplRewriteTest {
                         jdkClass("java/lang/Object")));
         assertTrue(e.getMessage().contains("java.lang.ProcessImpl has no start("), e.getMessage());
     }
+
+    @Test
+    void aJdkWithoutTheEmptyEnvironmentFactoryIsRefusedNamingIt() throws IOException {
+        // java.lang.Object stands in for a ProcessEnvironment without emptyEnvironment(int).
+        Hook[] rows = {Hook.staticMethod(ProcessImplRewrite.INTERNAL_NAME, "start", ProcessImplRewrite.DESCRIPTOR)
+                .rewrite(new ProcessImplRewrite("java.lang.Object"))};
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ClassRewriter.rewrite(ProcessImplRewrite.INTERNAL_NAME, rows, jdkClass("java/lang/ProcessImpl")));
+        assertTrue(e.getMessage().contains("java.lang.Object.emptyEnvironment(int)"), e.getMessage());
+    }
 }
