@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>connections/s: {@code --threads} threads open {@code --connections} sessions in all (greeting, request,
  *       one byte there and back, close).</li>
  * </ul>
- * Each figure is the best of {@code --rounds}; rounds interleave the proxies; one warm-up round first. Run:
+ * Each figure is the best of {@code --rounds}; rounds interleave the proxies; one warm-up round first (for the
+ * connection rate {@code --warmup} sessions per proxy, default 500: a JVM proxy compiles its session path only after
+ * a few thousand). Run:
  * <pre>
  * mvn -q -pl integration-tests test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.socksify.it.bench.ProxyBenchmark [-Dexec.args="--mb 1024 --rounds 3"]
@@ -63,6 +65,7 @@ public final class ProxyBenchmark {
         int rounds = 3;
         int connections = 4000;
         int threads = 4;
+        int warmup = 500;
         int buffer = 0;
         String baselineClasses = null;
         List<String> proxies = List.of("embedded-jvm", "dante", "microsocks");
@@ -73,18 +76,21 @@ public final class ProxyBenchmark {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--connections" -> connections = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--buffer" -> buffer = Integer.parseInt(args[++i]);
                 case "--baseline-classes" -> baselineClasses = args[++i];
                 case "--proxies" -> proxies = List.of(args[++i].split(","));
                 case "--tests" -> tests = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (expected: --mb N, --rounds N, --connections N, --threads N, --buffer BYTES, --proxies "
+                        + " (expected: --mb N, --rounds N, --connections N, --threads N, --warmup N, --buffer BYTES,"
+                        + " --proxies "
                         + "embedded,embedded-jvm,dante,microsocks, --tests bulk,duplex,connections, --baseline-classes DIR)");
             }
         }
         System.out.printf("ProxyBenchmark: %d cores, %s %s; bulk/duplex %d MiB, best of %d; %d connections on %d "
-                        + "threads%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
-                System.getProperty("java.version"), mb, rounds, connections, threads);
+                        + "threads after %d to warm up%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.vm.name"), System.getProperty("java.version"), mb, rounds, connections,
+                threads, warmup);
         Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
         Map<String, Result> results = new LinkedHashMap<>();
         SocksServer.Builder embedded = SocksServer.builder().port(0).outgoingBindAddress(Loopback.PROXY_EXTERNAL)
@@ -124,7 +130,8 @@ public final class ProxyBenchmark {
                     bulk(e.getValue(), sink.address(), Math.min(bytes, 256L << 20));
                 }
                 if (runConnections) {
-                    connectionsPerSecond(e.getValue(), echo.address(), Math.min(500, connections), threads);
+                    awaitTimeWaitBelow(TIME_WAIT_PACE);
+                    connectionsPerSecond(e.getValue(), echo.address(), warmup, threads);
                 }
                 results.put(e.getKey(), new Result(0, 0, 0, ""));
             }

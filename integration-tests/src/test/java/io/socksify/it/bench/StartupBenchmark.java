@@ -28,14 +28,21 @@ import java.util.jar.Manifest;
  * its jar on {@code -Xbootclasspath/a} at run time and twice at dump time (the manifest's {@code Boot-Class-Path}
  * appends it once more when the agent loads, and the boot class path must match the archive's): a dynamic archive
  * ({@code -XX:ArchiveClassesAtExit}) holds the agent's classes, but the JVM never takes them from it (the jar is
- * appended after the archive's paths are checked). Each figure is the median. Options: {@code --runs N} (per
+ * appended after the archive's paths are checked). On JDK 24 and later, {@code plain+aot} and {@code agent+aot} use an
+ * AOT cache (JEP 483: {@code -XX:AOTMode=record}, then {@code -XX:AOTMode=create}) the same way: the jar on
+ * {@code -Xbootclasspath/a}, twice when the cache is created, and {@code --add-modules=java.instrument} then, so that
+ * the cache's full module graph serves a JVM started with {@code -javaagent}, and {@code -XX:-AOTClassLinking} (see
+ * {@code aotCache}; the one-step
+ * {@code -XX:AOTCacheOutput} cannot be used with an agent whose manifest has {@code Boot-Class-Path}: the cache's
+ * child JVM checks the boot class path before the agent appends the jar). Each figure is the median. Options: {@code --runs N} (per
  * variant and JDK, default 15), {@code --baseline JAR} (one more variant, {@code baseline}: another build of the
  * agent jar, e.g. the previous commit's, copied as {@code socksify-agent.jar} into a directory of its own,
  * interleaved with the others so that a loaded machine weighs on both alike). Needs {@code -Dsocksify.agent.jar}.
  */
 public final class StartupBenchmark {
     private static final String AGENT_OPTIONS = "proxy=socks5://127.0.0.1:1080";
-    private static String[] variants = {"plain", "plain+cds", "empty", "hook-only", "agent", "agent+cds"};
+    private static String[] variants = {"plain", "plain+cds", "plain+aot", "empty", "hook-only", "agent", "agent+cds",
+        "agent+aot"};
     private static Path probeJar;
     private static Path baseline;
     private static Path hookOnlyAgent;
@@ -50,7 +57,8 @@ public final class StartupBenchmark {
                 runs = Integer.parseInt(args[i + 1]);
             } else if (args[i].equals("--baseline")) {
                 baseline = Path.of(args[i + 1]);
-                variants = new String[] {"plain", "plain+cds", "empty", "hook-only", "agent", "agent+cds", "baseline"};
+                variants = new String[] {"plain", "plain+cds", "plain+aot", "empty", "hook-only", "agent", "agent+cds",
+                    "agent+aot", "baseline"};
             } else {
                 throw new IllegalArgumentException("unknown option " + args[i] + " (expected --runs N, --baseline JAR)");
             }
@@ -75,18 +83,33 @@ public final class StartupBenchmark {
             Path archive = dir.resolve("socksify-" + name + ".jsa");
             dump(jdk, dir, plainArchive, false);
             dump(jdk, dir, archive, true);
+            boolean aot = Jdks.featureVersion(jdk).orElse(0) >= 24;
+            Path plainCache = dir.resolve("plain-" + name + ".aot");
+            Path cache = dir.resolve("socksify-" + name + ".aot");
+            if (aot) {
+                aotCache(jdk, plainCache, false);
+                aotCache(jdk, cache, true);
+            }
+            Archives archives = new Archives(plainArchive, archive, plainCache, cache);
             List<List<long[]>> samples = new ArrayList<>();
             for (int v = 0; v < variants.length; v++) {
                 samples.add(new ArrayList<>());
-                run(jdk, variants[v], emptyAgent, plainArchive, archive); // warm the file cache
+                if (aot || !variants[v].endsWith("+aot")) {
+                    run(jdk, variants[v], emptyAgent, archives); // warm the file cache
+                }
             }
             for (int i = 0; i < runs; i++) {
                 for (int v = 0; v < variants.length; v++) {
-                    samples.get(v).add(run(jdk, variants[v], emptyAgent, plainArchive, archive));
+                    if (aot || !variants[v].endsWith("+aot")) {
+                        samples.get(v).add(run(jdk, variants[v], emptyAgent, archives));
+                    }
                 }
             }
             long[] plain = medians(samples.get(0));
             for (int v = 0; v < variants.length; v++) {
+                if (samples.get(v).isEmpty()) {
+                    continue; // an AOT cache on a JDK before 24
+                }
                 long[] m = medians(samples.get(v));
                 System.out.printf("%-6s %-10s %10d %14d %9d %12d %16d %14d%n", name, variants[v], m[0], m[1], m[2],
                         m[3], m[1] - plain[1], m[4]);
@@ -121,6 +144,40 @@ public final class StartupBenchmark {
         }
     }
 
+    /** The archives and caches of one JDK. */
+    private record Archives(Path plainArchive, Path archive, Path plainCache, Path cache) {
+    }
+
+    /**
+     * An AOT cache (JDK 24 and later) of a start: a training run records, a second JVM (no agent: it only reads the
+     * configuration) creates the cache. With socksify the boot class path and the added module must be as they are
+     * when the agent has loaded.
+     */
+    private static void aotCache(Path jdk, Path cache, boolean agent) {
+        Path configuration = Path.of(cache + ".config");
+        String jar = agentJar().toString();
+        ChildJvm.Builder recording = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
+                .classpath(probeJar.toString()).jvmArgs("-XX:AOTMode=record", "-XX:AOTConfiguration=" + configuration);
+        if (agent) {
+            recording.jvmArgs("-Xbootclasspath/a:" + jar).agent(agentJar(), AGENT_OPTIONS);
+        }
+        recording.run(Duration.ofSeconds(120)).assertExitCode(0);
+        ChildJvm.Builder creating = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
+                .classpath(probeJar.toString()).jvmArgs("-XX:AOTMode=create", "-XX:AOTConfiguration=" + configuration,
+                        "-XX:AOTCache=" + cache);
+        if (agent) {
+            // Without -AOTClassLinking, Temurin 25.0.3 crashes (SIGSEGV in AOTLinkedClassBulkLoader at every start
+            // with the cache, or in AOTClassLinker while creating it) once classes of a boot-appended agent jar are
+            // in the cache; an empty agent's cache (no boot-appended class) does not.
+            creating.jvmArgs("-XX:-AOTClassLinking", "--add-modules=java.instrument", "-Xbootclasspath/a:" + jar
+                    + java.io.File.pathSeparator + jar);
+        }
+        creating.run(Duration.ofSeconds(300)).assertExitCode(0);
+        if (!Files.isRegularFile(cache)) {
+            throw new AssertionError("no AOT cache " + cache + " from " + jdk);
+        }
+    }
+
     /** The agent jar, by its absolute path: the boot class path an archive records must match the one at run time. */
     private static Path agentJar() {
         return io.socksify.it.support.AgentJar.path().toAbsolutePath();
@@ -144,17 +201,20 @@ public final class StartupBenchmark {
         return jar;
     }
 
-    private static long[] run(Path jdk, String variant, Path emptyAgent, Path plainArchive, Path archive) {
+    private static long[] run(Path jdk, String variant, Path emptyAgent, Archives archives) {
         ChildJvm.Builder builder = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
                 .classpath(probeJar.toString());
         switch (variant) {
             case "plain" -> {
             }
-            case "plain+cds" -> builder.jvmArgs("-Xshare:on", "-XX:SharedArchiveFile=" + plainArchive);
+            case "plain+cds" -> builder.jvmArgs("-Xshare:on", "-XX:SharedArchiveFile=" + archives.plainArchive());
+            case "plain+aot" -> builder.jvmArgs("-XX:AOTMode=on", "-XX:AOTCache=" + archives.plainCache());
             case "empty" -> builder.jvmArgs("-javaagent:" + emptyAgent);
             case "hook-only" -> builder.jvmArgs("-javaagent:" + hookOnlyAgent);
             case "agent" -> builder.agent(agentJar(), AGENT_OPTIONS);
-            case "agent+cds" -> builder.jvmArgs("-Xshare:on", "-XX:SharedArchiveFile=" + archive,
+            case "agent+cds" -> builder.jvmArgs("-Xshare:on", "-XX:SharedArchiveFile=" + archives.archive(),
+                    "-Xbootclasspath/a:" + agentJar()).agent(agentJar(), AGENT_OPTIONS);
+            case "agent+aot" -> builder.jvmArgs("-XX:AOTMode=on", "-XX:AOTCache=" + archives.cache(),
                     "-Xbootclasspath/a:" + agentJar()).agent(agentJar(), AGENT_OPTIONS);
             case "baseline" -> builder.agent(baseline, AGENT_OPTIONS);
             default -> throw new IllegalArgumentException(variant);
