@@ -15,15 +15,16 @@ import java.nio.file.Path;
  * agent's {@code premain(String, Instrumentation)} and {@code agentmain(String, Instrumentation)}.
  *
  * <p>The JVM calls them through core reflection. Since JDK 18 reflection invokes through method handles, which on a
- * starting JVM spins about seven {@code LambdaForm} classes for that one call (about 7 ms of every start on JDK 25
- * here, before any socksify code runs). For a method flagged variable-arity whose last parameter is no array, the
- * JDK's reflection uses its native accessor instead ({@code MethodHandleAccessorFactory.useNativeAccessor}: "Such
+ * starting JVM spins seven {@code LambdaForm} classes for that one call (about 4 ms of every start on JDK 25 on a
+ * quiet machine, before any socksify code runs). For a method flagged variable-arity whose last parameter is no
+ * array, the JDK's reflection uses its native accessor instead ({@code MethodHandleAccessorFactory.useNativeAccessor}:
+ * "Such
  * restriction does not exist in core reflection and the JVM, which always use fixed-arity invocations"), so the flag
  * spares the spinning and changes nothing else: the JVM checks nothing about it, and the JDK's agent launcher looks
  * the methods up by name and parameter types. javac cannot write the flag on such a method, hence this step.
  *
  * <p>Usage: {@code java -cp <byte-buddy> VarargsEntryPoints.java <AgentMain.class>}; it is idempotent, and fails when
- * the class has neither entry point (a renamed method would otherwise silently lose the saving).
+ * the class lacks either entry point (a renamed method would otherwise silently lose the saving).
  */
 public final class VarargsEntryPoints {
     private static final String DESCRIPTOR = "(Ljava/lang/String;Ljava/lang/instrument/Instrumentation;)V";

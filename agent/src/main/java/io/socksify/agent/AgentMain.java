@@ -9,7 +9,7 @@ import java.net.URL;
 import java.util.jar.JarFile;
 
 /**
- * The agent's entry points and the command line. {@code premain}/{@code agentmain} stay tiny and never log: they
+ * The agent's entry points. {@code premain}/{@code agentmain} stay tiny and never log: they
  * make sure the agent jar is on the bootstrap class path and call the installer through the boot loader, so that
  * every agent class (the dispatcher advice calls from {@code java.base}, and the relocated Byte Buddy, slf4j and
  * socks-protocol) is loaded once, by the boot loader. This class refers to no other agent class but the installer,
@@ -17,7 +17,7 @@ import java.util.jar.JarFile;
  *
  * <p>The build flags {@code premain} and {@code agentmain} {@code ACC_VARARGS} ({@code src/build/java}'s
  * {@code VarargsEntryPoints}): the JVM calls them reflectively, and for such a method JDK 18 and later use
- * reflection's native accessor instead of spinning method-handle classes (about 7 ms of a start on JDK 25). javac
+ * reflection's native accessor instead of spinning method-handle classes (about 4 ms of a start on JDK 25). javac
  * refuses to compile against a class flagged so, which is why nothing refers to this class (the command line's
  * {@code Main-Class} is {@code cli.Cli}).
  */
@@ -85,5 +85,4 @@ public final class AgentMain {
         URL jar = ((JarURLConnection) self.openConnection()).getJarFileURL();
         return new File(jar.toURI()).getPath();
     }
-
 }

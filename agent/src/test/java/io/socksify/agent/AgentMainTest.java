@@ -10,7 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The build flags the JVM's two entry points variable-arity (src/build/java/.../VarargsEntryPoints), so that JDK 18
- * and later call them through reflection's native accessor instead of spinning method-handle classes at start.
+ * and later call them through reflection's native accessor instead of spinning method-handle classes at start. (An
+ * IDE that compiles without Maven leaves the class unflagged, and this test fails there.)
  */
 class AgentMainTest {
 

@@ -16,9 +16,10 @@ import net.bytebuddy.jar.asm.Opcodes;
  * started. No branch and no member is added, so the class can be retransformed under attach.
  *
  * <p>The call's target, the package-private {@code ProcessEnvironment.emptyEnvironment(int)}, is checked as the class
- * is rewritten (when {@code ProcessImpl} loads, or at an attach), not when the agent starts: a JDK without it refuses
- * the rewrite, which halts a starting JVM as any hook that cannot apply, and a JVM that never starts a process
- * never loads {@code ProcessEnvironment} for the check.
+ * is rewritten (when {@code ProcessImpl} first loads, at the first process started, or at an attach), not when the
+ * agent starts: a JDK without it refuses the rewrite, which halts the JVM as that class loads, as for any hook that
+ * cannot apply (an attach is refused instead), and a JVM that never starts a process never loads
+ * {@code ProcessEnvironment} for the check.
  */
 final class ProcessImplRewrite implements MethodRewrite {
     static final String INTERNAL_NAME = "java/lang/ProcessImpl";
@@ -75,8 +76,10 @@ final class ProcessImplRewrite implements MethodRewrite {
         try {
             java.lang.reflect.Method method = Class.forName(environment, false, null)
                     .getDeclaredMethod("emptyEnvironment", int.class);
-            if (java.lang.reflect.Modifier.isStatic(method.getModifiers())
-                    && java.util.Map.class.isAssignableFrom(method.getReturnType())) {
+            // The call's descriptor names exactly (I)Ljava/util/Map; and it is made from java.lang.ProcessImpl.
+            int modifiers = method.getModifiers();
+            if (java.lang.reflect.Modifier.isStatic(modifiers) && !java.lang.reflect.Modifier.isPrivate(modifiers)
+                    && method.getReturnType() == java.util.Map.class) {
                 return null;
             }
         } catch (ClassNotFoundException | NoSuchMethodException e) {

@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       one byte there and back, close).</li>
  * </ul>
  * Each figure is the best of {@code --rounds}; rounds interleave the proxies; one warm-up round first (for the
- * connection rate {@code --warmup} sessions per proxy, default 500: a JVM proxy compiles its session path only after
- * a few thousand). Run:
+ * connection rate {@code --warmup} sessions per proxy, default 500: a JVM proxy, and the benchmark's own client,
+ * compile their session paths only after several thousand). Run:
  * <pre>
  * mvn -q -pl integration-tests test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.socksify.it.bench.ProxyBenchmark [-Dexec.args="--mb 1024 --rounds 3"]
@@ -67,6 +67,7 @@ public final class ProxyBenchmark {
         int threads = 4;
         int warmup = 500;
         int buffer = 0;
+        int selectorThreads = 0;
         String baselineClasses = null;
         List<String> proxies = List.of("embedded-jvm", "dante", "microsocks");
         List<String> tests = List.of("bulk", "duplex", "connections");
@@ -78,19 +79,22 @@ public final class ProxyBenchmark {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--buffer" -> buffer = Integer.parseInt(args[++i]);
+                case "--selector-threads" -> selectorThreads = Integer.parseInt(args[++i]);
                 case "--baseline-classes" -> baselineClasses = args[++i];
                 case "--proxies" -> proxies = List.of(args[++i].split(","));
                 case "--tests" -> tests = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + " (expected: --mb N, --rounds N, --connections N, --threads N, --warmup N, --buffer BYTES,"
+                        + " --selector-threads N,"
                         + " --proxies "
                         + "embedded,embedded-jvm,dante,microsocks, --tests bulk,duplex,connections, --baseline-classes DIR)");
             }
         }
         System.out.printf("ProxyBenchmark: %d cores, %s %s; bulk/duplex %d MiB, best of %d; %d connections on %d "
-                        + "threads after %d to warm up%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.vm.name"), System.getProperty("java.version"), mb, rounds, connections,
-                threads, warmup);
+                        + "threads after %d to warm up; the embedded server's buffer %s, selector threads %s%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+                System.getProperty("java.version"), mb, rounds, connections, threads, warmup,
+                buffer > 0 ? buffer : "default", selectorThreads > 0 ? selectorThreads : "one per core");
         Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
         Map<String, Result> results = new LinkedHashMap<>();
         SocksServer.Builder embedded = SocksServer.builder().port(0).outgoingBindAddress(Loopback.PROXY_EXTERNAL)
@@ -98,11 +102,16 @@ public final class ProxyBenchmark {
         if (buffer > 0) {
             embedded.bufferSize(buffer);
         }
+        if (selectorThreads > 0) {
+            embedded.selectorThreads(selectorThreads);
+        }
         try (NioTarget sink = new NioTarget(NioTarget.Mode.SINK, 64 * 1024);
              NioTarget echo = new NioTarget(NioTarget.Mode.ECHO, 64 * 1024);
              SocksServer server = proxies.contains("embedded") ? embedded.start() : null;
-             ServerJvm serverJvm = proxies.contains("embedded-jvm") ? new ServerJvm(buffer, null) : null;
-             ServerJvm baselineJvm = baselineClasses != null ? new ServerJvm(buffer, baselineClasses) : null;
+             ServerJvm serverJvm = proxies.contains("embedded-jvm")
+                     ? new ServerJvm(buffer, selectorThreads, null) : null;
+             ServerJvm baselineJvm = baselineClasses != null
+                     ? new ServerJvm(buffer, selectorThreads, baselineClasses) : null;
              Dante dante = proxies.contains("dante") ? Dante.builder().start() : null;
              Microsocks microsocks = proxies.contains("microsocks") ? Microsocks.builder().start() : null) {
             if (server != null) {
@@ -344,14 +353,14 @@ public final class ProxyBenchmark {
         final InetSocketAddress address;
 
         /** @param firstClasses a directory or jar put before this JVM's class path (another build), or null */
-        ServerJvm(int buffer, String firstClasses) throws IOException {
+        ServerJvm(int buffer, int selectorThreads, String firstClasses) throws IOException {
             String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
             String classPath = System.getProperty("java.class.path");
             if (firstClasses != null) {
                 classPath = firstClasses + java.io.File.pathSeparator + classPath;
             }
             process = new ProcessBuilder(javaBin, "-cp", classPath,
-                    EmbeddedServerMain.class.getName(), String.valueOf(buffer))
+                    EmbeddedServerMain.class.getName(), String.valueOf(buffer), String.valueOf(selectorThreads))
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             String line = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
                     java.nio.charset.StandardCharsets.US_ASCII)).readLine();

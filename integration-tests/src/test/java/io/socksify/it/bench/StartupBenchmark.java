@@ -19,25 +19,26 @@ import java.util.jar.Manifest;
 /**
  * What the agent costs a JVM at start, side by side with the same JVM without it, in one run: wall time from
  * process start to exit, the JVM's uptime when {@code main} runs, classes loaded, heap in use after GC, and the
- * time of the probe's first use of a hooked class ({@link StartupProbeMain}), on JDK 17 and JDK 25. Variants, run in turn: {@code plain} is the JVM alone,
- * {@code plain+cds} the same with a static CDS archive of the classes it loads, {@code empty} a one-class agent
- * whose {@code premain} does nothing (what any agent costs), {@code hook-only} a one-class agent that registers a
- * transformer changing nothing (what any agent transforming classes as they load costs), {@code agent} socksify, {@code agent+cds} socksify with
- * a static CDS archive of the classes a start with it loads, its own included. The archives are dumped once per JDK
- * at the start of the run ({@code -XX:DumpLoadedClassList}, then {@code -Xshare:dump}); socksify's archive needs
- * its jar on {@code -Xbootclasspath/a} at run time and twice at dump time (the manifest's {@code Boot-Class-Path}
- * appends it once more when the agent loads, and the boot class path must match the archive's): a dynamic archive
+ * time of the probe's first use of a hooked class ({@link StartupProbeMain}), on JDK 17 and JDK 25. Variants, run in
+ * turn: {@code plain} is the JVM alone, {@code plain+cds} the same with a static CDS archive of the classes it loads,
+ * {@code empty} a one-class agent whose {@code premain} does nothing (what any agent costs), {@code hook-only} a
+ * one-class agent that registers a transformer changing nothing (what any agent transforming classes as they load
+ * costs), {@code agent} socksify, {@code agent+cds} socksify with a static CDS archive of the classes a start with it
+ * loads, its own included. The archives are dumped once per JDK at the start of the run
+ * ({@code -XX:DumpLoadedClassList}, then {@code -Xshare:dump}); socksify's archive needs its jar on
+ * {@code -Xbootclasspath/a} at run time and twice at dump time (the manifest's {@code Boot-Class-Path} appends it once
+ * more when the agent loads, and the boot class path must match the archive's): a dynamic archive
  * ({@code -XX:ArchiveClassesAtExit}) holds the agent's classes, but the JVM never takes them from it (the jar is
- * appended after the archive's paths are checked). On JDK 24 and later, {@code plain+aot} and {@code agent+aot} use an
- * AOT cache (JEP 483: {@code -XX:AOTMode=record}, then {@code -XX:AOTMode=create}) the same way: the jar on
+ * appended after the archive's paths are checked). On JDK 24 and later, {@code plain+aot} and {@code agent+aot} use
+ * an AOT cache (JEP 483: {@code -XX:AOTMode=record}, then {@code -XX:AOTMode=create}) the same way: the jar on
  * {@code -Xbootclasspath/a}, twice when the cache is created, and {@code --add-modules=java.instrument} then, so that
  * the cache's full module graph serves a JVM started with {@code -javaagent}, and {@code -XX:-AOTClassLinking} (see
- * {@code aotCache}; the one-step
- * {@code -XX:AOTCacheOutput} cannot be used with an agent whose manifest has {@code Boot-Class-Path}: the cache's
- * child JVM checks the boot class path before the agent appends the jar). Each figure is the median. Options: {@code --runs N} (per
- * variant and JDK, default 15), {@code --baseline JAR} (one more variant, {@code baseline}: another build of the
- * agent jar, e.g. the previous commit's, copied as {@code socksify-agent.jar} into a directory of its own,
- * interleaved with the others so that a loaded machine weighs on both alike). Needs {@code -Dsocksify.agent.jar}.
+ * {@code aotCache}). The one-step {@code -XX:AOTCacheOutput} cannot be used with an agent whose manifest has
+ * {@code Boot-Class-Path}: the cache's child JVM checks the boot class path before the agent appends the jar. Each
+ * figure is the median. Options: {@code --runs N} (per variant and JDK, default 15), {@code --baseline JAR} (one more
+ * variant, {@code baseline}: another build of the agent jar, e.g. the previous commit's, copied as
+ * {@code socksify-agent.jar} into a directory of its own, interleaved with the others so that a loaded machine weighs
+ * on both alike). Needs {@code -Dsocksify.agent.jar}.
  */
 public final class StartupBenchmark {
     private static final String AGENT_OPTIONS = "proxy=socks5://127.0.0.1:1080";
@@ -55,6 +56,9 @@ public final class StartupBenchmark {
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (args[i].equals("--runs")) {
                 runs = Integer.parseInt(args[i + 1]);
+                if (runs < 1) {
+                    throw new IllegalArgumentException("--runs " + runs + " (expected: 1 or more)");
+                }
             } else if (args[i].equals("--baseline")) {
                 baseline = Path.of(args[i + 1]);
                 variants = new String[] {"plain", "plain+cds", "plain+aot", "empty", "hook-only", "agent", "agent+cds",
@@ -123,25 +127,10 @@ public final class StartupBenchmark {
      */
     private static void dump(Path jdk, Path dir, Path archive, boolean agent) {
         Path list = dir.resolve(archive.getFileName() + ".classlist");
-        String jar = agentJar().toString();
-        ChildJvm.Builder listing = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
-                .classpath(probeJar.toString()).jvmArgs("-XX:DumpLoadedClassList=" + list);
-        if (agent) {
-            listing.jvmArgs("-Xbootclasspath/a:" + jar).agent(agentJar(), AGENT_OPTIONS);
-        }
-        listing.run(Duration.ofSeconds(120)).assertExitCode(0);
-        ChildJvm.Builder dumping = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
-                .classpath(probeJar.toString()).jvmArgs("-Xshare:dump", "-XX:SharedClassListFile=" + list,
-                        "-XX:SharedArchiveFile=" + archive);
-        if (agent) {
-            // -javaagent adds java.instrument, which JDK 25 wants at dump time too; the jar twice, as at run time.
-            dumping.jvmArgs("--add-modules=java.instrument", "-Xbootclasspath/a:" + jar + java.io.File.pathSeparator
-                    + jar);
-        }
-        dumping.run(Duration.ofSeconds(300)).assertExitCode(0);
-        if (!Files.isRegularFile(archive)) {
-            throw new AssertionError("no CDS archive " + archive + " from " + jdk);
-        }
+        // -javaagent adds java.instrument, which JDK 25 wants at dump time too; the jar twice, as at run time.
+        archive(jdk, agent, archive, "CDS archive", new String[] {"-XX:DumpLoadedClassList=" + list},
+                new String[] {"-Xshare:dump", "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + archive},
+                new String[0]);
     }
 
     /** The archives and caches of one JDK. */
@@ -155,26 +144,38 @@ public final class StartupBenchmark {
      */
     private static void aotCache(Path jdk, Path cache, boolean agent) {
         Path configuration = Path.of(cache + ".config");
+        // Without -AOTClassLinking, Temurin 25.0.3 crashes (SIGSEGV in AOTLinkedClassBulkLoader at every start with
+        // the cache, or in AOTClassLinker while creating it) once classes of a boot-appended agent jar are in the
+        // cache; an empty agent's cache (no boot-appended class) does not.
+        archive(jdk, agent, cache, "AOT cache",
+                new String[] {"-XX:AOTMode=record", "-XX:AOTConfiguration=" + configuration},
+                new String[] {"-XX:AOTMode=create", "-XX:AOTConfiguration=" + configuration, "-XX:AOTCache=" + cache},
+                new String[] {"-XX:-AOTClassLinking"});
+    }
+
+    /**
+     * The two steps every archive takes: a training start of the probe (with socksify: its jar also on
+     * {@code -Xbootclasspath/a}), then a JVM that writes the archive (with socksify: {@code java.instrument} added and
+     * the jar twice on the boot class path, as it is once the agent has loaded, and {@code agentExtra}).
+     */
+    private static void archive(Path jdk, boolean agent, Path result, String what, String[] training,
+            String[] writing, String[] agentExtra) {
         String jar = agentJar().toString();
-        ChildJvm.Builder recording = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
-                .classpath(probeJar.toString()).jvmArgs("-XX:AOTMode=record", "-XX:AOTConfiguration=" + configuration);
+        ChildJvm.Builder train = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
+                .classpath(probeJar.toString()).jvmArgs(training);
         if (agent) {
-            recording.jvmArgs("-Xbootclasspath/a:" + jar).agent(agentJar(), AGENT_OPTIONS);
+            train.jvmArgs("-Xbootclasspath/a:" + jar).agent(agentJar(), AGENT_OPTIONS);
         }
-        recording.run(Duration.ofSeconds(120)).assertExitCode(0);
-        ChildJvm.Builder creating = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
-                .classpath(probeJar.toString()).jvmArgs("-XX:AOTMode=create", "-XX:AOTConfiguration=" + configuration,
-                        "-XX:AOTCache=" + cache);
+        train.run(Duration.ofSeconds(120)).assertExitCode(0);
+        ChildJvm.Builder write = ChildJvm.builder(StartupProbeMain.class).javaHome(jdk)
+                .classpath(probeJar.toString()).jvmArgs(writing);
         if (agent) {
-            // Without -AOTClassLinking, Temurin 25.0.3 crashes (SIGSEGV in AOTLinkedClassBulkLoader at every start
-            // with the cache, or in AOTClassLinker while creating it) once classes of a boot-appended agent jar are
-            // in the cache; an empty agent's cache (no boot-appended class) does not.
-            creating.jvmArgs("-XX:-AOTClassLinking", "--add-modules=java.instrument", "-Xbootclasspath/a:" + jar
-                    + java.io.File.pathSeparator + jar);
+            write.jvmArgs(agentExtra).jvmArgs("--add-modules=java.instrument",
+                    "-Xbootclasspath/a:" + jar + java.io.File.pathSeparator + jar);
         }
-        creating.run(Duration.ofSeconds(300)).assertExitCode(0);
-        if (!Files.isRegularFile(cache)) {
-            throw new AssertionError("no AOT cache " + cache + " from " + jdk);
+        write.run(Duration.ofSeconds(300)).assertExitCode(0);
+        if (!Files.isRegularFile(result)) {
+            throw new AssertionError("no " + what + " " + result + " from " + jdk);
         }
     }
 
