@@ -129,5 +129,7 @@ else
     mv "$staging" "$CACHE_DIR"   # atomic: a half-built cache is never taken for a finished one
     log "built GSS-API Dante $DANTE_VERSION into $CACHE_DIR"
 fi
-ldd "$CACHE_DIR/sockd" | grep -q libgssapi_krb5 || die "$CACHE_DIR/sockd is not linked against libgssapi_krb5"
+# Not "ldd | grep -q": under pipefail, grep -q's early exit can kill ldd with SIGPIPE and fail a linked binary.
+linked=$(ldd "$CACHE_DIR/sockd") || die "ldd cannot read $CACHE_DIR/sockd"
+[[ $linked == *libgssapi_krb5* ]] || die "$CACHE_DIR/sockd is not linked against libgssapi_krb5"
 log "sockd: $CACHE_DIR/sockd ($(head -n 1 "$CACHE_DIR/VERSION" 2>/dev/null))"

@@ -83,7 +83,7 @@ else
         update-rc.d danted disable >/dev/null 2>&1 || true
     fi
 fi
-if command -v ss >/dev/null 2>&1 && ss -Hltnp 'sport = :1080' 2>/dev/null | grep -q danted; then
+if command -v ss >/dev/null 2>&1 && ss -Hltnp 'sport = :1080' 2>/dev/null | grep danted >/dev/null; then
     log "WARNING: a danted still listens on port 1080 (not ours); the tests use free ports and do not need it"
 fi
 
