@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       one byte there and back, close).</li>
  * </ul>
  * Each figure is the best of {@code --rounds}; rounds interleave the proxies; one warm-up round first (for the
- * connection rate {@code --warmup} sessions per proxy, default 500: a JVM proxy, and the benchmark's own client,
- * compile their session paths only after several thousand). Run:
+ * connection rate {@code --warmup} sessions per proxy, default 500 or {@code --connections} if fewer: a JVM proxy, and
+ * the benchmark's own client, compile their session paths only after several thousand). Run:
  * <pre>
  * mvn -q -pl integration-tests test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.socksify.it.bench.ProxyBenchmark [-Dexec.args="--mb 1024 --rounds 3"]
@@ -65,7 +65,7 @@ public final class ProxyBenchmark {
         int rounds = 3;
         int connections = 4000;
         int threads = 4;
-        int warmup = 500;
+        int warmup = -1; // default: 500, at most --connections
         int buffer = 0;
         int selectorThreads = 0;
         String baselineClasses = null;
@@ -89,6 +89,9 @@ public final class ProxyBenchmark {
                         + " --proxies "
                         + "embedded,embedded-jvm,dante,microsocks, --tests bulk,duplex,connections, --baseline-classes DIR)");
             }
+        }
+        if (warmup < 0) {
+            warmup = Math.min(500, connections);
         }
         System.out.printf("ProxyBenchmark: %d cores, %s %s; bulk/duplex %d MiB, best of %d; %d connections on %d "
                         + "threads after %d to warm up; the embedded server's buffer %s, selector threads %s%n",
