@@ -18,10 +18,9 @@ import java.nio.file.Path;
  * starting JVM spins seven {@code LambdaForm} classes for that one call (about 4 ms of every start on JDK 25 on a
  * quiet machine, before any socksify code runs). For a method flagged variable-arity whose last parameter is no
  * array, the JDK's reflection uses its native accessor instead ({@code MethodHandleAccessorFactory.useNativeAccessor}:
- * "Such
- * restriction does not exist in core reflection and the JVM, which always use fixed-arity invocations"), so the flag
- * spares the spinning and changes nothing else: the JVM checks nothing about it, and the JDK's agent launcher looks
- * the methods up by name and parameter types. javac cannot write the flag on such a method, hence this step.
+ * "Such restriction does not exist in core reflection and the JVM, which always use fixed-arity invocations"), so the
+ * flag spares the spinning and changes nothing else: the JVM checks nothing about it, and the JDK's agent launcher
+ * looks the methods up by name and parameter types. javac cannot write the flag on such a method, hence this step.
  *
  * <p>Usage: {@code java -cp <byte-buddy> VarargsEntryPoints.java <AgentMain.class>}; it is idempotent, and fails when
  * the class lacks either entry point (a renamed method would otherwise silently lose the saving).

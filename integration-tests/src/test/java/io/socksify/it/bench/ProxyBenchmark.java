@@ -85,9 +85,8 @@ public final class ProxyBenchmark {
                 case "--tests" -> tests = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + " (expected: --mb N, --rounds N, --connections N, --threads N, --warmup N, --buffer BYTES,"
-                        + " --selector-threads N,"
-                        + " --proxies "
-                        + "embedded,embedded-jvm,dante,microsocks, --tests bulk,duplex,connections, --baseline-classes DIR)");
+                        + " --selector-threads N, --proxies embedded,embedded-jvm,dante,microsocks,"
+                        + " --tests bulk,duplex,connections, --baseline-classes DIR)");
             }
         }
         if (warmup < 0) {

@@ -42,8 +42,9 @@ import java.util.jar.Manifest;
  */
 public final class StartupBenchmark {
     private static final String AGENT_OPTIONS = "proxy=socks5://127.0.0.1:1080";
-    private static String[] variants = {"plain", "plain+cds", "plain+aot", "empty", "hook-only", "agent", "agent+cds",
-        "agent+aot"};
+    private static final List<String> VARIANTS = List.of("plain", "plain+cds", "plain+aot", "empty", "hook-only",
+            "agent", "agent+cds", "agent+aot");
+    private static String[] variants = VARIANTS.toArray(new String[0]);
     private static Path probeJar;
     private static Path baseline;
     private static Path hookOnlyAgent;
@@ -61,8 +62,9 @@ public final class StartupBenchmark {
                 }
             } else if (args[i].equals("--baseline")) {
                 baseline = Path.of(args[i + 1]);
-                variants = new String[] {"plain", "plain+cds", "plain+aot", "empty", "hook-only", "agent", "agent+cds",
-                    "agent+aot", "baseline"};
+                List<String> withBaseline = new ArrayList<>(VARIANTS);
+                withBaseline.add("baseline");
+                variants = withBaseline.toArray(new String[0]);
             } else {
                 throw new IllegalArgumentException("unknown option " + args[i] + " (expected --runs N, --baseline JAR)");
             }
@@ -98,21 +100,21 @@ public final class StartupBenchmark {
             List<List<long[]>> samples = new ArrayList<>();
             for (int v = 0; v < variants.length; v++) {
                 samples.add(new ArrayList<>());
-                if (aot || !variants[v].endsWith("+aot")) {
+                if (runsOn(variants[v], aot)) {
                     run(jdk, variants[v], emptyAgent, archives); // warm the file cache
                 }
             }
             for (int i = 0; i < runs; i++) {
                 for (int v = 0; v < variants.length; v++) {
-                    if (aot || !variants[v].endsWith("+aot")) {
+                    if (runsOn(variants[v], aot)) {
                         samples.get(v).add(run(jdk, variants[v], emptyAgent, archives));
                     }
                 }
             }
             long[] plain = medians(samples.get(0));
             for (int v = 0; v < variants.length; v++) {
-                if (samples.get(v).isEmpty()) {
-                    continue; // an AOT cache on a JDK before 24
+                if (!runsOn(variants[v], aot)) {
+                    continue;
                 }
                 long[] m = medians(samples.get(v));
                 System.out.printf("%-6s %-10s %10d %14d %9d %12d %16d %14d%n", name, variants[v], m[0], m[1], m[2],
@@ -121,13 +123,17 @@ public final class StartupBenchmark {
         }
     }
 
+    /** @return whether {@code variant} runs on a JDK that has ({@code aot}) or lacks an AOT cache (before JDK 24) */
+    private static boolean runsOn(String variant, boolean aot) {
+        return aot || !variant.endsWith("+aot");
+    }
+
     /**
      * A static CDS archive of what a start loads: the plain JVM's classes, or with socksify ({@code agent}) its own
      * too, from its jar on the boot class path.
      */
     private static void dump(Path jdk, Path dir, Path archive, boolean agent) {
         Path list = dir.resolve(archive.getFileName() + ".classlist");
-        // -javaagent adds java.instrument, which JDK 25 wants at dump time too; the jar twice, as at run time.
         archive(jdk, agent, archive, "CDS archive", new String[] {"-XX:DumpLoadedClassList=" + list},
                 new String[] {"-Xshare:dump", "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + archive},
                 new String[0]);
@@ -155,8 +161,9 @@ public final class StartupBenchmark {
 
     /**
      * The two steps every archive takes: a training start of the probe (with socksify: its jar also on
-     * {@code -Xbootclasspath/a}), then a JVM that writes the archive (with socksify: {@code java.instrument} added and
-     * the jar twice on the boot class path, as it is once the agent has loaded, and {@code agentExtra}).
+     * {@code -Xbootclasspath/a}), then a JVM that writes the archive (with socksify: {@code java.instrument} added, as
+     * {@code -javaagent} adds it at run time and JDK 25 wants it when writing, the jar twice on the boot class path, as
+     * it is once the agent has loaded, and {@code agentExtra}).
      */
     private static void archive(Path jdk, boolean agent, Path result, String what, String[] training,
             String[] writing, String[] agentExtra) {
