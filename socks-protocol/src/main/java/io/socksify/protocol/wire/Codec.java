@@ -18,6 +18,11 @@ final class Codec {
     }
 
     static <T> T decode(ByteBuffer in, Reader<T> reader) throws SocksProtocolException {
+        if (!in.hasRemaining()) {
+            // No message is empty. The common case, a server trying the request right after the greeting (once
+            // per session), then costs no exception and no stack trace.
+            return null;
+        }
         int start = in.position();
         try {
             T message = reader.read(in);
