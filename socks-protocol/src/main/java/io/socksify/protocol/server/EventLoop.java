@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
@@ -65,6 +66,11 @@ final class EventLoop implements Runnable {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final ArrayDeque<ByteBuffer> bufferPool = new ArrayDeque<>();
     private final Set<Session> sessions = new HashSet<>();
+    /**
+     * Sessions dealt to this loop and not yet ended: counted up by the acceptor when it picks the loop (before the
+     * session reaches it), down when the session ends, so that the acceptor can read it from its own thread.
+     */
+    private final AtomicInteger load = new AtomicInteger();
     /**
      * Channels whose keys were cancelled, closed once the next {@code select} has deregistered them: a channel
      * closed while registered costs the JDK a {@code getsockopt(SO_LINGER)} and a {@code shutdown} before its
@@ -149,6 +155,17 @@ final class EventLoop implements Runnable {
 
     void remove(Session s) {
         sessions.remove(s);
+        load.decrementAndGet();
+    }
+
+    /** Counts a session dealt to this loop (any thread); its {@link #remove} counts it off again. */
+    void claim() {
+        load.incrementAndGet();
+    }
+
+    /** @return the sessions dealt to this loop and not yet ended (any thread; a moment's snapshot) */
+    int load() {
+        return load.get();
     }
 
     int sessionCount() {

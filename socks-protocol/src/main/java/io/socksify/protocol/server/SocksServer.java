@@ -319,7 +319,7 @@ public final class SocksServer implements AutoCloseable {
         }
     }
 
-    /** Accepts on the first loop and deals connections out to all loops, round robin. */
+    /** Accepts on the first loop and deals each connection to the loop with the fewest sessions. */
     private final class Acceptor implements EventLoop.Handler {
         private final EventLoop loop;
 
@@ -378,7 +378,7 @@ public final class SocksServer implements AutoCloseable {
                 refusal = "connection limit per client " + config.maxConnectionsPerClient + " reached";
             } else {
                 counted = config.maxConnectionsPerClient > 0;
-                target = nextRunningLoop();
+                target = leastLoadedLoop();
                 if (target == null) {
                     refusal = "no selector thread is running";
                 }
@@ -402,15 +402,30 @@ public final class SocksServer implements AutoCloseable {
             ended(new SessionRecord(remote, null, null, null, null, -1, refusal, 0, 0, 0, 0, start, Instant.now()));
         }
 
-        /** @return the next loop, round robin, that still runs (one that died is skipped), or null if none does */
-        private EventLoop nextRunningLoop() {
-            for (int i = 0; i < loops.length; i++) {
-                EventLoop l = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
-                if (l.isRunning()) {
-                    return l;
+        /**
+         * @return the running loop with the fewest sessions, counted as dealt to it (one that died is skipped), or
+         * null if none runs. A tie goes to this, the accepting loop, which can begin the session at once: handing
+         * it to another loop costs a wake-up of that loop's selector and a trip through two threads. Among the
+         * other loops ties go round robin.
+         */
+        private EventLoop leastLoadedLoop() {
+            EventLoop best = loop.isRunning() ? loop : null;
+            int least = best == null ? Integer.MAX_VALUE : loop.load();
+            int offset = nextLoop.getAndIncrement();
+            for (int i = 0; i < loops.length && least > 0; i++) {
+                EventLoop l = loops[Math.floorMod(offset + i, loops.length)];
+                if (l != loop && l.isRunning()) {
+                    int load = l.load();
+                    if (load < least) {
+                        best = l;
+                        least = load;
+                    }
                 }
             }
-            return null;
+            if (best != null) {
+                best.claim();
+            }
+            return best;
         }
 
         @Override

@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -112,18 +113,27 @@ class SocksServerLimitsTest {
     void aFailedBufferAllocationRefusesThatConnectionAndEveryLoopServesOn() throws Exception {
         target = new Peers.EchoTarget();
         AtomicInteger failuresLeft = new AtomicInteger(4);
+        // The allocator runs on the loop that needs the buffers: its thread's name says which loop that is.
+        Set<String> failedOn = ConcurrentHashMap.newKeySet();
+        Set<String> allocatedOn = ConcurrentHashMap.newKeySet();
         server = SocksServer.builder().port(0).selectorThreads(2).bufferAllocator(size -> {
+            String loop = Thread.currentThread().getName().replaceAll(".*-", "loop ");
             if (failuresLeft.getAndDecrement() > 0) {
+                failedOn.add(loop);
                 throw new OutOfMemoryError("Cannot reserve " + size + " bytes of direct buffer memory (test)");
             }
+            allocatedOn.add(loop);
             return ByteBuffer.allocateDirect(size);
         }).start();
-        // Round robin over two loops: the first four connections fail on both, the next four succeed on both.
-        for (int i = 0; i < 4; i++) {
-            try (Peers.RawClient c = new Peers.RawClient(server.address())) {
-                assertEquals(Socks5CommandStatus.GENERAL_FAILURE, connect(c, SocksAddress.of(target.address()))
-                        .status());
-                c.expectClosed();
+        // Two clients open at a time: the first goes to the accepting loop, the second to the other, less loaded.
+        for (int pair = 0; pair < 2; pair++) {
+            try (Peers.RawClient first = new Peers.RawClient(server.address());
+                 Peers.RawClient second = new Peers.RawClient(server.address())) {
+                for (Peers.RawClient c : List.of(first, second)) {
+                    assertEquals(Socks5CommandStatus.GENERAL_FAILURE, connect(c, SocksAddress.of(target.address()))
+                            .status());
+                    c.expectClosed();
+                }
             }
         }
         List<SessionRecord> failed = server.awaitRecords(4, Duration.ofSeconds(10));
@@ -131,6 +141,7 @@ class SocksServerLimitsTest {
             assertTrue(r.failure().contains("no memory for the relay buffers"), r.failure());
             assertTrue(r.failure().contains("direct buffer memory"), r.failure());
         }
+        assertEquals(Set.of("loop 0", "loop 1"), failedOn);
         List<Peers.RawClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 4; i++) {
@@ -145,6 +156,50 @@ class SocksServerLimitsTest {
             }
         }
         server.awaitRecords(8, Duration.ofSeconds(10));
+        assertEquals(Set.of("loop 0", "loop 1"), allocatedOn);
+    }
+
+    // ---- sessions over loops ------------------------------------------------------------------------------
+
+    @Test
+    void aSessionStaysOnTheAcceptingLoopUnlessAnotherLoopHasFewerSessions() throws Exception {
+        target = new Peers.EchoTarget();
+        // A session's record is made on its loop's thread.
+        Map<Integer, String> loopOf = new ConcurrentHashMap<>();
+        server = SocksServer.builder().port(0).selectorThreads(3).onSessionEnd(r -> loopOf.put(r.client().getPort(),
+                Thread.currentThread().getName().replaceAll(".*-", "loop "))).start();
+        // One at a time: each finds every loop empty and stays where it was accepted, with no hand-off.
+        List<Integer> alone = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            try (Peers.RawClient c = new Peers.RawClient(server.address())) {
+                alone.add(c.socket.getLocalPort());
+                assertEquals(Socks5CommandStatus.SUCCEEDED, connect(c, SocksAddress.of(target.address())).status());
+                assertArrayEquals(HELLO, c.echo(HELLO));
+            }
+            server.awaitRecords(i + 1, Duration.ofSeconds(10));
+        }
+        for (int port : alone) {
+            assertEquals("loop 0", loopOf.get(port), "session from port " + port);
+        }
+        // Six open at once: each goes to a loop with the fewest, so they spread two to a loop.
+        List<Peers.RawClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                Peers.RawClient c = new Peers.RawClient(server.address());
+                clients.add(c);
+                assertEquals(Socks5CommandStatus.SUCCEEDED, connect(c, SocksAddress.of(target.address())).status());
+            }
+        } finally {
+            for (Peers.RawClient c : clients) {
+                c.close();
+            }
+        }
+        server.awaitRecords(9, Duration.ofSeconds(10));
+        Map<String, Integer> perLoop = new java.util.TreeMap<>();
+        for (Peers.RawClient c : clients) {
+            perLoop.merge(loopOf.get(c.socket.getLocalPort()), 1, Integer::sum);
+        }
+        assertEquals(Map.of("loop 0", 2, "loop 1", 2, "loop 2", 2), perLoop);
     }
 
     // ---- name lookups -------------------------------------------------------------------------------------
