@@ -30,7 +30,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>duplex: one connection sends {@code --mb} MiB to an echo target while reading it back, counted both ways;
  *       a proxy that stalls for 30 s is reported as such;</li>
  *   <li>connections/s: {@code --threads} threads open {@code --connections} sessions in all (greeting, request,
- *       one byte there and back, close).</li>
+ *       one byte there and back, close), and beside it the CPU time (user and system, all its threads and
+ *       processes, from {@code /proc} on Linux) each proxy that runs as a process of its own spent per session: a
+ *       figure the sharing of the cores with the client moves less than the rate.</li>
  * </ul>
  * Each figure is the best of {@code --rounds}; rounds interleave the proxies; one warm-up round first (for the
  * connection rate {@code --warmup} sessions per proxy, default 500 or {@code --connections} if fewer: a JVM proxy, and
@@ -57,7 +59,8 @@ public final class ProxyBenchmark {
     private ProxyBenchmark() {
     }
 
-    record Result(double bulkMiBs, double duplexMiBs, double connectionsPerSecond, String note) {
+    /** @param cpuMicros the proxy's CPU time per session in the connection-rate run, lowest round; NaN if unknown */
+    record Result(double bulkMiBs, double duplexMiBs, double connectionsPerSecond, double cpuMicros, String note) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -131,6 +134,19 @@ public final class ProxyBenchmark {
             if (microsocks != null) {
                 addresses.put("microsocks", microsocks.address());
             }
+            Map<String, ProcessHandle> processes = new LinkedHashMap<>();
+            if (serverJvm != null) {
+                processes.put(OWN_JVM, serverJvm.process.toHandle());
+            }
+            if (baselineJvm != null) {
+                processes.put(BASELINE, baselineJvm.process.toHandle());
+            }
+            if (dante != null) {
+                processes.put("Dante 1.4.2", dante.processHandle());
+            }
+            if (microsocks != null) {
+                processes.put("microsocks", microsocks.processHandle());
+            }
             // Rounds interleave the proxies, so that whatever else runs on the machine meanwhile weighs on each.
             long bytes = (long) mb * 1024 * 1024;
             boolean runBulk = tests.contains("bulk");
@@ -144,7 +160,7 @@ public final class ProxyBenchmark {
                     awaitTimeWaitBelow(TIME_WAIT_PACE);
                     connectionsPerSecond(e.getValue(), echo.address(), warmup, threads);
                 }
-                results.put(e.getKey(), new Result(0, 0, 0, ""));
+                results.put(e.getKey(), new Result(0, 0, 0, Double.NaN, ""));
             }
             for (int round = 1; round <= rounds; round++) {
                 for (Map.Entry<String, InetSocketAddress> e : addresses.entrySet()) {
@@ -153,17 +169,26 @@ public final class ProxyBenchmark {
                     double duplex = !runDuplex ? 0 : Double.isNaN(r.duplexMiBs()) ? -1
                             : duplex(e.getValue(), echo.address(), bytes);
                     double cps = 0;
+                    CpuTime cpu = null;
                     if (runConnections) {
                         // Every proxy starts its run below the same number of TIME_WAIT sockets: binding the outgoing
                         // address to port 0 gets slower the more of them hold ports.
                         awaitTimeWaitBelow(TIME_WAIT_PACE);
+                        ProcessHandle process = processes.get(e.getKey());
+                        CpuTime before = CpuTime.of(process);
                         cps = connectionsPerSecond(e.getValue(), echo.address(), connections, threads);
+                        CpuTime after = CpuTime.of(process);
+                        cpu = before == null || after == null ? null : after.minus(before);
                     }
+                    double cpuMicros = cpu == null ? Double.NaN : cpu.totalMicros() / (double) connections;
                     System.out.printf(Locale.ROOT, "  round %d %-18s bulk %5.0f MiB/s, duplex %s, %5.0f "
-                            + "connections/s%n", round, e.getKey(), bulk, duplex < 0 ? "stalled" : String.format(
-                            Locale.ROOT, "%5.0f MiB/s", duplex), cps);
+                            + "connections/s%s%n", round, e.getKey(), bulk, duplex < 0 ? "stalled" : String.format(
+                            Locale.ROOT, "%5.0f MiB/s", duplex), cps, cpu == null ? "" : String.format(Locale.ROOT,
+                            ", CPU %.0f us/session (user %.0f + system %.0f)", cpuMicros,
+                            cpu.userMicros() / (double) connections, cpu.systemMicros() / (double) connections));
                     results.put(e.getKey(), new Result(Math.max(r.bulkMiBs(), bulk), duplex < 0 ? Double.NaN
                             : Math.max(r.duplexMiBs(), duplex), Math.max(r.connectionsPerSecond(), cps),
+                            Double.isNaN(r.cpuMicros()) ? cpuMicros : Math.min(r.cpuMicros(), cpuMicros),
                             duplex < 0 ? "duplex stalled (no progress for " + STALL_MILLIS / 1000 + " s)" : ""));
                 }
             }
@@ -318,14 +343,16 @@ public final class ProxyBenchmark {
 
     static void print(Map<String, Result> results) {
         System.out.println();
-        System.out.printf(Locale.ROOT, "| %-18s | %12s | %14s | %14s |%n", "proxy", "bulk MiB/s", "duplex MiB/s",
-                "connections/s");
-        System.out.println("|--------------------|-------------:|---------------:|---------------:|");
+        System.out.printf(Locale.ROOT, "| %-18s | %12s | %14s | %14s | %16s |%n", "proxy", "bulk MiB/s",
+                "duplex MiB/s", "connections/s", "CPU us/session");
+        System.out.println("|--------------------|-------------:|---------------:|---------------:|-----------------:|");
         for (Map.Entry<String, Result> e : results.entrySet()) {
             Result r = e.getValue();
-            System.out.printf(Locale.ROOT, "| %-18s | %12.0f | %14s | %14.0f |%s%n", e.getKey(), r.bulkMiBs(),
-                    Double.isNaN(r.duplexMiBs()) ? "stalled" : String.format(Locale.ROOT, "%.0f", r.duplexMiBs()),
-                    r.connectionsPerSecond(), r.note().isEmpty() ? "" : " " + r.note());
+            System.out.printf(Locale.ROOT, "| %-18s | %12.0f | %14s | %14.0f | %16s |%s%n", e.getKey(),
+                    r.bulkMiBs(), Double.isNaN(r.duplexMiBs()) ? "stalled"
+                            : String.format(Locale.ROOT, "%.0f", r.duplexMiBs()),
+                    r.connectionsPerSecond(), Double.isNaN(r.cpuMicros()) ? "n/a"
+                            : String.format(Locale.ROOT, "%.0f", r.cpuMicros()), r.note().isEmpty() ? "" : " " + r.note());
         }
         for (String mine : List.of(IN_PROCESS, OWN_JVM, BASELINE)) {
             Result self = results.get(mine);
@@ -337,12 +364,65 @@ public final class ProxyBenchmark {
                 if (o == null) {
                     continue;
                 }
-                System.out.printf(Locale.ROOT, "%s / %-11s bulk %.2fx, duplex %s, connections/s %.2fx%n",
+                System.out.printf(Locale.ROOT, "%s / %-11s bulk %.2fx, duplex %s, connections/s %.2fx, CPU per "
+                                + "session %.2fx%n",
                         mine.equals(IN_PROCESS) ? "embedded" : mine.equals(OWN_JVM) ? "own JVM" : "baseline", other + ":", self.bulkMiBs() / o.bulkMiBs(),
                         Double.isNaN(o.duplexMiBs()) ? "n/a (" + other + " stalled)"
                                 : String.format(Locale.ROOT, "%.2fx", self.duplexMiBs() / o.duplexMiBs()),
-                        self.connectionsPerSecond() / o.connectionsPerSecond());
+                        self.connectionsPerSecond() / o.connectionsPerSecond(), self.cpuMicros() / o.cpuMicros());
             }
+        }
+    }
+
+    /**
+     * CPU time of a process and its descendants (Dante's children), user and system, from {@code /proc/PID/stat}
+     * (Linux; {@code utime} and {@code stime}, with {@code cutime} and {@code cstime} for children already reaped):
+     * exited threads count too, which microsocks' thread per connection needs. Clock ticks, read as 100 a second.
+     */
+    record CpuTime(long userTicks, long systemTicks) {
+        private static final long MICROS_PER_TICK = 10_000;
+
+        /** @return the process's CPU time so far, or null if it is unknown (no process, or no {@code /proc}) */
+        static CpuTime of(ProcessHandle process) {
+            if (process == null) {
+                return null;
+            }
+            long user = 0;
+            long system = 0;
+            for (ProcessHandle p : java.util.stream.Stream.concat(java.util.stream.Stream.of(process),
+                    process.descendants()).toList()) {
+                String stat;
+                try {
+                    stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(p.pid()),
+                            "stat"));
+                } catch (IOException e) {
+                    if (p == process) {
+                        return null;
+                    }
+                    continue; // a child that just exited
+                }
+                // After the command in parentheses: state, ppid, ..., utime (14th field), stime, cutime, cstime.
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                user += Long.parseLong(f[11]) + Long.parseLong(f[13]);
+                system += Long.parseLong(f[12]) + Long.parseLong(f[14]);
+            }
+            return new CpuTime(user, system);
+        }
+
+        CpuTime minus(CpuTime o) {
+            return new CpuTime(userTicks - o.userTicks, systemTicks - o.systemTicks);
+        }
+
+        long userMicros() {
+            return userTicks * MICROS_PER_TICK;
+        }
+
+        long systemMicros() {
+            return systemTicks * MICROS_PER_TICK;
+        }
+
+        long totalMicros() {
+            return userMicros() + systemMicros();
         }
     }
 
@@ -351,7 +431,7 @@ public final class ProxyBenchmark {
      * as Dante and microsocks run: it then shares neither GC nor JIT threads with the benchmark's client.
      */
     static final class ServerJvm implements AutoCloseable {
-        private final Process process;
+        final Process process;
         final InetSocketAddress address;
 
         /** @param firstClasses a directory or jar put before this JVM's class path (another build), or null */

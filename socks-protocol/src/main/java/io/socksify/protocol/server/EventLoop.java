@@ -34,10 +34,14 @@ final class EventLoop implements Runnable {
         void fail(Throwable t);
     }
 
-    /** A one-shot timer; {@link #cancel()} is loop-confined like everything else. */
-    static final class Timer implements Comparable<Timer> {
+    /**
+     * A one-shot timer; {@link #cancel()} is loop-confined like everything else. A cancelled timer lets go of its
+     * task at once (the task holds its session), and its queue entry is dropped when it reaches the head or when
+     * the loop purges the queue of cancelled entries.
+     */
+    final class Timer implements Comparable<Timer> {
         final long deadline;
-        final Runnable task;
+        Runnable task;
         boolean cancelled;
 
         Timer(long deadline, Runnable task) {
@@ -46,7 +50,11 @@ final class EventLoop implements Runnable {
         }
 
         void cancel() {
-            cancelled = true;
+            if (!cancelled) {
+                cancelled = true;
+                task = null;
+                cancelledTimers++;
+            }
         }
 
         @Override
@@ -58,12 +66,19 @@ final class EventLoop implements Runnable {
     private static final System.Logger LOG = System.getLogger(SocksServer.class.getName());
     /** Buffers kept for reuse per loop: enough to absorb connection churn, small enough to bound idle memory. */
     private static final int MAX_POOLED_BUFFERS = 512;
+    /** Cancelled timers the queue may hold before it is purged (once they are also half of it). */
+    private static final int PURGE_CANCELLED_TIMERS = 4096;
 
     final Selector selector;
     final Thread thread;
     final int bufferSize;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    /**
+     * Cancelled timers still in {@link #timers}. Sessions cancel theirs long before they fire (a handshake timeout
+     * of seconds for a handshake of microseconds): left to reach the head, they would pile up by the thousand.
+     */
+    private int cancelledTimers;
     private final ArrayDeque<ByteBuffer> bufferPool = new ArrayDeque<>();
     private final Set<Session> sessions = new HashSet<>();
     /**
@@ -128,6 +143,11 @@ final class EventLoop implements Runnable {
     }
 
     Timer schedule(long delayNanos, Runnable task) {
+        if (cancelledTimers > PURGE_CANCELLED_TIMERS && cancelledTimers > timers.size() / 2) {
+            // Linear, and only after as many cancels as the queue has left entries: amortized constant per timer.
+            timers.removeIf(t -> t.cancelled);
+            cancelledTimers = 0;
+        }
         Timer t = new Timer(System.nanoTime() + delayNanos, task);
         timers.add(t);
         return t;
@@ -263,6 +283,7 @@ final class EventLoop implements Runnable {
         }
         sessions.clear();
         timers.clear();
+        cancelledTimers = 0;
         bufferPool.clear();
         try {
             selector.close();
@@ -285,6 +306,11 @@ final class EventLoop implements Runnable {
         }
     }
 
+    /** @return the timers in the queue, cancelled ones not yet dropped included (loop thread; for tests) */
+    int queuedTimers() {
+        return timers.size();
+    }
+
     /** @return 0 to poll, -1 for no timer, else milliseconds to the next timer (at least 1) */
     private long nextTimeoutMillis() {
         if (!tasks.isEmpty()) {
@@ -293,6 +319,7 @@ final class EventLoop implements Runnable {
         Timer next;
         while ((next = timers.peek()) != null && next.cancelled) {
             timers.poll();
+            cancelledTimers--;
         }
         if (next == null) {
             return -1;
@@ -306,10 +333,15 @@ final class EventLoop implements Runnable {
         Timer t;
         while ((t = timers.peek()) != null && (t.cancelled || t.deadline - now <= 0)) {
             timers.poll();
-            if (!t.cancelled) {
+            if (t.cancelled) {
+                cancelledTimers--;
+            } else {
+                // Fired: no longer queued, so not counted as a cancelled entry; a later cancel() does nothing.
                 t.cancelled = true;
+                Runnable task = t.task;
+                t.task = null;
                 try {
-                    t.task.run();
+                    task.run();
                 } catch (Throwable e) {
                     LOG.log(System.Logger.Level.ERROR, "socksify server: timer failed", e);
                 }

@@ -1,5 +1,6 @@
 package io.socksify.protocol.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +8,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectionKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -63,6 +67,45 @@ class EventLoopTest {
             throw new OutOfMemoryError("test");
         }));
         assertServesAfter(failed);
+    }
+
+    @Test
+    void cancelledTimersLetGoOfTheirTasksAndDoNotPileUpInTheQueue() throws Exception {
+        CompletableFuture<int[]> sizes = new CompletableFuture<>();
+        CountDownLatch fired = new CountDownLatch(1);
+        loop.execute(() -> {
+            try {
+                // As sessions do: a timeout of an hour each, cancelled a moment later; one in between fires.
+                List<EventLoop.Timer> cancelled = new ArrayList<>();
+                loop.schedule(0, fired::countDown);
+                for (int i = 0; i < 100_000; i++) {
+                    EventLoop.Timer t = loop.schedule(TimeUnit.HOURS.toNanos(1), () -> {
+                        throw new AssertionError("a cancelled timer ran");
+                    });
+                    t.cancel();
+                    cancelled.add(t);
+                }
+                int queued = loop.queuedTimers();
+                int released = 0;
+                for (EventLoop.Timer t : cancelled) {
+                    released += t.task == null ? 1 : 0;
+                }
+                sizes.complete(new int[] {queued, released});
+            } catch (Throwable e) {
+                sizes.completeExceptionally(e);
+            }
+        });
+        int[] s = sizes.get(10, TimeUnit.SECONDS);
+        assertTrue(s[0] <= 2 * 4096 + 2, "queued timers after 100,000 cancelled: " + s[0]);
+        assertEquals(100_000, s[1], "cancelled timers that let go of their task");
+        assertTrue(fired.await(5, TimeUnit.SECONDS), "the timer that was not cancelled did not fire");
+        // The queue keeps working after purges: a new timer still fires, in order.
+        CountDownLatch later = new CountDownLatch(1);
+        loop.execute(() -> loop.schedule(TimeUnit.MILLISECONDS.toNanos(20), later::countDown));
+        assertTrue(later.await(5, TimeUnit.SECONDS));
+        CompletableFuture<Integer> left = new CompletableFuture<>();
+        loop.execute(() -> left.complete(loop.queuedTimers()));
+        assertTrue(left.get(5, TimeUnit.SECONDS) <= 2 * 4096 + 2);
     }
 
     @Test
