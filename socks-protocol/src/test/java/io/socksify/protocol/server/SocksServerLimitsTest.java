@@ -92,6 +92,32 @@ class SocksServerLimitsTest {
         return c.readSocks5Reply();
     }
 
+    /**
+     * Opens {@code count} clients through the server to the echo target, each relaying (CONNECT succeeded, an echo
+     * came back) before the next opens; all stay open. On a failure the ones opened are closed.
+     */
+    private List<Peers.RawClient> openRelaying(int count) throws IOException {
+        List<Peers.RawClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                Peers.RawClient c = new Peers.RawClient(server.address());
+                clients.add(c);
+                assertEquals(Socks5CommandStatus.SUCCEEDED, connect(c, SocksAddress.of(target.address())).status());
+                assertArrayEquals(HELLO, c.echo(HELLO));
+            }
+            return clients;
+        } catch (IOException | RuntimeException | Error e) {
+            closeAll(clients);
+            throw e;
+        }
+    }
+
+    private static void closeAll(List<Peers.RawClient> clients) throws IOException {
+        for (Peers.RawClient c : clients) {
+            c.close();
+        }
+    }
+
     private static void sendUdp(DatagramSocket udp, InetSocketAddress relay, SocksAddress dst, byte[] data)
             throws IOException {
         byte[] d = concat(Socks5UdpHeader.of(dst).toBytes(), data);
@@ -142,19 +168,7 @@ class SocksServerLimitsTest {
             assertTrue(r.failure().contains("direct buffer memory"), r.failure());
         }
         assertEquals(Set.of("loop 0", "loop 1"), failedOn);
-        List<Peers.RawClient> clients = new ArrayList<>();
-        try {
-            for (int i = 0; i < 4; i++) {
-                Peers.RawClient c = new Peers.RawClient(server.address());
-                clients.add(c);
-                assertEquals(Socks5CommandStatus.SUCCEEDED, connect(c, SocksAddress.of(target.address())).status());
-                assertArrayEquals(HELLO, c.echo(HELLO));
-            }
-        } finally {
-            for (Peers.RawClient c : clients) {
-                c.close();
-            }
-        }
+        closeAll(openRelaying(4));
         server.awaitRecords(8, Duration.ofSeconds(10));
         assertEquals(Set.of("loop 0", "loop 1"), allocatedOn);
     }
@@ -184,18 +198,8 @@ class SocksServerLimitsTest {
             assertEquals("loop 0", loopOf.get(port), "session from port " + port);
         }
         // Six open at once: each goes to a loop with the fewest, so they spread two to a loop.
-        List<Peers.RawClient> clients = new ArrayList<>();
-        try {
-            for (int i = 0; i < 6; i++) {
-                Peers.RawClient c = new Peers.RawClient(server.address());
-                clients.add(c);
-                assertEquals(Socks5CommandStatus.SUCCEEDED, connect(c, SocksAddress.of(target.address())).status());
-            }
-        } finally {
-            for (Peers.RawClient c : clients) {
-                c.close();
-            }
-        }
+        List<Peers.RawClient> clients = openRelaying(6);
+        closeAll(clients);
         awaitTrue("the records of six sessions", () -> clients.stream()
                 .allMatch(c -> loopOf.containsKey(c.socket.getLocalPort())));
         Map<String, Integer> perLoop = new java.util.TreeMap<>();
