@@ -119,32 +119,24 @@ public final class ProxyBenchmark {
                      ? new ServerJvm(buffer, selectorThreads, baselineClasses) : null;
              Dante dante = proxies.contains("dante") ? Dante.builder().start() : null;
              Microsocks microsocks = proxies.contains("microsocks") ? Microsocks.builder().start() : null) {
+            Map<String, ProcessHandle> processes = new LinkedHashMap<>(); // the proxies with a process of their own
             if (server != null) {
                 addresses.put(IN_PROCESS, server.address());
             }
             if (serverJvm != null) {
                 addresses.put(OWN_JVM, serverJvm.address);
-            }
-            if (baselineJvm != null) {
-                addresses.put(BASELINE, baselineJvm.address);
-            }
-            if (dante != null) {
-                addresses.put("Dante 1.4.2", dante.address());
-            }
-            if (microsocks != null) {
-                addresses.put("microsocks", microsocks.address());
-            }
-            Map<String, ProcessHandle> processes = new LinkedHashMap<>();
-            if (serverJvm != null) {
                 processes.put(OWN_JVM, serverJvm.process.toHandle());
             }
             if (baselineJvm != null) {
+                addresses.put(BASELINE, baselineJvm.address);
                 processes.put(BASELINE, baselineJvm.process.toHandle());
             }
             if (dante != null) {
+                addresses.put("Dante 1.4.2", dante.address());
                 processes.put("Dante 1.4.2", dante.processHandle());
             }
             if (microsocks != null) {
+                addresses.put("microsocks", microsocks.address());
                 processes.put("microsocks", microsocks.processHandle());
             }
             // Rounds interleave the proxies, so that whatever else runs on the machine meanwhile weighs on each.
@@ -345,14 +337,13 @@ public final class ProxyBenchmark {
         System.out.println();
         System.out.printf(Locale.ROOT, "| %-18s | %12s | %14s | %14s | %16s |%n", "proxy", "bulk MiB/s",
                 "duplex MiB/s", "connections/s", "CPU us/session");
-        System.out.println("|--------------------|-------------:|---------------:|---------------:|-----------------:|");
+        System.out.println("|--------------------|-------------:|---------------:|---------------:|"
+                + "-----------------:|");
         for (Map.Entry<String, Result> e : results.entrySet()) {
             Result r = e.getValue();
             System.out.printf(Locale.ROOT, "| %-18s | %12.0f | %14s | %14.0f | %16s |%s%n", e.getKey(),
-                    r.bulkMiBs(), Double.isNaN(r.duplexMiBs()) ? "stalled"
-                            : String.format(Locale.ROOT, "%.0f", r.duplexMiBs()),
-                    r.connectionsPerSecond(), Double.isNaN(r.cpuMicros()) ? "n/a"
-                            : String.format(Locale.ROOT, "%.0f", r.cpuMicros()), r.note().isEmpty() ? "" : " " + r.note());
+                    r.bulkMiBs(), figure("%.0f", r.duplexMiBs(), "stalled"), r.connectionsPerSecond(),
+                    figure("%.0f", r.cpuMicros(), "n/a"), r.note().isEmpty() ? "" : " " + r.note());
         }
         for (String mine : List.of(IN_PROCESS, OWN_JVM, BASELINE)) {
             Result self = results.get(mine);
@@ -365,13 +356,19 @@ public final class ProxyBenchmark {
                     continue;
                 }
                 System.out.printf(Locale.ROOT, "%s / %-11s bulk %.2fx, duplex %s, connections/s %.2fx, CPU per "
-                                + "session %.2fx%n",
+                                + "session %s%n",
                         mine.equals(IN_PROCESS) ? "embedded" : mine.equals(OWN_JVM) ? "own JVM" : "baseline", other + ":", self.bulkMiBs() / o.bulkMiBs(),
                         Double.isNaN(o.duplexMiBs()) ? "n/a (" + other + " stalled)"
                                 : String.format(Locale.ROOT, "%.2fx", self.duplexMiBs() / o.duplexMiBs()),
-                        self.connectionsPerSecond() / o.connectionsPerSecond(), self.cpuMicros() / o.cpuMicros());
+                        self.connectionsPerSecond() / o.connectionsPerSecond(),
+                        figure("%.2fx", self.cpuMicros() / o.cpuMicros(), "n/a"));
             }
         }
+    }
+
+    /** @return {@code value} formatted, or {@code ifUnknown} if it is NaN */
+    private static String figure(String format, double value, String ifUnknown) {
+        return Double.isNaN(value) ? ifUnknown : String.format(Locale.ROOT, format, value);
     }
 
     /**

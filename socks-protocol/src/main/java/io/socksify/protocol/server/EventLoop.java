@@ -67,7 +67,7 @@ final class EventLoop implements Runnable {
     /** Buffers kept for reuse per loop: enough to absorb connection churn, small enough to bound idle memory. */
     private static final int MAX_POOLED_BUFFERS = 512;
     /** Cancelled timers the queue may hold before it is purged (once they are also half of it). */
-    private static final int PURGE_CANCELLED_TIMERS = 4096;
+    static final int PURGE_CANCELLED_TIMERS = 4096;
 
     final Selector selector;
     final Thread thread;
@@ -186,10 +186,6 @@ final class EventLoop implements Runnable {
     /** @return the sessions dealt to this loop and not yet ended (any thread; a moment's snapshot) */
     int load() {
         return load.get();
-    }
-
-    int sessionCount() {
-        return sessions.size();
     }
 
     /**

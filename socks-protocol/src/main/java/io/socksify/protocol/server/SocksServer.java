@@ -378,7 +378,7 @@ public final class SocksServer implements AutoCloseable {
                 refusal = "connection limit per client " + config.maxConnectionsPerClient + " reached";
             } else {
                 counted = config.maxConnectionsPerClient > 0;
-                target = leastLoadedLoop();
+                target = claimLeastLoadedLoop();
                 if (target == null) {
                     refusal = "no selector thread is running";
                 }
@@ -403,12 +403,15 @@ public final class SocksServer implements AutoCloseable {
         }
 
         /**
-         * @return the running loop with the fewest sessions, counted as dealt to it (one that died is skipped), or
-         * null if none runs. A tie goes to this, the accepting loop, which can begin the session at once: handing
+         * Picks the running loop with the fewest sessions (one that died is skipped) and counts the session being
+         * dealt to it there ({@link EventLoop#claim}).
+         *
+         * @return that loop, or null if none runs.
+         * A tie goes to this, the accepting loop, which can begin the session at once: handing
          * it to another loop costs a wake-up of that loop's selector and a trip through two threads. Among the
          * other loops ties go round robin.
          */
-        private EventLoop leastLoadedLoop() {
+        private EventLoop claimLeastLoadedLoop() {
             EventLoop best = loop.isRunning() ? loop : null;
             int least = best == null ? Integer.MAX_VALUE : loop.load();
             int offset = nextLoop.getAndIncrement();

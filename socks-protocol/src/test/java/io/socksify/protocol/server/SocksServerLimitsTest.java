@@ -112,6 +112,11 @@ class SocksServerLimitsTest {
         }
     }
 
+    /** @return "loop N" for the server's loop thread N ({@code socksify-server-PORT-loop-N}) this runs on */
+    private static String currentLoop() {
+        return Thread.currentThread().getName().replaceAll(".*-", "loop ");
+    }
+
     private static void closeAll(List<Peers.RawClient> clients) throws IOException {
         for (Peers.RawClient c : clients) {
             c.close();
@@ -143,7 +148,7 @@ class SocksServerLimitsTest {
         Set<String> failedOn = ConcurrentHashMap.newKeySet();
         Set<String> allocatedOn = ConcurrentHashMap.newKeySet();
         server = SocksServer.builder().port(0).selectorThreads(2).bufferAllocator(size -> {
-            String loop = Thread.currentThread().getName().replaceAll(".*-", "loop ");
+            String loop = currentLoop();
             if (failuresLeft.getAndDecrement() > 0) {
                 failedOn.add(loop);
                 throw new OutOfMemoryError("Cannot reserve " + size + " bytes of direct buffer memory (test)");
@@ -181,7 +186,7 @@ class SocksServerLimitsTest {
         // A session's record is made on its loop's thread.
         Map<Integer, String> loopOf = new ConcurrentHashMap<>();
         server = SocksServer.builder().port(0).selectorThreads(3).onSessionEnd(r -> loopOf.put(r.client().getPort(),
-                Thread.currentThread().getName().replaceAll(".*-", "loop "))).start();
+                currentLoop())).start();
         // One at a time: each finds every loop empty and stays where it was accepted, with no hand-off.
         List<Integer> alone = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
